@@ -1,0 +1,37 @@
+"""Command line of the training package: ``python -m train COMMAND ...``.
+
+Each command lives in its own module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
+The table below is the only place that lists them; a command's module (and so torch) is imported
+only when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "random-checkpoint": ("train.random_checkpoint", "write an untrained, random-weight checkpoint"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] not in COMMANDS:
+        parser = argparse.ArgumentParser(prog="python -m train", description=__doc__.splitlines()[0])
+        sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        for name, (_, help_text) in COMMANDS.items():
+            sub.add_parser(name, help=help_text, add_help=False)
+        parser.parse_args(argv)  # prints usage / error and exits
+        return 2
+    module_name, help_text = COMMANDS[argv[0]]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"python -m train {argv[0]}", description=help_text)
+    module.add_arguments(parser)
+    return int(module.run(parser.parse_args(argv[1:])) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
