@@ -1,0 +1,92 @@
+import os
+
+import numpy as np
+import pytest
+import soundfile
+
+import core.audio
+from core.audio import load_speech, prepare, read_audio
+from core.errors import AudioError
+from tests.conftest import SPEECH_EN
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "OGG"])
+def test_decodes_wav_flac_ogg_to_16k_mono(tmp_path, fmt):
+    samples, rate = soundfile.read(SPEECH_EN, dtype="float32")
+    stereo = np.stack([samples, 0.5 * samples], axis=1)
+    path = tmp_path / f"speech.{fmt.lower()}"
+    soundfile.write(path, stereo, rate, format=fmt)
+    out = load_speech(path)
+    assert out.dtype == np.float32 and out.ndim == 1
+    assert abs(out.shape[0] - round(samples.shape[0] * 16000 / rate)) <= 1
+    ref = load_speech(SPEECH_EN)
+    # down-mix is the channel mean: 0.75 x the mono original (ogg is lossy, so compare energy)
+    assert np.sqrt(np.mean(out**2)) == pytest.approx(0.75 * np.sqrt(np.mean(ref**2)), rel=0.05)
+
+
+def test_polyphase_resampling_keeps_pitch_and_rejects_aliases():
+    rate = 44100
+    t = np.arange(rate) / rate
+    tone = np.sin(2 * np.pi * 1000 * t)
+    alias = np.sin(2 * np.pi * 12000 * t)  # above the new 8 kHz Nyquist limit
+    out = prepare(np.stack([tone, alias], axis=1).astype(np.float32), rate)
+    assert out.shape == (16000,)
+    spectrum = np.abs(np.fft.rfft(out[2000:14000] * np.hanning(12000)))
+    freqs = np.fft.rfftfreq(12000, 1 / 16000)
+    assert abs(freqs[spectrum.argmax()] - 1000) < 5
+    # a naive decimation would fold 12 kHz to 4 kHz; the filter removes it
+    assert spectrum[np.abs(freqs - 4000) < 50].max() < 1e-3 * spectrum.max()
+
+
+def test_integer_pcm_and_silence_and_clipping_are_valid():
+    assert prepare(np.zeros(16000, np.int16), 16000).max() == 0
+    x = prepare(np.array([32767, -32768, 0] * 1000, np.int16), 16000)
+    assert x.max() == pytest.approx(1.0, abs=1e-4) and x.min() == -1.0
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match=r"'.*nope\.wav' does not exist"):
+        load_speech(tmp_path / "nope.wav")
+
+
+def test_corrupt_file(tmp_path):
+    path = tmp_path / "broken.wav"
+    path.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt garbage garbage")
+    with pytest.raises(AudioError, match=r"broken\.wav' cannot be decoded"):
+        load_speech(path)
+
+
+def test_zero_length_file(tmp_path):
+    path = tmp_path / "empty.wav"
+    soundfile.write(path, np.zeros((0,), np.float32), 16000)
+    with pytest.raises(AudioError, match=r"empty\.wav'.*no samples"):
+        load_speech(path)
+
+
+def test_nan_and_inf_samples_are_named():
+    x = np.zeros(16000, np.float32)
+    x[8000] = np.nan
+    x[9000] = np.inf
+    with pytest.raises(AudioError, match=r"2 samples are NaN or infinite \(first at 0.500 s\)"):
+        prepare(x, 16000, name="line 12")
+
+
+def test_rate_below_8k_is_refused(tmp_path):
+    path = tmp_path / "phone.wav"
+    soundfile.write(path, np.zeros(4000, np.float32), 4000)
+    with pytest.raises(AudioError, match=r"phone\.wav'.*4000 Hz.*at least 8000 Hz"):
+        load_speech(path)
+
+
+def test_too_long_audio_is_refused_before_decoding(tmp_path, monkeypatch):
+    path = tmp_path / "long.wav"
+    soundfile.write(path, np.zeros(32000, np.float32), 16000)
+    monkeypatch.setattr(core.audio, "MAX_SECONDS", 1.0)
+    with pytest.raises(AudioError, match=r"long\.wav': 2\.0 s of audio is over the 1\.0 s limit"):
+        read_audio(path)
+
+
+def test_folder_is_not_audio(tmp_path):
+    with pytest.raises(AudioError, match="is a folder"):
+        load_speech(tmp_path)
+    assert os.path.isdir(tmp_path)
