@@ -1,0 +1,303 @@
+"""The checkpoint: one ``.npz`` read with ``allow_pickle=False``, checked in full before use.
+
+Arrays: the network weights (names from :class:`core.network_spec.NetworkSpec`) and, per head
+``h``, ``heads.h.template`` [V,3], ``heads.h.faces`` (flat vertex indices), ``heads.h.face_sizes``
+[F], ``heads.h.lips``, ``heads.h.upper_face``, ``heads.h.mean`` [3V] and ``heads.h.basis``
+[K,3V] (the head's last layer; float16 allowed). ``__metadata__`` is a JSON string: the format and
+version, the feature config, the network spec, fps, and per head its name, counts, topology
+fingerprint and emotion presets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .atomic import atomic_write
+from .errors import CheckpointError, MulTaNetError
+from .lpc import FeatureConfig
+from .network_spec import NetworkSpec
+
+FORMAT = "multanet-checkpoint"
+VERSION = 1
+METADATA_KEY = "__metadata__"
+HEAD_ARRAYS = ("template", "faces", "face_sizes", "lips", "upper_face", "mean", "basis")
+
+
+def topology_fingerprint(n_vertices: int, faces: np.ndarray, face_sizes: np.ndarray) -> str:
+    """Hash of the vertex count and the face layout (not the positions): equal for re-sculpts."""
+    h = hashlib.sha256()
+    h.update(np.int64(n_vertices).tobytes())
+    h.update(np.ascontiguousarray(face_sizes, dtype="<i4").tobytes())
+    h.update(np.ascontiguousarray(faces, dtype="<i4").tobytes())
+    return "sha256:" + h.hexdigest()[:32]
+
+
+@dataclass
+class Head:
+    """One character: its mesh topology, its output layer, and its emotion presets."""
+
+    name: str
+    template: np.ndarray  # [V, 3] float32 rest shape
+    faces: np.ndarray  # flat int32 vertex indices of all faces
+    face_sizes: np.ndarray  # [F] int32 corners per face
+    lips: np.ndarray  # int32 lip vertex indices
+    upper_face: np.ndarray  # int32 upper-face vertex indices
+    mean: np.ndarray  # [3V] float32
+    basis: np.ndarray  # [K, 3V] float32 (or float16 on disk)
+    presets: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def n_vertices(self) -> int:
+        return int(self.template.shape[0])
+
+    @property
+    def n_components(self) -> int:
+        return int(self.basis.shape[0])
+
+    @property
+    def fingerprint(self) -> str:
+        return topology_fingerprint(self.n_vertices, self.faces, self.face_sizes)
+
+    def polygons(self) -> list[np.ndarray]:
+        return np.split(self.faces, np.cumsum(self.face_sizes)[:-1])
+
+    def emotion(self, preset: str | None = None, strength: float = 1.0) -> np.ndarray:
+        """The emotion vector of a preset, blended from ``neutral`` (or zeros) by ``strength``."""
+        if not self.presets:
+            raise MulTaNetError(f"head '{self.name}' has no emotion presets")
+        preset = preset or ("neutral" if "neutral" in self.presets else next(iter(self.presets)))
+        if preset not in self.presets:
+            raise MulTaNetError(
+                f"head '{self.name}' has no emotion preset '{preset}'; it has: {', '.join(self.presets)}"
+            )
+        base = np.asarray(self.presets.get("neutral", np.zeros(len(self.presets[preset]))), np.float32)
+        return base + np.float32(strength) * (np.asarray(self.presets[preset], np.float32) - base)
+
+
+@dataclass
+class Checkpoint:
+    features: FeatureConfig
+    network: NetworkSpec
+    fps: float
+    heads: list[Head]
+    weights: dict[str, np.ndarray]
+    info: dict = field(default_factory=dict)  # free-form provenance (training run, data, date)
+    path: str | None = None
+
+    def head(self, name: str) -> Head:
+        for head in self.heads:
+            if head.name == name:
+                return head
+        raise MulTaNetError(
+            f"checkpoint{' ' + repr(self.path) if self.path else ''} has no character '{name}'; "
+            f"it has: {', '.join(h.name for h in self.heads)}"
+        )
+
+    def head_index(self, name: str) -> int:
+        return self.heads.index(self.head(name))
+
+
+def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint, basis_dtype: str = "float32") -> None:
+    """Write atomically (temporary file, then rename): a failed save never leaves half a file."""
+    path = os.fspath(path)
+    _validate(checkpoint, path)
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "features": checkpoint.features.to_dict(),
+        "network": checkpoint.network.to_dict(),
+        "fps": float(checkpoint.fps),
+        "info": checkpoint.info,
+        "heads": [
+            {
+                "name": h.name,
+                "n_vertices": h.n_vertices,
+                "n_faces": int(h.face_sizes.shape[0]),
+                "n_components": h.n_components,
+                "fingerprint": h.fingerprint,
+                "presets": {k: [float(x) for x in v] for k, v in h.presets.items()},
+            }
+            for h in checkpoint.heads
+        ],
+    }
+    arrays: dict[str, np.ndarray] = {METADATA_KEY: np.array(json.dumps(meta))}
+    arrays.update({k: np.asarray(v, np.float32) for k, v in checkpoint.weights.items()})
+    for i, h in enumerate(checkpoint.heads):
+        arrays.update(
+            {
+                f"heads.{i}.template": np.asarray(h.template, np.float32),
+                f"heads.{i}.faces": np.asarray(h.faces, np.int32),
+                f"heads.{i}.face_sizes": np.asarray(h.face_sizes, np.int32),
+                f"heads.{i}.lips": np.asarray(h.lips, np.int32),
+                f"heads.{i}.upper_face": np.asarray(h.upper_face, np.int32),
+                f"heads.{i}.mean": np.asarray(h.mean, np.float32),
+                f"heads.{i}.basis": np.asarray(h.basis, basis_dtype),
+            }
+        )
+    with atomic_write(path) as f:
+        np.savez_compressed(f, **arrays)
+
+
+def _open_npz(path: str) -> dict[str, np.ndarray]:
+    if not os.path.exists(path):
+        raise CheckpointError(f"checkpoint '{path}' does not exist")
+    if os.path.isdir(path):
+        raise CheckpointError(f"checkpoint '{path}' is a folder, not a .npz file")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:1] == b"\x80":
+        raise CheckpointError(
+            f"'{path}' is a Python pickle (a torch .pt/.pth training state?), not a MulTaNet checkpoint; "
+            "it was not loaded, since a pickle can run code. Export one with `python -m train export`"
+        )
+    if magic != b"PK\x03\x04":
+        raise CheckpointError(f"'{path}' is not a MulTaNet checkpoint (.npz archive); its header is {magic!r}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise CheckpointError(f"checkpoint '{path}' is truncated or corrupt ({exc})") from exc
+    except ValueError as exc:  # object arrays need pickle: refused
+        raise CheckpointError(f"checkpoint '{path}' holds an array that needs pickle; refused ({exc})") from exc
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read and check a checkpoint; any problem is a :class:`CheckpointError` naming what is wrong."""
+    path = os.fspath(path)
+    arrays = _open_npz(path)
+    if METADATA_KEY not in arrays:
+        raise CheckpointError(f"'{path}' is an .npz file but not a MulTaNet checkpoint (no '{METADATA_KEY}')")
+    raw = arrays.pop(METADATA_KEY)
+    if raw.dtype.kind != "U" or raw.shape != ():
+        raise CheckpointError(f"checkpoint '{path}': '{METADATA_KEY}' must be a JSON string")
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"checkpoint '{path}': metadata is not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"'{path}' is not a MulTaNet checkpoint (format is {meta.get('format')!r})")
+    version = meta.get("version")
+    if not isinstance(version, int) or version > VERSION or version < 1:
+        raise CheckpointError(
+            f"checkpoint '{path}' has format version {version!r}; this MulTaNet reads versions 1 to {VERSION} "
+            "(update the add-on to read newer checkpoints)"
+        )
+    missing = [k for k in ("features", "network", "fps", "heads") if k not in meta]
+    if missing:
+        raise CheckpointError(f"checkpoint '{path}': metadata lacks {', '.join(missing)}")
+    try:
+        features = FeatureConfig.from_dict(meta["features"])
+        network = NetworkSpec.from_dict(meta["network"])
+    except MulTaNetError as exc:
+        raise CheckpointError(f"checkpoint '{path}': {exc}") from exc
+    fps = meta["fps"]
+    if not isinstance(fps, int | float) or not np.isfinite(fps) or fps <= 0:
+        raise CheckpointError(f"checkpoint '{path}': fps must be a positive number, got {fps!r}")
+    if not isinstance(meta["heads"], list) or not meta["heads"]:
+        raise CheckpointError(f"checkpoint '{path}': it holds no character heads")
+    heads = []
+    for i, hm in enumerate(meta["heads"]):
+        if not isinstance(hm, dict) or not isinstance(hm.get("name"), str):
+            raise CheckpointError(f"checkpoint '{path}': head {i} has no name")
+        for key in HEAD_ARRAYS:
+            if f"heads.{i}.{key}" not in arrays:
+                raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' lacks the array 'heads.{i}.{key}'")
+        presets = hm.get("presets", {})
+        if not isinstance(presets, dict):
+            raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' presets must be an object")
+        h = {key: arrays.pop(f"heads.{i}.{key}") for key in HEAD_ARRAYS}
+        heads.append(
+            Head(
+                name=hm["name"],
+                template=h["template"],
+                faces=h["faces"],
+                face_sizes=h["face_sizes"],
+                lips=h["lips"],
+                upper_face=h["upper_face"],
+                mean=h["mean"],
+                basis=h["basis"].astype(np.float32, copy=False),
+                presets=presets,
+            )
+        )
+    ckpt = Checkpoint(features, network, float(fps), heads, arrays, info=meta.get("info", {}), path=path)
+    _validate(ckpt, path, meta["heads"])
+    return ckpt
+
+
+def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) -> None:
+    """Every shape, count, index and value; the first problem found is raised, named precisely."""
+
+    def fail(msg: str) -> None:
+        raise CheckpointError(f"checkpoint '{path}': {msg}")
+
+    if (ckpt.network.n_frames, ckpt.network.order) != (ckpt.features.n_frames, ckpt.features.order):
+        fail(
+            f"the network expects {ckpt.network.n_frames}x{ckpt.network.order} LPC windows but the "
+            f"features are {ckpt.features.n_frames}x{ckpt.features.order}"
+        )
+    names = [h.name for h in ckpt.heads]
+    if len(set(names)) != len(names):
+        fail(f"character names repeat: {names}")
+    try:
+        expected = ckpt.network.weight_shapes([h.n_components for h in ckpt.heads])
+    except MulTaNetError as exc:
+        fail(str(exc))
+    for name, shape in expected.items():
+        if name not in ckpt.weights:
+            fail(f"the weight '{name}' is missing")
+        w = ckpt.weights[name]
+        if tuple(w.shape) != shape:
+            fail(f"the weight '{name}' has shape {tuple(w.shape)}, expected {shape}")
+        if w.dtype.kind != "f":
+            fail(f"the weight '{name}' has dtype {w.dtype}, expected floating point")
+        if not np.isfinite(w).all():
+            fail(f"the weight '{name}' has NaN or infinite values")
+    extra = sorted(set(ckpt.weights) - set(expected))
+    if extra:
+        fail(f"unexpected arrays {extra[:5]}{' ...' if len(extra) > 5 else ''}")
+    for i, h in enumerate(ckpt.heads):
+        where = f"head '{h.name}'"
+        if h.template.ndim != 2 or h.template.shape[1] != 3 or h.template.shape[0] < 3:
+            fail(f"{where}: template vertices must be [V, 3], got {tuple(h.template.shape)}")
+        v = h.n_vertices
+        for key, arr in (("template", h.template), ("mean", h.mean), ("basis", h.basis)):
+            if arr.dtype.kind != "f" or not np.isfinite(arr).all():
+                fail(f"{where}: '{key}' must be finite floating-point values")
+        if h.mean.shape != (3 * v,):
+            fail(f"{where}: mean has shape {tuple(h.mean.shape)}, expected ({3 * v},) for {v} vertices")
+        if h.basis.ndim != 2 or h.basis.shape[1] != 3 * v or h.basis.shape[0] < 1:
+            fail(f"{where}: basis has shape {tuple(h.basis.shape)}, expected [K, {3 * v}] for {v} vertices")
+        for key, arr in (("faces", h.faces), ("face_sizes", h.face_sizes), ("lips", h.lips),
+                         ("upper_face", h.upper_face)):
+            if arr.ndim != 1 or arr.dtype.kind not in "iu":
+                fail(f"{where}: '{key}' must be a 1-d integer array")
+        if h.face_sizes.size == 0 or (h.face_sizes < 3).any() or int(h.face_sizes.sum()) != h.faces.size:
+            fail(f"{where}: face sizes must be >= 3 and add up to the {h.faces.size} face indices")
+        for key, arr in (("faces", h.faces), ("lips", h.lips), ("upper_face", h.upper_face)):
+            if arr.size and (arr.min() < 0 or arr.max() >= v):
+                fail(f"{where}: '{key}' indexes vertices outside 0..{v - 1}")
+        if h.lips.size == 0:
+            fail(f"{where}: no lip vertices")
+        if not h.presets:
+            fail(f"{where}: no emotion presets")
+        for preset, vec in h.presets.items():
+            try:
+                arr = np.asarray(vec, dtype=np.float64)
+            except (TypeError, ValueError):
+                arr = None
+            if arr is None or arr.shape != (ckpt.network.emotion_dim,) or not np.isfinite(arr).all():
+                fail(f"{where}: emotion preset '{preset}' must be {ckpt.network.emotion_dim} finite numbers")
+        if head_meta is not None:
+            hm = head_meta[i]
+            for key, actual in (("n_vertices", v), ("n_components", h.n_components),
+                                ("n_faces", int(h.face_sizes.shape[0]))):
+                if hm.get(key) != actual:
+                    fail(f"{where}: metadata says {key} = {hm.get(key)!r} but the arrays hold {actual}")
+            if hm.get("fingerprint") != h.fingerprint:
+                fail(f"{where}: the topology fingerprint does not match its faces (edited or corrupt file)")

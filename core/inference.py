@@ -1,0 +1,179 @@
+"""Numpy MulTaNet/KarrasNet inference over a whole clip, sharing work between overlapping windows.
+
+Video frames 1/fps apart see windows that overlap by most of their length, and every window sits
+on the same global LPC grid. So:
+
+* the formant stage, which looks at one grid frame at a time, runs once per grid frame;
+* each strided articulation layer ``l`` (kernel 3, stride 2) computes the same value for every
+  window at the same global grid position ``s + 2**l * j`` (``j >= 1``): it runs once per distinct
+  position, as a dilated convolution over the positions the windows need;
+* only position ``j = 0`` of each layer sees the window's zero padding, so it is computed per
+  window (two taps), as is the final layer (one output per window);
+* the emotion vector is constant over a clip, so its share of every layer folds into the bias.
+
+The result equals the per-window network (the parity tests hold it to the torch model).
+Work proceeds in chunks of video frames so memory stays flat for long clips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from .checkpoint import Checkpoint, Head
+from .errors import MulTaNetError
+from .lpc import grid_lpc, n_video_frames, window_starts
+from .network_spec import NetworkSpec
+
+CHUNK_FRAMES = 256  # video frames per chunk: arrays small enough for the allocator to reuse
+FORMANT_BLOCK = 1024  # grid frames per formant batch
+
+
+def _act(spec: NetworkSpec, x: np.ndarray) -> np.ndarray:
+    if spec.activation == "leaky_relu":
+        return np.where(x > 0, x, x * np.float32(spec.negative_slope))
+    return np.maximum(x, 0, out=x)
+
+
+class _MFLWeights:
+    """One network's formant and articulation weights, rearranged for matrix products."""
+
+    def __init__(self, spec: NetworkSpec, weights: dict[str, np.ndarray], prefix: str):
+        self.spec = spec
+        self.formant = []
+        for i in range(len(spec.formant_channels)):
+            w = weights[f"{prefix}mfl.formant.{i}.weight"]  # [cout, cin, 1, 3]
+            # rows: (tap, input channel) then a last row for the bias, matched by a column of ones
+            mat = np.concatenate([w[:, :, 0, :].transpose(2, 1, 0).reshape(-1, w.shape[0]),
+                                  weights[f"{prefix}mfl.formant.{i}.bias"][None]])
+            self.formant.append(np.ascontiguousarray(mat, dtype=np.float32))
+        self.layers = []  # per articulation layer: taps [k, cin, cout], emotion taps [k, E, cout] | None, bias
+        cin = spec.formant_channels[-1]
+        for i in range(spec.n_articulation):
+            w = weights[f"{prefix}mfl.articulation.{i}.weight"]  # [cout, cin(+E), k, 1]
+            taps = np.ascontiguousarray(w[:, :cin, :, 0].transpose(2, 1, 0), dtype=np.float32)
+            emo = (
+                np.ascontiguousarray(w[:, cin:, :, 0].transpose(2, 1, 0), dtype=np.float32)
+                if spec.emotion_in(i) else None
+            )
+            self.layers.append((taps, emo, weights[f"{prefix}mfl.articulation.{i}.bias"].astype(np.float32)))
+            cin = w.shape[0]
+
+    def formant_grid(self, grid: np.ndarray) -> np.ndarray:
+        """[K, order] LPC grid frames -> [K, channels], one formant pass per grid frame."""
+        out = np.empty((grid.shape[0], self.formant[-1].shape[1]), dtype=np.float32)
+        for i in range(0, grid.shape[0], FORMANT_BLOCK):  # blocks small enough to stay in cache
+            out[i : i + FORMANT_BLOCK] = self._formant_block(grid[i : i + FORMANT_BLOCK])
+        return out
+
+    def _formant_block(self, grid: np.ndarray) -> np.ndarray:
+        h = grid.astype(np.float32)[:, :, None]
+        for mat in self.formant:
+            k, w, c = h.shape
+            w_out = (w + 1) // 2
+            # output o sees inputs 2o-1 (zero padding for o = 0), 2o and 2o+1
+            cols = np.empty((k, w_out, 3 * c + 1), dtype=np.float32)
+            cols[:, 0, :c] = 0
+            cols[:, 1:, :c] = h[:, 1 : 2 * w_out - 2 : 2]
+            cols[:, :, c : 2 * c] = h[:, 0 : 2 * w_out : 2]
+            cols[:, : w // 2, 2 * c : 3 * c] = h[:, 1 : 2 * (w // 2) : 2]
+            if w % 2:
+                cols[:, -1, 2 * c : 3 * c] = 0
+            cols[:, :, -1] = 1
+            h = _act(self.spec, (cols.reshape(k * w_out, -1) @ mat).reshape(k, w_out, -1))
+        return h[:, 0, :]
+
+    def articulation(self, formant: np.ndarray, first: int, starts: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+        """Formant output of grid frames ``first..`` and window starts [T] -> [T, channels]."""
+        spec = self.spec
+        positions: np.ndarray | None = None  # None: the previous layer is the grid itself
+        values = formant
+
+        def at(q: np.ndarray) -> np.ndarray:
+            return values[q - first] if positions is None else values[np.searchsorted(positions, q)]
+
+        edge = None
+        for level in range(1, spec.n_strided + 1):
+            taps, emo, bias = self.layers[level - 1]
+            d = 1 << (level - 1)
+            n_out = spec.n_frames >> level
+            e_all = bias + (emo.sum(axis=0).T @ emotion if emo is not None else 0)
+            e_edge = bias + ((emo[1] + emo[2]).T @ emotion if emo is not None else 0)
+            new_pos = np.unique((starts[:, None] + (2 * d) * np.arange(1, n_out)).ravel())
+            cols = np.concatenate([at(new_pos - d), at(new_pos), at(new_pos + d)], axis=1)
+            new_vals = _act(spec, cols @ taps.reshape(-1, taps.shape[2]) + e_all)
+            left = at(starts) if edge is None else edge
+            edge = _act(spec, left @ taps[1] + at(starts + d) @ taps[2] + e_edge)
+            positions, values = new_pos, new_vals
+        taps, emo, bias = self.layers[-1]
+        out = edge @ taps[0] + bias + (emo.sum(axis=0).T @ emotion if emo is not None else 0)
+        step = 1 << spec.n_strided
+        for t in range(1, taps.shape[0]):
+            out += at(starts + step * t) @ taps[t]
+        return _act(spec, out)
+
+
+class Animator:
+    """Audio to per-frame coefficients (and vertices) for one character of a checkpoint."""
+
+    def __init__(self, checkpoint: Checkpoint, character: str):
+        self.checkpoint = checkpoint
+        self.head: Head = checkpoint.head(character)
+        self.index = checkpoint.heads.index(self.head)
+        spec = checkpoint.network
+        w = checkpoint.weights
+        self.nets = [_MFLWeights(spec, w, prefix) for prefix in spec.prefixes()]
+        if spec.architecture == "multanet":
+            wc = w[f"heads.{self.index}.coeff.weight"].astype(np.float32)
+            a = spec.articulation_channels
+            # the one-hot identity of this character is a constant input: fold it into the bias
+            self.coeff = [(np.ascontiguousarray(wc[:, :a].T),
+                           w[f"heads.{self.index}.coeff.bias"].astype(np.float32) + wc[:, a + self.index])]
+        else:
+            self.coeff = [(np.ascontiguousarray(w[f"{p}coeff.weight"].T.astype(np.float32)),
+                           w[f"{p}coeff.bias"].astype(np.float32)) for p in spec.prefixes()]
+        self.mean = self.head.mean.astype(np.float32)
+        self.basis = np.ascontiguousarray(self.head.basis, dtype=np.float32)
+
+    def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
+        if emotion is None or isinstance(emotion, str):
+            return self.head.emotion(emotion, strength)
+        vec = np.asarray(emotion, dtype=np.float32)
+        if vec.shape != (self.checkpoint.network.emotion_dim,) or not np.isfinite(vec).all():
+            raise MulTaNetError(f"emotion must be {self.checkpoint.network.emotion_dim} finite numbers")
+        return vec
+
+    def coefficients_from_grid(self, grid: np.ndarray, first: int, starts: np.ndarray,
+                               emotion: np.ndarray) -> np.ndarray:
+        """LPC grid frames ``first..first+len(grid)-1`` and window starts -> coefficients [T, K]."""
+        outs = []
+        for net, (wc, bc) in zip(self.nets, self.coeff, strict=True):
+            a = net.articulation(net.formant_grid(grid), first, starts, emotion)
+            outs.append(a @ wc + bc)
+        return np.concatenate(outs, axis=1)
+
+    def coefficients(self, samples: np.ndarray, fps: float, emotion: str | np.ndarray | None = None,
+                     strength: float = 1.0) -> np.ndarray:
+        """16 kHz mono samples -> float32 coefficients [T, K], T = ceil(duration * fps)."""
+        cfg = self.checkpoint.features
+        e = self.emotion_vector(emotion, strength)
+        n = n_video_frames(samples.shape[0], fps, cfg.sample_rate)
+        starts = window_starts(n, fps, cfg)
+        out = np.zeros((n, self.head.n_components), dtype=np.float32)
+        for i0 in range(0, n, CHUNK_FRAMES):
+            s = starts[i0 : i0 + CHUNK_FRAMES]
+            first = int(s[0])
+            grid = grid_lpc(samples, first, int(s[-1]) - first + cfg.n_frames, cfg)
+            out[i0 : i0 + len(s)] = self.coefficients_from_grid(grid, first, s, e)
+        return out
+
+    def vertices(self, coefficients: np.ndarray) -> np.ndarray:
+        """Coefficients [T, K] -> vertices float32 [T, V, 3] (in the head's template space)."""
+        flat = coefficients.astype(np.float32) @ self.basis + self.mean
+        return flat.reshape(coefficients.shape[0], -1, 3)
+
+    def iter_vertices(self, coefficients: np.ndarray, chunk: int = 256) -> Iterator[np.ndarray]:
+        """Vertices in chunks of frames, so a long clip never holds [T, V, 3] in memory at once."""
+        for i in range(0, coefficients.shape[0], chunk):
+            yield self.vertices(coefficients[i : i + chunk])

@@ -1,0 +1,132 @@
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from core.__main__ import main as core_main
+from core.checkpoint import load_checkpoint, save_checkpoint
+from core.errors import CheckpointError
+from train.random_checkpoint import make_random_model
+
+
+@pytest.fixture(scope="module")
+def ckpt_path(tmp_path_factory):
+    _, ckpt = make_random_model("multanet", characters=2, vertices=200, components=8)
+    path = tmp_path_factory.mktemp("ckpt") / "model.npz"
+    save_checkpoint(path, ckpt)
+    return path
+
+
+def rewrite(src, dst, edit):
+    """Copy a checkpoint's arrays through ``edit(arrays, meta)`` without any validation."""
+    with np.load(src, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["__metadata__"]))
+    edit(arrays, meta)
+    arrays["__metadata__"] = np.array(json.dumps(meta))
+    np.savez(dst, **arrays)
+    return dst
+
+
+def test_round_trip_keeps_everything(ckpt_path):
+    _, ckpt = make_random_model("multanet", characters=2, vertices=200, components=8)
+    loaded = load_checkpoint(ckpt_path)
+    assert [h.name for h in loaded.heads] == ["char00", "char01"]
+    assert loaded.network == ckpt.network and loaded.features == ckpt.features and loaded.fps == 30.0
+    for a, b in zip(loaded.heads, ckpt.heads, strict=True):
+        np.testing.assert_array_equal(a.template, b.template)
+        np.testing.assert_array_equal(a.basis, b.basis)
+        np.testing.assert_array_equal(a.faces, b.faces)
+        assert a.fingerprint == b.fingerprint and a.presets.keys() == b.presets.keys()
+    for k, w in ckpt.weights.items():
+        np.testing.assert_array_equal(loaded.weights[k], w)
+
+
+def test_float16_bases_are_accepted(tmp_path):
+    _, ckpt = make_random_model("multanet", characters=1, vertices=200, components=8)
+    save_checkpoint(tmp_path / "small.npz", ckpt, basis_dtype="float16")
+    loaded = load_checkpoint(tmp_path / "small.npz")
+    assert loaded.heads[0].basis.dtype == np.float32
+    np.testing.assert_allclose(loaded.heads[0].basis, ckpt.heads[0].basis, rtol=1e-3, atol=1e-6)
+
+
+def test_info_cli_lists_characters(ckpt_path, capsys):
+    assert core_main(["info", str(ckpt_path)]) == 0
+    out = capsys.readouterr().out
+    assert "char00:" in out and "char01:" in out and "8 components" in out and "neutral" in out
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "none.npz")
+
+
+def test_not_a_checkpoint(tmp_path):
+    (tmp_path / "notes.npz").write_text("hello")
+    with pytest.raises(CheckpointError, match="not a MulTaNet checkpoint"):
+        load_checkpoint(tmp_path / "notes.npz")
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    with pytest.raises(CheckpointError, match="not a MulTaNet checkpoint"):
+        load_checkpoint(tmp_path / "other.npz")
+
+
+class _Trap:
+    def __reduce__(self):
+        return (open, (os.environ["MULTANET_TRAP"], "w"))
+
+
+def test_pickles_are_refused_and_never_run(tmp_path, monkeypatch):
+    trap = tmp_path / "pwned"
+    monkeypatch.setenv("MULTANET_TRAP", str(trap))
+    path = tmp_path / "model.pth"
+    path.write_bytes(pickle.dumps({"weights": _Trap()}))
+    with pytest.raises(CheckpointError, match="pickle"):
+        load_checkpoint(path)
+    # an .npz holding an object array (a pickle inside the zip) is refused too
+    np.savez(tmp_path / "obj.npz", __metadata__=np.array(json.dumps({"format": "x"})),
+             evil=np.array([_Trap()], dtype=object))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / "obj.npz")
+    assert not trap.exists()
+
+
+def test_truncated_file(ckpt_path, tmp_path):
+    data = ckpt_path.read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="truncated or corrupt"):
+        load_checkpoint(tmp_path / "cut.npz")
+    assert zipfile.is_zipfile(ckpt_path)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda a, m: a.pop("mfl.formant.2.weight"), "weight 'mfl.formant.2.weight' is missing"),
+        (lambda a, m: a.__setitem__("heads.1.coeff.bias", np.zeros(9, np.float32)),
+         r"'heads.1.coeff.bias' has shape \(9,\), expected \(8,\)"),
+        (lambda a, m: a["mfl.articulation.0.bias"].__setitem__(3, np.nan), "NaN or infinite"),
+        (lambda a, m: m.__setitem__("version", 99), "format version 99"),
+        (lambda a, m: a.__setitem__("heads.0.faces", a["heads.0.faces"][::-1].copy()), "fingerprint"),
+        (lambda a, m: a.__setitem__("heads.0.lips", np.array([0, 10**6], np.int32)), "'lips' indexes vertices"),
+        (lambda a, m: a.__setitem__("heads.1.mean", a["heads.1.mean"][:-3]), "mean has shape"),
+        (lambda a, m: m["heads"][0]["presets"].__setitem__("angry", [1.0, 2.0]), "preset 'angry' must be 16"),
+        (lambda a, m: m["features"].__setitem__("order", 16), "expects 64x32 LPC windows"),
+        (lambda a, m: a.__setitem__("stray", np.zeros(2)), "unexpected arrays"),
+        (lambda a, m: m["heads"][1].__setitem__("n_vertices", 5), "n_vertices"),
+    ],
+)
+def test_invalid_contents_are_named(ckpt_path, tmp_path, edit, message):
+    bad = rewrite(ckpt_path, tmp_path / "bad.npz", edit)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(bad)
+
+
+def test_failed_save_leaves_no_file(tmp_path):
+    _, ckpt = make_random_model("multanet", characters=1, vertices=200, components=8)
+    ckpt.weights["mfl.formant.0.bias"] = np.full(72, np.inf, np.float32)
+    with pytest.raises(CheckpointError):
+        save_checkpoint(tmp_path / "x.npz", ckpt)
+    assert os.listdir(tmp_path) == []
