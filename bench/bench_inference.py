@@ -24,21 +24,12 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.speech import speech_file  # noqa: E402
+from bench.common import best_of, speech_file  # noqa: E402
 from core.audio import load_speech  # noqa: E402
 from core.checkpoint import save_checkpoint  # noqa: E402
 from core.inference import Animator  # noqa: E402
 from core.lpc import features, grid_lpc, window_starts  # noqa: E402
 from train.random_checkpoint import make_random_model  # noqa: E402
-
-
-def best_of(fn, repeats: int = 3) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> None:

@@ -9,25 +9,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
 
-from bench.speech import speech_file  # noqa: E402
+from bench.common import best_of, speech_file  # noqa: E402
 from core.audio import load_speech  # noqa: E402
 from core.lpc import features  # noqa: E402
 from core.lpc_reference import features_reference  # noqa: E402
-
-
-def best_of(fn, repeats: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> None:

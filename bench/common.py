@@ -1,8 +1,10 @@
-"""Long real-speech test clips for the benchmarks: the bundled espeak-ng sentence, repeated."""
+"""Shared by the benchmarks: long real-speech clips (the bundled espeak-ng sentence, repeated) and timing."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 import numpy as np
 import soundfile
@@ -18,3 +20,13 @@ def speech_file(seconds: float, folder: str) -> str:
     path = os.path.join(folder, f"speech_{seconds:g}s.flac")
     soundfile.write(path, clip, rate)
     return path
+
+
+def best_of(fn: Callable[[], object], repeats: int = 3) -> tuple[float, object]:
+    """Fastest wall time of ``repeats`` calls (the least disturbed by other load) and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
