@@ -14,6 +14,8 @@ import sys
 # command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "random-checkpoint": ("train.random_checkpoint", "write an untrained, random-weight checkpoint"),
+    "synth": ("train.synth_cli", "generate the synthetic multi-character, multi-language speech-and-face corpus"),
+    "preview": ("train.preview", "render a contact sheet of a folder-format dataset's characters"),
 }
 
 

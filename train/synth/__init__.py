@@ -1,0 +1,1 @@
+"""Synthetic multi-character, multi-language speech-and-face corpus."""
