@@ -1,0 +1,153 @@
+"""Folder, BIWI and VOCASET loaders on tiny files, the restricted unpickler, and bad-input errors."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import soundfile
+
+from train.data import DatasetError, open_dataset
+from train.data.base import Template
+from train.data.folder import write_dataset_json, write_sequence, write_template
+from train.data.safe_pickle import UnsafePickleError, safe_load
+
+V, FPS, SR = 12, 30.0, 16000
+
+
+def _folder(root, n_seq=2):
+    rng = np.random.default_rng(0)
+    tmpl = Template("ada", rng.normal(size=(V, 3)).astype(np.float32),
+                    np.arange(8, dtype=np.int32), np.array([4, 4], np.int32),
+                    np.array([0, 1], np.int32), np.array([5, 6], np.int32))
+    write_template(root, tmpl)
+    for k in range(n_seq):
+        t = 30
+        write_sequence(root, "ada", "train", f"s{k}", (rng.normal(size=SR) * 0.1).astype(np.float32), SR,
+                       tmpl.vertices[None] + 0.001 * rng.normal(size=(t, V, 3)),
+                       {"fps": FPS, "language": "en", "text": "hi", "phonemes": []})
+    write_dataset_json(root, {"fps": FPS, "characters": ["ada"], "splits": {"train": {}}, "languages": ["en"]})
+    return root
+
+
+def test_folder_roundtrip(tmp_path):
+    ds = open_dataset(_folder(tmp_path))
+    ds.validate()
+    seqs = ds.sequences(split="train")
+    assert [s.id for s in seqs] == ["s0", "s1"]
+    assert ds.load_vertices(seqs[0]).shape == (30, V, 3)
+    audio, sr = ds.load_audio(seqs[0])
+    assert sr == SR and audio.dtype == np.float32 and len(audio) == SR
+    assert list(ds.template("ada").lip_indices) == [0, 1]
+
+
+def _expect(tmp_path, fragment, filename):
+    with pytest.raises(DatasetError) as err:
+        open_dataset(tmp_path).validate()
+    assert fragment in str(err.value) and filename in str(err.value), str(err.value)
+
+
+def test_missing_audio(tmp_path):
+    _folder(tmp_path)
+    os.remove(tmp_path / "ada/train/s1.wav")
+    _expect(tmp_path, "audio missing", "s1.wav")
+
+
+def test_wrong_vertex_count(tmp_path):
+    _folder(tmp_path)
+    np.save(tmp_path / "ada/train/s0.npy", np.zeros((30, V + 1, 3), np.float32))
+    _expect(tmp_path, "13 vertices per frame", "s0.npy")
+
+
+def test_nan_frames(tmp_path):
+    _folder(tmp_path)
+    v = np.load(tmp_path / "ada/train/s1.npy")
+    v[4:6, 2] = np.nan
+    np.save(tmp_path / "ada/train/s1.npy", v)
+    _expect(tmp_path, "frames 4-5 contain NaN", "s1.npy")
+
+
+def test_fps_disagreement(tmp_path):
+    _folder(tmp_path)
+    meta = json.loads((tmp_path / "ada/train/s0.json").read_text())
+    meta["fps"] = 25
+    (tmp_path / "ada/train/s0.json").write_text(json.dumps(meta))
+    _expect(tmp_path, "fps 25 disagrees", "s0.npy")
+
+
+def test_audio_length_mismatch(tmp_path):
+    _folder(tmp_path)
+    soundfile.write(tmp_path / "ada/train/s0.wav", np.zeros(SR * 4, np.int16), SR)
+    _expect(tmp_path, "audio lasts 4.00 s", "s0.wav")
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED_BY_PICKLE",))
+
+
+def test_restricted_unpickler(tmp_path):
+    good = {"a": [1, 2.5, "x", None], "arr": np.arange(6, dtype=np.float32).reshape(2, 3), "t": (True, b"z")}
+    (tmp_path / "good.pkl").write_bytes(pickle.dumps(good, protocol=2))
+    back = safe_load(tmp_path / "good.pkl")
+    assert np.array_equal(back["arr"], good["arr"]) and back["a"] == good["a"]
+    (tmp_path / "evil.pkl").write_bytes(pickle.dumps({"x": _Evil()}))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with pytest.raises(UnsafePickleError, match="refused to load posix.system"):
+            safe_load(tmp_path / "evil.pkl")
+        assert not (tmp_path / "PWNED_BY_PICKLE").exists()
+    finally:
+        os.chdir(cwd)
+    (tmp_path / "obj.pkl").write_bytes(pickle.dumps(np.array([object()], dtype=object)))
+    with pytest.raises(UnsafePickleError):
+        safe_load(tmp_path / "obj.pkl")
+
+
+def test_biwi_layout(tmp_path):
+    rng = np.random.default_rng(1)
+    (tmp_path / "vertices_npy").mkdir()
+    (tmp_path / "wav").mkdir()
+    (tmp_path / "regions").mkdir()
+    (tmp_path / "regions/lve.txt").write_text("0 1 2")
+    templates = {"F2": rng.normal(size=(V, 3)), "M3": rng.normal(size=(V, 3))}
+    (tmp_path / "templates.pkl").write_bytes(pickle.dumps(templates))
+    for subj in templates:
+        for k in (1, 33, 40):
+            np.save(tmp_path / f"vertices_npy/{subj}_e{k:02d}.npy", rng.normal(size=(50, V * 3)))
+            soundfile.write(tmp_path / f"wav/{subj}_e{k:02d}.wav", np.zeros(32000, np.int16), 16000)
+    ds = open_dataset(tmp_path)
+    ds.validate()
+    assert ds.fps == 25 and ds.characters == ["F2", "M3"]
+    assert [s.split for s in ds.sequences(character="F2")] == ["train", "val", "test"]
+    assert ds.load_vertices(ds.sequences()[0]).shape == (50, V, 3)
+    assert list(ds.template("M3").lip_indices) == [0, 1, 2]
+    os.remove(tmp_path / "wav/M3_e33.wav")
+    with pytest.raises(DatasetError, match="M3_e33.wav: audio missing"):
+        open_dataset(tmp_path).validate()
+
+
+def test_vocaset_layout(tmp_path):
+    rng = np.random.default_rng(2)
+    subj = ["FaceTalk_170728_03272_TA", "FaceTalk_170809_00138_TA"]
+    verts = rng.normal(size=(2 * 120, V, 3)).astype(np.float32)
+    np.save(tmp_path / "data_verts.npy", verts)
+    index = {s: {"sentence01": {f: i * 120 + f for f in range(120)}} for i, s in enumerate(subj)}
+    (tmp_path / "subj_seq_to_idx.pkl").write_bytes(pickle.dumps(index))
+    (tmp_path / "templates.pkl").write_bytes(pickle.dumps({s: rng.normal(size=(V, 3)) for s in subj}))
+    audio = {s: {"sentence01": {"audio": np.zeros(44000, np.int16), "sample_rate": 22000}} for s in subj}
+    (tmp_path / "raw_audio_fixed.pkl").write_bytes(pickle.dumps(audio))
+    ds = open_dataset(tmp_path)
+    ds.validate()
+    assert ds.fps == 60
+    assert {s.character: s.split for s in ds.sequences()} == {subj[0]: "train", subj[1]: "test"}
+    seq = ds.sequences(character=subj[1])[0]
+    assert np.array_equal(ds.load_vertices(seq), verts[120:])
+    a, sr = ds.load_audio(seq)
+    assert sr == 22000 and len(a) == 44000
+    audio[subj[1]]["sentence01"]["audio"] = np.zeros(22000 * 5, np.int16)
+    (tmp_path / "raw_audio_fixed.pkl").write_bytes(pickle.dumps(audio))
+    with pytest.raises(DatasetError, match="audio lasts 5.00 s"):
+        open_dataset(tmp_path).validate()

@@ -1,0 +1,175 @@
+"""The dataset interface shared by every loader, and the checks run before training starts.
+
+A dataset is a set of characters, each with a template mesh (``Template``), and sequences
+(``Sequence``): speech audio plus face motion as float32 vertices [T, V, 3] at the dataset's fps,
+grouped in named splits ("train", "val", "test", ...). Loaders differ only in where they find the
+audio and the vertices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class DatasetError(ValueError):
+    """Bad training data; the message names every offending file."""
+
+
+@dataclass
+class Template:
+    """A character's neutral mesh and the vertex sets the metrics use.
+
+    ``face_indices`` (flat int32) + ``face_sizes`` (int32 [F]) describe polygons of any size, the
+    way Blender stores them (loop indices + loop totals); both are empty when the source has none.
+    """
+
+    name: str
+    vertices: np.ndarray  # float32 [V, 3]
+    face_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    face_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    lip_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    upper_face_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+
+    @property
+    def n_vertices(self) -> int:
+        return int(self.vertices.shape[0])
+
+    def polygons(self) -> list[np.ndarray]:
+        starts = np.concatenate([[0], np.cumsum(self.face_sizes)[:-1]]).astype(int)
+        return [self.face_indices[s:s + n] for s, n in zip(starts, self.face_sizes, strict=True)]
+
+
+@dataclass
+class Sequence:
+    """One recording: a character's face motion and the speech that drives it."""
+
+    character: str
+    split: str
+    id: str
+    language: str = "en"
+    source: Path | None = None  # the file that holds (or names) the motion, for error messages
+    extra: dict[str, Any] = field(default_factory=dict)  # loader-specific (paths, indices, metadata)
+
+    def metadata(self) -> dict:
+        return dict(self.extra.get("metadata", {}))
+
+    @property
+    def key(self) -> str:
+        return f"{self.character}/{self.split}/{self.id}"
+
+
+class MotionDataset:
+    """Common interface: ``characters``, ``fps``, ``template(name)``, ``sequences(...)``,
+    ``load_audio(seq)`` -> (float32 mono samples, sample rate), ``load_vertices(seq)`` -> [T,V,3]."""
+
+    fps: float
+    characters: list[str]
+    splits: list[str]
+
+    def template(self, character: str) -> Template:
+        raise NotImplementedError
+
+    def all_sequences(self) -> list[Sequence]:
+        raise NotImplementedError
+
+    def sequences(self, split: str | None = None, character: str | None = None,
+                  language: str | None = None) -> list[Sequence]:
+        return [s for s in self.all_sequences()
+                if (split is None or s.split == split) and (character is None or s.character == character)
+                and (language is None or s.language == language)]
+
+    def load_audio(self, seq: Sequence) -> tuple[np.ndarray, int]:
+        raise NotImplementedError
+
+    def load_vertices(self, seq: Sequence) -> np.ndarray:
+        raise NotImplementedError
+
+    # --- hooks for validate(): cheap facts without decoding everything
+    def audio_info(self, seq: Sequence) -> tuple[int, int]:
+        """(number of samples, sample rate); raises FileNotFoundError when the audio is missing."""
+        audio, sr = self.load_audio(seq)
+        return len(audio), sr
+
+    def sequence_fps(self, seq: Sequence) -> float:
+        return self.fps
+
+    def audio_path(self, seq: Sequence) -> str:
+        return str(seq.source)
+
+    def validate(self, split: str | None = None, *, tolerance_s: float = 0.5, tolerance_ratio: float = 0.15,
+                 check_finite: bool = True) -> None:
+        """Check every sequence before training: audio present, vertex count matching the template,
+        finite frames, fps agreeing with the dataset, audio and motion of about the same length.
+        Raises one ``DatasetError`` listing every problem, each naming its file."""
+        problems: list[str] = []
+        templates: dict[str, int] = {}
+        for name in self.characters:
+            try:
+                tmpl = self.template(name)
+            except (OSError, ValueError, KeyError) as exc:
+                problems.append(f"{name}: cannot read the template: {exc}")
+                continue
+            templates[name] = tmpl.n_vertices
+            if not np.all(np.isfinite(tmpl.vertices)):
+                problems.append(f"{name}: template vertices contain NaN or infinity")
+        for seq in self.sequences(split=split):
+            where = str(seq.source) if seq.source is not None else seq.key
+            fps = self.sequence_fps(seq)
+            if abs(fps - self.fps) > 1e-6:
+                problems.append(f"{where}: fps {fps:g} disagrees with the dataset's {self.fps:g}")
+            try:
+                verts = self.load_vertices(seq)
+            except (OSError, ValueError) as exc:
+                problems.append(f"{where}: cannot read the motion: {exc}")
+                continue
+            if verts.ndim != 3 or verts.shape[2] != 3:
+                problems.append(f"{where}: motion has shape {tuple(verts.shape)}, expected [T, V, 3]")
+                continue
+            expected = templates.get(seq.character)
+            if expected is not None and verts.shape[1] != expected:
+                problems.append(f"{where}: {verts.shape[1]} vertices per frame, but the template of "
+                                f"{seq.character!r} has {expected}")
+            if check_finite and not np.all(np.isfinite(verts)):
+                bad = np.flatnonzero(~np.isfinite(verts).all(axis=(1, 2)))
+                problems.append(f"{where}: frames {_ranges(bad)} contain NaN or infinity")
+            try:
+                n_samples, sr = self.audio_info(seq)
+            except FileNotFoundError:
+                problems.append(f"{self.audio_path(seq)}: audio missing for sequence {seq.key}")
+                continue
+            except (OSError, RuntimeError, ValueError) as exc:
+                problems.append(f"{self.audio_path(seq)}: cannot read the audio: {exc}")
+                continue
+            audio_s, motion_s = n_samples / sr, len(verts) / fps
+            if abs(audio_s - motion_s) > max(tolerance_s, tolerance_ratio * motion_s):
+                problems.append(f"{self.audio_path(seq)}: audio lasts {audio_s:.2f} s but the motion "
+                                f"{motion_s:.2f} s ({len(verts)} frames at {fps:g} fps)")
+        if problems:
+            raise DatasetError(f"{len(problems)} problem(s) in the dataset:\n  " + "\n  ".join(problems))
+
+
+def _ranges(indices: np.ndarray) -> str:
+    if len(indices) == 0:
+        return "-"
+    out, start, prev = [], indices[0], indices[0]
+    for i in list(indices[1:]) + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        out.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if i is not None:
+            start = prev = i
+    return ", ".join(out[:8]) + (" ..." if len(out) > 8 else "")
+
+
+def to_mono_float(audio: np.ndarray) -> np.ndarray:
+    a = np.asarray(audio)
+    if a.ndim == 2:
+        a = a.mean(axis=1) if a.shape[1] <= 8 else a.mean(axis=0)
+    if a.dtype.kind == "i":
+        a = a.astype(np.float32) / float(np.iinfo(a.dtype).max + 1)
+    return a.astype(np.float32)

@@ -1,0 +1,212 @@
+"""The folder format: what the generator writes and what a studio exports its captures into.
+
+::
+
+    DIR/dataset.json                      {"format": "multanet-folder", "fps": 30, "characters": [...],
+                                           "splits": {...}, "languages": [...]}
+    DIR/<character>/template.npz          vertices, face_indices, face_sizes, lip_indices, upper_face_indices
+    DIR/<character>/<split>/<id>.wav      speech (any rate, mono or stereo)
+    DIR/<character>/<split>/<id>.npy      float32 [T, V, 3] vertex positions, frame i at time i / fps
+    DIR/<character>/<split>/<id>.json     {"fps", "language", "text", "phonemes": [[start_s, end_s, ipa], ...]}
+
+See docs/DATA.md for every key. Files are read without pickle (``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .base import DatasetError, MotionDataset, Sequence, Template, to_mono_float
+
+FORMAT = "multanet-folder"
+TEMPLATE_KEYS = ("vertices", "face_indices", "face_sizes", "lip_indices", "upper_face_indices")
+
+
+# ----------------------------------------------------------------------------- writing
+def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Like ``np.savez`` but byte-reproducible (fixed zip timestamps, fixed order)."""
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        for key, value in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asarray(value), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, buf.getvalue())
+
+
+def faces_to_flat(faces) -> tuple[np.ndarray, np.ndarray]:
+    """[F, 3] / [F, 4] arrays (-1 pads mixed quads and triangles) or a list of polygons -> flat, sizes."""
+    if isinstance(faces, np.ndarray) and faces.ndim == 2:
+        valid = faces >= 0
+        return faces[valid].astype(np.int32), valid.sum(1).astype(np.int32)
+    polys = [np.asarray(f, np.int32) for f in faces]
+    if not polys:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return np.concatenate(polys), np.array([len(p) for p in polys], np.int32)
+
+
+def write_template(root: Path, template: Template) -> Path:
+    path = Path(root) / template.name / "template.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_npz(path, {
+        "vertices": np.asarray(template.vertices, np.float32),
+        "face_indices": np.asarray(template.face_indices, np.int32),
+        "face_sizes": np.asarray(template.face_sizes, np.int32),
+        "lip_indices": np.asarray(template.lip_indices, np.int32),
+        "upper_face_indices": np.asarray(template.upper_face_indices, np.int32),
+    })
+    return path
+
+
+def write_sequence(root: Path, character: str, split: str, seq_id: str, audio: np.ndarray, sample_rate: int,
+                   vertices: np.ndarray, metadata: dict) -> Path:
+    """Write ``<id>.wav`` (16-bit PCM), ``<id>.npy`` (float32 [T,V,3]) and ``<id>.json``."""
+    import soundfile
+
+    folder = Path(root) / character / split
+    folder.mkdir(parents=True, exist_ok=True)
+    audio = np.asarray(audio)
+    if audio.dtype != np.int16:
+        audio = np.clip(np.round(np.asarray(audio, np.float64) * 32767), -32768, 32767).astype(np.int16)
+    soundfile.write(folder / f"{seq_id}.wav", audio, int(sample_rate), subtype="PCM_16", format="WAV")
+    np.save(folder / f"{seq_id}.npy", np.ascontiguousarray(vertices, dtype=np.float32), allow_pickle=False)
+    (folder / f"{seq_id}.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                           encoding="utf-8")
+    return folder / f"{seq_id}.npy"
+
+
+def write_dataset_json(root: Path, info: dict) -> Path:
+    path = Path(root) / "dataset.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": FORMAT, "version": 1, **info}, ensure_ascii=False, indent=1,
+                               sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------------- reading
+class FolderDataset(MotionDataset):
+    """A dataset in the folder format (``dataset.json`` at its root)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        meta_path = self.root / "dataset.json"
+        if not meta_path.is_file():
+            raise DatasetError(f"{meta_path}: missing (a folder-format dataset needs dataset.json)")
+        try:
+            self.info = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DatasetError(f"{meta_path}: not valid JSON: {exc}") from exc
+        if "fps" not in self.info or "characters" not in self.info:
+            raise DatasetError(f"{meta_path}: needs at least 'fps' and 'characters'")
+        self.fps = float(self.info["fps"])
+        chars = self.info["characters"]
+        self.characters = [c["name"] if isinstance(c, dict) else str(c) for c in chars]
+        splits = self.info.get("splits")
+        self.splits = list(splits) if splits else []
+        self.languages = list(self.info.get("languages", ["en"]))
+        self._templates: dict[str, Template] = {}
+        self._sequences: list[Sequence] | None = None
+
+    def template(self, character: str) -> Template:
+        if character not in self._templates:
+            self._templates[character] = read_template(self.root / character / "template.npz", character)
+        return self._templates[character]
+
+    def all_sequences(self) -> list[Sequence]:
+        if self._sequences is None:
+            self._sequences = list(self._scan())
+        return self._sequences
+
+    def _scan(self):
+        for character in self.characters:
+            base = self.root / character
+            if not base.is_dir():
+                raise DatasetError(f"{base}: folder of character {character!r} (listed in dataset.json) is missing")
+            splits = self.splits or sorted(p.name for p in base.iterdir() if p.is_dir())
+            for split in splits:
+                folder = base / split
+                if not folder.is_dir():
+                    continue
+                stems = sorted({p.stem for p in folder.iterdir() if p.suffix in (".npy", ".json")})
+                for stem in stems:
+                    meta: dict = {}
+                    meta_path = folder / f"{stem}.json"
+                    if meta_path.is_file():
+                        try:
+                            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                        except ValueError as exc:
+                            raise DatasetError(f"{meta_path}: not valid JSON: {exc}") from exc
+                    yield Sequence(character=character, split=split, id=stem,
+                                   language=str(meta.get("language", self.languages[0] if self.languages else "en")),
+                                   source=folder / f"{stem}.npy", extra={"metadata": meta, "folder": folder})
+
+    def _path(self, seq: Sequence, suffix: str) -> Path:
+        return Path(seq.extra["folder"]) / f"{seq.id}{suffix}"
+
+    def audio_path(self, seq: Sequence) -> str:
+        return str(self._path(seq, ".wav"))
+
+    def sequence_fps(self, seq: Sequence) -> float:
+        return float(seq.metadata().get("fps", self.fps))
+
+    def load_vertices(self, seq: Sequence) -> np.ndarray:
+        path = self._path(seq, ".npy")
+        if not path.is_file():
+            raise DatasetError(f"{path}: motion file missing")
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        return np.asarray(arr, dtype=np.float32)
+
+    def audio_info(self, seq: Sequence) -> tuple[int, int]:
+        import soundfile
+
+        path = self._path(seq, ".wav")
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        info = soundfile.info(str(path))
+        return int(info.frames), int(info.samplerate)
+
+    def load_audio(self, seq: Sequence) -> tuple[np.ndarray, int]:
+        import soundfile
+
+        path = self._path(seq, ".wav")
+        if not path.is_file():
+            raise DatasetError(f"{path}: audio missing for sequence {seq.key}")
+        audio, sr = soundfile.read(str(path), dtype="float32", always_2d=False)
+        return to_mono_float(audio), int(sr)
+
+
+def read_template(path: Path, name: str) -> Template:
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: template missing for character {name!r}")
+    with np.load(path, allow_pickle=False) as data:
+        keys = set(data.files)
+        if "vertices" not in keys:
+            raise DatasetError(f"{path}: has no 'vertices' array (keys: {sorted(keys)})")
+        verts = np.asarray(data["vertices"], np.float32)
+        if verts.ndim != 2 or verts.shape[1] != 3:
+            raise DatasetError(f"{path}: 'vertices' has shape {verts.shape}, expected [V, 3]")
+        if "face_indices" in keys:
+            flat = np.asarray(data["face_indices"], np.int32)
+            sizes = np.asarray(data["face_sizes"], np.int32)
+        elif "faces" in keys:
+            flat, sizes = faces_to_flat(np.asarray(data["faces"]))
+        else:
+            flat, sizes = np.zeros(0, np.int32), np.zeros(0, np.int32)
+        if int(sizes.sum()) != len(flat):
+            raise DatasetError(f"{path}: face_sizes sum to {int(sizes.sum())} but there are {len(flat)} face_indices")
+        if len(flat) and (flat.min() < 0 or flat.max() >= len(verts)):
+            raise DatasetError(f"{path}: face_indices out of range for {len(verts)} vertices")
+        out = {}
+        for key in ("lip_indices", "upper_face_indices"):
+            idx = np.asarray(data[key], np.int64) if key in keys else np.zeros(0, np.int64)
+            if len(idx) and (idx.min() < 0 or idx.max() >= len(verts)):
+                raise DatasetError(f"{path}: {key} out of range for {len(verts)} vertices")
+            out[key] = idx.astype(np.int32)
+    return Template(name=name, vertices=verts, face_indices=flat, face_sizes=sizes, **out)
