@@ -173,3 +173,25 @@ def to_mono_float(audio: np.ndarray) -> np.ndarray:
     if a.dtype.kind == "i":
         a = a.astype(np.float32) / float(np.iinfo(a.dtype).max + 1)
     return a.astype(np.float32)
+
+
+class PickledTemplatesDataset(MotionDataset):
+    """BIWI and VOCASET: templates from a restricted-unpickled ``templates.pkl`` keyed by subject,
+    one face layout and lip / upper-face index sets shared by every subject."""
+
+    root: Path
+    _templates_raw: dict
+    _faces: tuple[np.ndarray, np.ndarray]
+    _lips: np.ndarray
+    _upper: np.ndarray
+    _sequences: list[Sequence]
+
+    def template(self, character: str) -> Template:
+        if character not in self._templates_raw:
+            raise DatasetError(f"{self.root / 'templates.pkl'}: no template for subject {character!r}")
+        verts = np.asarray(self._templates_raw[character], np.float32).reshape(-1, 3)
+        return Template(name=character, vertices=verts, face_indices=self._faces[0], face_sizes=self._faces[1],
+                        lip_indices=self._lips, upper_face_indices=self._upper)
+
+    def all_sequences(self) -> list[Sequence]:
+        return list(self._sequences)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import DatasetError, MotionDataset, Sequence, Template, to_mono_float
+from .base import DatasetError, PickledTemplatesDataset, Sequence, to_mono_float
 from .meshio import read_faces
 from .safe_pickle import safe_load
 
@@ -33,7 +33,7 @@ def sentence_split(number: int, ranges=((1, 32, "train"), (33, 36, "val"), (37, 
     return "test"
 
 
-class BiwiDataset(MotionDataset):
+class BiwiDataset(PickledTemplatesDataset):
     def __init__(self, root: str | Path, subjects: list[str] | None = None, fps: float = FPS):
         self.root = Path(root)
         self.fps = float(fps)
@@ -64,16 +64,6 @@ class BiwiDataset(MotionDataset):
         self._lips = _indices(self.root / "regions" / "lve.txt")
         self._upper = _indices(self.root / "regions" / "fdd.txt")
         self._faces = read_faces(self.root, ("faces.npy", "BIWI.ply", "BIWI.obj", "faces.obj"))
-
-    def template(self, character: str) -> Template:
-        if character not in self._templates_raw:
-            raise DatasetError(f"{self.root / 'templates.pkl'}: no template for subject {character!r}")
-        verts = np.asarray(self._templates_raw[character], np.float32).reshape(-1, 3)
-        return Template(name=character, vertices=verts, face_indices=self._faces[0], face_sizes=self._faces[1],
-                        lip_indices=self._lips, upper_face_indices=self._upper)
-
-    def all_sequences(self) -> list[Sequence]:
-        return list(self._sequences)
 
     def load_vertices(self, seq: Sequence) -> np.ndarray:
         arr = np.load(seq.source, mmap_mode="r", allow_pickle=False)

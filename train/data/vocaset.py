@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import DatasetError, MotionDataset, Sequence, Template, to_mono_float
+from .base import DatasetError, PickledTemplatesDataset, Sequence, to_mono_float
 from .meshio import read_faces
 from .safe_pickle import safe_load
 
@@ -33,7 +33,7 @@ VOCA_SPLITS = {
 }
 
 
-class VocasetDataset(MotionDataset):
+class VocasetDataset(PickledTemplatesDataset):
     def __init__(self, root: str | Path, splits: dict[str, list[str]] | None = None, fps: float = FPS):
         self.root = Path(root)
         self.fps = float(fps)
@@ -66,16 +66,6 @@ class VocasetDataset(MotionDataset):
             upper = [np.asarray(masks[k]) for k in ("forehead", "eye_region") if k in masks]
             self._upper = np.unique(np.concatenate(upper)).astype(np.int32) if upper else self._upper
         self._faces = read_faces(self.root, ("faces.npy", "FLAME_sample.ply", "FLAME_sample.obj", "faces.obj"))
-
-    def template(self, character: str) -> Template:
-        if character not in self._templates_raw:
-            raise DatasetError(f"{self.root / 'templates.pkl'}: no template for subject {character!r}")
-        verts = np.asarray(self._templates_raw[character], np.float32).reshape(-1, 3)
-        return Template(name=character, vertices=verts, face_indices=self._faces[0], face_sizes=self._faces[1],
-                        lip_indices=self._lips, upper_face_indices=self._upper)
-
-    def all_sequences(self) -> list[Sequence]:
-        return list(self._sequences)
 
     def load_vertices(self, seq: Sequence) -> np.ndarray:
         rows = seq.extra["rows"]
