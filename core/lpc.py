@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .errors import MulTaNetError
+from .errors import MulTaNetError, from_json_object
 
 NOISE_FLOOR = 1e-8  # r[0] below this (before the correction) is treated as digital silence
 WHITE_NOISE_CORRECTION = 1e-4
@@ -62,12 +62,7 @@ class FeatureConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureConfig:
-        if not isinstance(data, dict):
-            raise MulTaNetError(f"feature config must be a JSON object, got {type(data).__name__}")
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise MulTaNetError(f"feature config: unknown keys {sorted(unknown)}")
-        return cls(**data)
+        return from_json_object(cls, data, "feature config")
 
 
 def n_video_frames(n_samples: int, fps: float, sample_rate: int) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .errors import MulTaNetError
+from .errors import MulTaNetError, from_json_object
 from .lpc import FeatureConfig
 
 ARCHITECTURES = ("multanet", "karras")
@@ -135,12 +135,4 @@ class NetworkSpec:
 
     @classmethod
     def from_dict(cls, data: dict) -> NetworkSpec:
-        if not isinstance(data, dict):
-            raise MulTaNetError(f"network spec must be a JSON object, got {type(data).__name__}")
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise MulTaNetError(f"network spec: unknown keys {sorted(unknown)}")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise MulTaNetError(f"network spec: {exc}") from exc
+        return from_json_object(cls, data, "network spec")
