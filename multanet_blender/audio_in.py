@@ -1,0 +1,116 @@
+"""Speech for the network from a Sequencer sound strip or a sound file, decoded by Blender's ``aud``.
+
+``bpy.types.Sound.factory`` (of the evaluated sound) gives an ``aud.Sound`` for any sound
+Blender reads, packed ones included; ``aud`` resamples it to 16 kHz. Every sound is checked before it is decoded (a missing
+or unreadable file raises in ``specs``; asking ``aud`` for the samples of such a sound aborts the
+process), and after (silence, NaN).
+
+Blender builds without Audaspace (the pip ``bpy`` 4.2 module is one) have no ``aud``: there a
+sound file is read with core's soundfile/scipy path if those packages are installed, and
+anything else is refused with a message that says why.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .core import audio as core_audio
+from .core.errors import AudioError
+
+SILENCE_PEAK = 10 ** (-60 / 20)  # a clip whose loudest sample is below -60 dBFS has no speech in it
+
+
+def _aud():
+    try:
+        import aud
+    except ImportError:
+        return None
+    return aud
+
+
+def require_sound(samples: np.ndarray, name: str) -> np.ndarray:
+    peak = float(np.abs(samples).max(initial=0.0))
+    if peak < SILENCE_PEAK:
+        raise AudioError(f"{name} is silent (peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS): nothing to lip-sync")
+    return samples
+
+
+def _from_aud(sound, name: str) -> np.ndarray:
+    """Check, decode and resample an ``aud.Sound`` to mono float32 at 16 kHz."""
+    aud = _aud()
+    try:
+        rate, channels = sound.specs
+        length = sound.length
+    except aud.error as exc:
+        raise AudioError(f"{name} cannot be read ({exc})") from exc
+    if rate < core_audio.MIN_RATE:
+        raise AudioError(f"{name}: sampled at {rate:g} Hz; speech features need at least {core_audio.MIN_RATE} Hz")
+    if length <= 0:
+        raise AudioError(f"{name}: the audio has no samples (zero length)")
+    if length / rate > core_audio.MAX_SECONDS:
+        raise AudioError(
+            f"{name}: {length / rate / 60:.0f} minutes of audio is over the "
+            f"{core_audio.MAX_SECONDS / 60:.0f}-minute limit; split it into shorter clips"
+        )
+    if rate != core_audio.TARGET_RATE:
+        try:
+            sound = sound.resample(core_audio.TARGET_RATE, 3)  # 3 = best quality (Blender 4.3+)
+        except TypeError:
+            sound = sound.resample(core_audio.TARGET_RATE, True)  # older aud: a bool "high quality"
+    try:
+        data = np.asarray(sound.data(), dtype=np.float32)
+    except aud.error as exc:
+        raise AudioError(f"{name} cannot be decoded ({exc})") from exc
+    samples = core_audio.prepare(data, core_audio.TARGET_RATE, name)
+    return require_sound(samples, name)
+
+
+def file_samples(path: str) -> np.ndarray:
+    """16 kHz mono float32 speech from a sound file (absolute path)."""
+    name = f"audio file '{path}'"
+    if not path:
+        raise AudioError("no audio file chosen")
+    if not os.path.exists(path):
+        raise AudioError(f"{name} does not exist")
+    if os.path.isdir(path):
+        raise AudioError(f"{name} is a folder, not a sound file")
+    aud = _aud()
+    if aud is None:
+        return require_sound(_without_aud(path), name)
+    try:
+        sound = aud.Sound(path)
+    except aud.error as exc:
+        raise AudioError(f"{name} cannot be read ({exc})") from exc
+    return _from_aud(sound, name)
+
+
+def sound_samples(sound, name: str) -> np.ndarray:
+    """16 kHz mono float32 speech from a ``bpy.types.Sound`` (a strip's), packed or on disk."""
+    import bpy
+
+    if _aud() is None:
+        if sound.packed_file is not None:
+            raise AudioError(f"{name}: this Blender build has no Audaspace, so packed sounds cannot be decoded")
+        return require_sound(_without_aud(bpy.path.abspath(sound.filepath, library=sound.library)), name)
+    if sound.packed_file is None:
+        path = bpy.path.abspath(sound.filepath, library=sound.library)
+        if not os.path.exists(path):
+            raise AudioError(f"{name}: its file '{path}' does not exist")
+    # the original datablock has no audio handle; its evaluated copy does (Blender's copy-on-evaluation)
+    factory = sound.evaluated_get(bpy.context.evaluated_depsgraph_get()).factory or sound.factory
+    if factory is None:
+        raise AudioError(f"{name}: Blender has not loaded this sound")
+    return _from_aud(factory, name)
+
+
+def _without_aud(path: str) -> np.ndarray:
+    try:
+        return core_audio.load_speech(path)
+    except AudioError as exc:
+        if "soundfile" in str(exc) or "scipy" in str(exc):
+            raise AudioError(
+                f"this Blender build has no Audaspace (aud) to decode '{path}', and {exc}"
+            ) from exc
+        raise

@@ -1,0 +1,68 @@
+"""Checkpoints for the add-on: the bundled default model, loading with a small cache, a summary in words.
+
+Loading a checkpoint validates all of it (core.checkpoint); the add-on keeps the last few loaded
+ones, keyed by path, size and modification time, so the panel can redraw and bake without
+re-reading the file, and a checkpoint rewritten on disk is read again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+from .core.checkpoint import Checkpoint, load_checkpoint
+from .core.errors import CheckpointError
+
+DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "default.npz")
+_CACHE_SIZE = 3
+_cache: OrderedDict[tuple, Checkpoint] = OrderedDict()
+
+
+def load(path: str) -> Checkpoint:
+    """The checkpoint at ``path`` (absolute), validated; cached while the file is unchanged."""
+    if not path:
+        raise CheckpointError("no checkpoint chosen")
+    if not os.path.isfile(path):
+        if path == DEFAULT_MODEL:
+            raise CheckpointError(f"the bundled default model is missing ('{path}'): reinstall the add-on")
+        raise CheckpointError(f"checkpoint '{path}' does not exist" if not os.path.exists(path)
+                              else f"checkpoint '{path}' is not a file")
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    ckpt = load_checkpoint(path)
+    _cache[key] = ckpt
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return ckpt
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def up_axis(ckpt: Checkpoint) -> str:
+    """The axis the heads' templates point up along ('Y' for FLAME/VOCASET-style data, 'Z' for Blender's)."""
+    axis = str(ckpt.info.get("up_axis", "Y")).upper()
+    return axis if axis in ("Y", "Z") else "Y"
+
+
+def describe(ckpt: Checkpoint) -> list[str]:
+    """A few lines for the panel: what the checkpoint holds."""
+    net = ckpt.network
+    arch = "MulTaNet" if net.architecture == "multanet" else f"KarrasNet x{net.members}"
+    trained = ckpt.info.get("trained", True)
+    lines = [
+        f"{arch}, {len(ckpt.heads)} head{'s' if len(ckpt.heads) != 1 else ''}"
+        + ("" if trained else " (untrained: random weights)"),
+        f"LPC {ckpt.features.n_frames}x{ckpt.features.order}, "
+        f"{1000 * ckpt.features.window / ckpt.features.sample_rate:.0f} ms window, trained at {ckpt.fps:g} fps",
+    ]
+    for head in ckpt.heads[:6]:
+        lines.append(f"{head.name}: {head.n_vertices:,} vertices, {head.n_components} components, "
+                     f"{len(head.presets)} emotion preset{'s' if len(head.presets) != 1 else ''}")
+    if len(ckpt.heads) > 6:
+        lines.append(f"... and {len(ckpt.heads) - 6} more heads")
+    return lines

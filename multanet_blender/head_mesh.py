@@ -1,0 +1,46 @@
+"""A head's template as a Blender mesh object: same vertex order and faces, so its topology matches."""
+
+from __future__ import annotations
+
+import math
+
+import bpy
+import numpy as np
+
+from . import checkpoints
+
+
+def build_mesh(name: str, head):
+    """A new mesh datablock with the head's vertices and faces, in order (bulk ``foreach_set``)."""
+    mesh = bpy.data.meshes.new(name)
+    sizes = head.face_sizes.astype(np.int32)
+    mesh.vertices.add(head.n_vertices)
+    mesh.vertices.foreach_set("co", head.template.astype(np.float32).ravel())
+    mesh.loops.add(len(head.faces))
+    mesh.loops.foreach_set("vertex_index", head.faces.astype(np.int32))
+    mesh.polygons.add(len(sizes))
+    starts = np.zeros(len(sizes), dtype=np.int32)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    mesh.polygons.foreach_set("loop_start", starts)
+    if "loop_total" in bpy.types.MeshPolygon.bl_rna.properties.keys() and \
+            not bpy.types.MeshPolygon.bl_rna.properties["loop_total"].is_readonly:
+        mesh.polygons.foreach_set("loop_total", sizes)  # Blender < 4.0 wanted both
+    mesh.polygons.foreach_set("use_smooth", np.ones(len(sizes), dtype=bool))
+    mesh.update()
+    mesh.validate(clean_customdata=False)
+    return mesh
+
+
+def add_head_object(context, ckpt, head):
+    """Link a new object with the head's mesh at the 3D cursor, turned upright for Blender's Z-up."""
+    mesh = build_mesh(head.name, head)
+    obj = bpy.data.objects.new(head.name, mesh)
+    context.collection.objects.link(obj) if context.collection else context.scene.collection.objects.link(obj)
+    obj.location = context.scene.cursor.location
+    if checkpoints.up_axis(ckpt) == "Y":
+        obj.rotation_euler = (math.pi / 2, 0.0, 0.0)  # template +Y up, +Z forward -> Blender +Z up, -Y forward
+    for other in context.view_layer.objects:
+        other.select_set(False)
+    obj.select_set(True)
+    context.view_layer.objects.active = obj
+    return obj

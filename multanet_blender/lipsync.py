@@ -1,0 +1,353 @@
+"""Generate and remove lip sync on a mesh object: everything is computed first, the scene is changed last.
+
+:func:`plan_bake` loads and checks the checkpoint, the head against the mesh, and the audio, runs
+core's numpy network and maps the motion onto the mesh, without touching the scene; only
+:func:`apply_bake` changes it (and writes the point cache). So a wrong checkpoint, a mismatched
+mesh or bad audio raise before anything changes. Each object remembers what was baked onto it
+(an ID property), so a re-bake replaces the previous one and :func:`remove_lip_sync` takes it all away.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from . import audio_in, blender_compat, checkpoints
+from .core.errors import MulTaNetError
+from .core.inference import Animator
+from .core.pointcache import write_pc2
+from .mapping import MeshMotion, topology_problem
+from .timing import StripTiming, slice_for_strip, visible
+
+KEY_PREFIX = "MulTaNet."  # shape keys: "MulTaNet.mean", "MulTaNet.c000", ... sort together and say whose they are
+MEAN_KEY = KEY_PREFIX + "mean"
+RECORD = "multanet_lipsync"  # object ID property: what was baked
+MODIFIER_NAME = "MulTaNet Lip Sync"
+CACHE_CHUNK = 256
+
+
+def component_key(k: int) -> str:
+    return f"{KEY_PREFIX}c{k:03d}"
+
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def strip_timing(strip, scene) -> StripTiming:
+    return StripTiming(frame_start=float(strip.frame_start), final_start=int(strip.frame_final_start),
+                       final_end=int(strip.frame_final_end), fps=scene_fps(scene),
+                       sound_offset=float(getattr(strip, "sound_offset", 0.0)))
+
+
+def find_strip(scene, name: str):
+    for strip in blender_compat.all_strips(scene):
+        if strip.name == name:
+            if strip.type != "SOUND":
+                raise MulTaNetError(f"strip '{name}' is a {strip.type.lower()} strip, not a sound strip")
+            return strip
+    raise MulTaNetError(f"scene '{scene.name}' has no Sequencer strip named '{name}'")
+
+
+def default_strip(scene):
+    """The sound strip an animator means: the active one, else a selected one, else the one under the playhead."""
+    sounds = blender_compat.sound_strips(scene)
+    editor = scene.sequence_editor
+    active = editor.active_strip if editor is not None else None
+    if active is not None and active.type == "SOUND":
+        return active
+    for pick in ([s for s in sounds if s.select],
+                 [s for s in sounds if s.frame_final_start <= scene.frame_current < s.frame_final_end]):
+        if pick:
+            return min(pick, key=lambda s: (s.channel, s.frame_final_start))
+    return None
+
+
+def mesh_topology(mesh) -> tuple[int, np.ndarray, np.ndarray]:
+    n_loops = len(mesh.loops)
+    faces = np.empty(n_loops, dtype=np.int32)
+    mesh.loops.foreach_get("vertex_index", faces)
+    sizes = np.empty(len(mesh.polygons), dtype=np.int32)
+    mesh.polygons.foreach_get("loop_total", sizes)
+    return len(mesh.vertices), faces, sizes
+
+
+def rest_positions(obj) -> np.ndarray:
+    """The mesh's rest shape: its reference shape key (Basis) when it has shape keys, else its vertices."""
+    mesh = obj.data
+    co = np.empty(len(mesh.vertices) * 3, dtype=np.float32)
+    if mesh.shape_keys is not None and mesh.shape_keys.reference_key is not None:
+        mesh.shape_keys.reference_key.data.foreach_get("co", co)
+    else:
+        mesh.vertices.foreach_get("co", co)
+    return co.reshape(-1, 3)
+
+
+def check_target(obj, head) -> None:
+    if obj is None:
+        raise MulTaNetError("no target mesh chosen")
+    if obj.type != "MESH":
+        raise MulTaNetError(f"'{obj.name}' is a {obj.type.lower()} object, not a mesh")
+    if obj.mode == "EDIT":
+        raise MulTaNetError(f"'{obj.name}' is in Edit Mode: leave it first, so its mesh is up to date")
+    problem = topology_problem(head, obj.name, *mesh_topology(obj.data))
+    if problem:
+        raise MulTaNetError(problem)
+
+
+def resolve_cache_dir(cache_dir: str) -> str:
+    """An absolute folder for point caches; a ``//`` folder needs a saved .blend."""
+    if not cache_dir:
+        raise MulTaNetError("no folder chosen for the vertex cache")
+    if cache_dir.startswith("//") and not bpy.data.filepath:
+        raise MulTaNetError("the .blend is not saved, so the vertex cache has no place beside it: "
+                            "save the file first, or choose an absolute cache folder")
+    return os.path.normpath(bpy.path.abspath(cache_dir))
+
+
+def blend_relative(path: str) -> str:
+    """``//``-relative when the .blend is saved and the path is on its drive, else absolute."""
+    if bpy.data.filepath:
+        try:
+            return bpy.path.relpath(path)
+        except ValueError:
+            return path
+    return path
+
+
+@dataclass
+class Source:
+    """Where the speech comes from: a Sequencer sound strip or a sound file placed at a frame."""
+
+    strip_name: str = ""
+    file_path: str = ""  # absolute
+    file_frame: int = 1
+
+
+@dataclass
+class Bake:
+    """Everything a bake will write, computed without touching the scene."""
+
+    obj: object
+    head_name: str
+    checkpoint_path: str
+    mode: str  # "SHAPE_KEYS" | "VERTEX_CACHE"
+    timing: StripTiming
+    source_label: str
+    motion: MeshMotion
+    coefficients: np.ndarray  # [n, K] visible frames
+    sounding: np.ndarray  # [n] bool: frames the sound reaches
+    emotion: str
+    strength: float
+    cache_path: str = ""  # absolute .pc2 path for VERTEX_CACHE
+    key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS
+
+    @property
+    def frames(self) -> np.ndarray:
+        """Keyed frames: one rest frame either side of the visible ones."""
+        return np.arange(self.timing.final_start - 1, self.timing.final_end + 1, dtype=np.float64)
+
+
+def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, emotion: str = "",
+              strength: float = 1.0, mode: str = "SHAPE_KEYS", cache_dir: str = "//multanet_cache") -> Bake:
+    if mode not in ("SHAPE_KEYS", "VERTEX_CACHE"):
+        raise MulTaNetError(f"bake mode must be SHAPE_KEYS or VERTEX_CACHE, not {mode!r}")
+    ckpt = checkpoints.load(checkpoint_path)
+    if not head_name:
+        raise MulTaNetError("no character head chosen")
+    head = ckpt.head(head_name)
+    check_target(obj, head)
+    if mode == "SHAPE_KEYS":
+        _check_free_action(obj)
+    if not math.isfinite(strength):
+        raise MulTaNetError(f"emotion strength must be a number, got {strength}")
+    emotion_vector = head.emotion(emotion or None, strength)
+    cache_path = ""
+    if mode == "VERTEX_CACHE":
+        cache_path = os.path.join(resolve_cache_dir(cache_dir), bpy.path.clean_name(obj.name) + ".pc2")
+
+    fps = scene_fps(scene)
+    if source.strip_name:
+        strip = find_strip(scene, source.strip_name)
+        label = f"strip '{strip.name}'"
+        timing = strip_timing(strip, scene)
+        samples = audio_in.sound_samples(strip.sound, f"{label} (sound '{strip.sound.name}')")
+    elif source.file_path:
+        label = f"audio file '{os.path.basename(source.file_path)}'"
+        samples = audio_in.file_samples(source.file_path)
+        n = max(1, math.ceil(len(samples) / audio_in.core_audio.TARGET_RATE * fps - 1e-9))
+        timing = StripTiming(source.file_frame, source.file_frame, source.file_frame + n, fps)
+    else:
+        raise MulTaNetError("no audio chosen: pick a Sequencer sound strip or an audio file")
+
+    piece = slice_for_strip(samples, audio_in.core_audio.TARGET_RATE, timing)
+    animator = Animator(ckpt, head.name)
+    coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
+    coefficients, sounding = visible(coefficients, piece)
+    motion = MeshMotion(head, rest_positions(obj))
+    bake = Bake(obj, head.name, checkpoint_path, mode, timing, label, motion, coefficients, sounding,
+                emotion, float(strength), cache_path)
+    if mode == "SHAPE_KEYS":
+        bake.key_values = motion.key_values(coefficients) * sounding[:, None]
+    return bake
+
+
+def _check_free_action(obj) -> None:
+    """Never replace an animator's own Action on the shape keys."""
+    key = obj.data.shape_keys
+    anim = key.animation_data if key is not None else None
+    if anim is not None and anim.action is not None and anim.action.name != _record(obj).get("action"):
+        raise MulTaNetError(
+            f"the shape keys of '{obj.name}' are animated by Action '{anim.action.name}': unassign it, or push "
+            f"it down to an NLA track, before baking, so that lip sync does not replace it"
+        )
+
+
+# --- changing the scene -------------------------------------------------------------------------
+
+def _record(obj) -> dict:
+    rec = obj.get(RECORD)
+    return rec.to_dict() if rec is not None else {}
+
+
+def has_lip_sync(obj) -> bool:
+    return obj is not None and RECORD in obj.keys()
+
+
+def remove_lip_sync(obj) -> str:
+    """Take away everything a bake put on ``obj``; returns what was removed, in words."""
+    rec = _record(obj)
+    if not rec:
+        return f"'{obj.name}' has no lip sync"
+    removed = []
+    key = obj.data.shape_keys if obj.type == "MESH" else None
+    if key is not None:
+        action = bpy.data.actions.get(rec.get("action", ""))
+        anim = key.animation_data
+        if anim is not None and action is not None and anim.action == action:
+            anim.action = None
+        if action is not None and action.users == 0:
+            bpy.data.actions.remove(action)
+            removed.append("its Action")
+        ours = [kb for kb in key.key_blocks if kb.name.startswith(KEY_PREFIX)]
+        for kb in reversed(ours):
+            obj.shape_key_remove(kb)
+        if ours:
+            removed.append(f"{len(ours)} shape keys")
+        key = obj.data.shape_keys
+        if rec.get("created_basis") and key is not None and len(key.key_blocks) == 1:
+            obj.shape_key_remove(key.key_blocks[0])
+        if obj.data.shape_keys is not None:
+            anim = obj.data.shape_keys.animation_data
+            if anim is not None and anim.action is None and not anim.nla_tracks and not anim.drivers:
+                obj.data.shape_keys.animation_data_clear()
+    mod = obj.modifiers.get(rec.get("modifier", ""))
+    if mod is not None and mod.type == "MESH_CACHE":
+        obj.modifiers.remove(mod)
+        removed.append("the Mesh Cache modifier")
+    cache = rec.get("cache", "")
+    if cache:
+        path = bpy.path.abspath(cache)
+        if os.path.isfile(path):
+            os.remove(path)
+            removed.append(f"'{os.path.basename(path)}'")
+    del obj[RECORD]
+    obj.data.update()
+    return f"removed lip sync from '{obj.name}': " + (", ".join(removed) or "nothing left to remove")
+
+
+def _bake_shape_keys(bake: Bake) -> dict:
+    obj, motion = bake.obj, bake.motion
+    created_basis = obj.data.shape_keys is None
+    if created_basis:
+        obj.shape_key_add(name="Basis", from_mix=False)
+    key = obj.data.shape_keys
+    rest = motion.rest
+    names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
+    for i, name in enumerate(names):
+        kb = obj.shape_key_add(name=name, from_mix=False)
+        kb.relative_key = key.reference_key
+        kb.slider_min, kb.slider_max = -10.0, 10.0
+        offset = motion.mean_offset() if i == 0 else motion.component_offsets(i - 1)
+        kb.data.foreach_set("co", (rest + offset).ravel())
+        kb.value = 0.0
+
+    action = blender_compat.new_action(f"MulTaNet {obj.name}", key)
+    fcurves = blender_compat.action_fcurves(action, key)
+    frames = bake.frames
+    rest_pad = np.zeros(1, np.float32)
+    columns = [bake.sounding.astype(np.float32)] + [bake.key_values[:, k] for k in range(motion.n_components)]
+    for name, column in zip(names, columns, strict=True):
+        fc = fcurves.new(f'key_blocks["{name}"].value')
+        blender_compat.write_keys(fc, frames, np.concatenate([rest_pad, column, rest_pad]))
+    blender_compat.assign_action(key, action)
+    return {"created_basis": int(created_basis), "action": action.name, "keys": len(names)}
+
+
+def _write_cache(bake: Bake, path: str) -> None:
+    motion = bake.motion
+    rest = motion.rest[None]
+
+    def chunks():
+        yield rest
+        for i in range(0, len(bake.coefficients), CACHE_CHUNK):
+            verts = motion.vertices(bake.coefficients[i:i + CACHE_CHUNK])
+            sounding = bake.sounding[i:i + CACHE_CHUNK]
+            if not sounding.all():
+                verts[~sounding] = rest
+            yield verts
+        yield rest
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_pc2(path, chunks(), len(bake.frames), motion.rest.shape[0], start_frame=bake.timing.final_start - 1)
+
+
+def _bake_cache(bake: Bake) -> dict:
+    obj = bake.obj
+    mod = obj.modifiers.new(MODIFIER_NAME, "MESH_CACHE")
+    mod.cache_format = "PC2"
+    mod.filepath = blend_relative(bake.cache_path)
+    mod.time_mode = "FRAME"
+    mod.play_mode = "SCENE"
+    mod.deform_mode = "OVERWRITE"
+    mod.interpolation = "LINEAR"
+    mod.frame_start = bake.timing.final_start - 1
+    mod.frame_scale = 1.0
+    if len(obj.modifiers) > 1:
+        obj.modifiers.move(len(obj.modifiers) - 1, 0)  # before subdivision and the like
+    return {"modifier": mod.name, "cache": mod.filepath}
+
+
+def apply_bake(bake: Bake) -> str:
+    """Replace ``bake.obj``'s lip sync with ``bake``; returns a one-line report."""
+    obj = bake.obj
+    tmp = ""
+    if bake.mode == "VERTEX_CACHE":
+        # the new cache goes to a temporary file first: a failure here leaves the scene and the old bake alone
+        tmp = bake.cache_path + ".partial"
+        _write_cache(bake, tmp)
+    try:
+        if has_lip_sync(obj):
+            remove_lip_sync(obj)
+        if bake.mode == "VERTEX_CACHE":
+            os.replace(tmp, bake.cache_path)
+            tmp = ""
+            done = _bake_cache(bake)
+        else:
+            done = _bake_shape_keys(bake)
+    finally:
+        if tmp and os.path.exists(tmp):
+            os.remove(tmp)
+    obj[RECORD] = {
+        "mode": bake.mode, "head": bake.head_name, "checkpoint": bake.checkpoint_path,
+        "source": bake.source_label, "emotion": bake.emotion, "strength": bake.strength,
+        "frame_start": bake.timing.final_start, "frame_end": bake.timing.final_end, **done,
+    }
+    obj.data.update()
+    what = "shape keys" if bake.mode == "SHAPE_KEYS" else "a vertex cache"
+    return (f"lip sync for '{obj.name}' (head '{bake.head_name}') from {bake.source_label}: "
+            f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} as {what}")

@@ -1,0 +1,189 @@
+"""Operators: Generate Lip Sync, Remove Lip Sync, Add Head Mesh, and picking a recent checkpoint.
+
+Every input is an operator property; one left unset takes the Lip Sync panel's value, so the
+panel's buttons and a script's ``bpy.ops.multanet.generate_lip_sync(object="Face", head="ada",
+strip="Line 01")`` run the same code. A failure reports why and changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import bpy
+from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
+
+from . import checkpoints, head_mesh, lipsync, preferences, properties
+from .core.errors import MulTaNetError
+
+
+def _panel_value(op, context, name: str, panel_value):
+    """The operator's property when the caller set it, else the panel's value."""
+    return getattr(op, name) if op.properties.is_property_set(name) else panel_value
+
+
+def _enum_value(value: str) -> str:
+    return "" if value == "NONE" else value
+
+
+def _resolve_checkpoint(op, context) -> str:
+    settings = context.scene.multanet
+    if op.properties.is_property_set("checkpoint"):
+        return checkpoints.DEFAULT_MODEL if op.checkpoint in ("", "DEFAULT") else bpy.path.abspath(op.checkpoint)
+    return properties.checkpoint_path(settings)
+
+
+def _resolve_object(op, context, name: str):
+    if op.properties.is_property_set(name):
+        obj = bpy.data.objects.get(getattr(op, name))
+        if obj is None:
+            raise MulTaNetError(f"there is no object named '{getattr(op, name)}'")
+        return obj
+    return context.scene.multanet.target or context.active_object
+
+
+class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
+    """Animate the target mesh's face from a Sequencer sound strip or an audio file"""
+
+    bl_idname = "multanet.generate_lip_sync"
+    bl_label = "Generate Lip Sync"
+    bl_options = {"REGISTER", "UNDO"}
+
+    object: StringProperty(name="Object", description="Mesh object to animate (default: the panel's target)")
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH",
+                               description="A .npz checkpoint, or DEFAULT for the bundled model")
+    head: StringProperty(name="Head", description="The checkpoint's character head")
+    strip: StringProperty(name="Strip", description="Sound strip name (default: the panel's audio)")
+    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH")
+    audio_frame: IntProperty(name="Start Frame", default=1, description="Frame an audio file starts on")
+    emotion: StringProperty(name="Emotion", description="Emotion preset (default: neutral)")
+    strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=4.0)
+    bake_mode: EnumProperty(name="Bake As", items=[("SHAPE_KEYS", "Shape Keys", ""),
+                                                   ("VERTEX_CACHE", "Vertex Cache", "")])
+    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH")
+
+    def _source(self, context) -> lipsync.Source:
+        settings, scene = context.scene.multanet, context.scene
+        if self.properties.is_property_set("strip"):
+            return lipsync.Source(strip_name=self.strip)
+        if self.properties.is_property_set("audio_file"):
+            return lipsync.Source(file_path=bpy.path.abspath(self.audio_file),
+                                  file_frame=_panel_value(self, context, "audio_frame", scene.frame_start))
+        if settings.audio == "FILE":
+            return lipsync.Source(file_path=bpy.path.abspath(settings.audio_file) if settings.audio_file else "",
+                                  file_frame=_panel_value(self, context, "audio_frame", settings.audio_frame))
+        if settings.strip:
+            return lipsync.Source(strip_name=settings.strip)
+        strip = lipsync.default_strip(scene)
+        if strip is None:
+            raise MulTaNetError(f"scene '{scene.name}' has no sound strip to use: add one in the Sequencer, "
+                                f"select it, or choose an audio file")
+        return lipsync.Source(strip_name=strip.name)
+
+    def execute(self, context):
+        settings = context.scene.multanet
+        try:
+            path = _resolve_checkpoint(self, context)
+            obj = _resolve_object(self, context, "object")
+            head = _panel_value(self, context, "head", _enum_value(settings.head))
+            emotion = _panel_value(self, context, "emotion", _enum_value(settings.emotion))
+            strength = _panel_value(self, context, "strength", settings.strength)
+            mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
+            cache_dir = _panel_value(self, context, "cache_dir", settings.cache_dir)
+            if not math.isfinite(strength):
+                raise MulTaNetError("emotion strength must be a number")
+            bake = lipsync.plan_bake(context.scene, obj, path, head, self._source(context), emotion, strength,
+                                     mode, cache_dir)
+            message = lipsync.apply_bake(bake)
+        except (MulTaNetError, OSError) as exc:
+            self.report({"ERROR"}, f"Generate Lip Sync: {exc}")
+            return {"CANCELLED"}
+        if path != checkpoints.DEFAULT_MODEL:
+            preferences.remember(path)
+        self.report({"INFO"}, message)
+        return {"FINISHED"}
+
+
+class MULTANET_OT_remove_lip_sync(bpy.types.Operator):
+    """Remove the lip sync shape keys, Action, Mesh Cache modifier and cache file from the mesh"""
+
+    bl_idname = "multanet.remove_lip_sync"
+    bl_label = "Remove Lip Sync"
+    bl_options = {"REGISTER", "UNDO"}
+
+    object: StringProperty(name="Object", description="Mesh object (default: the panel's target)")
+
+    def execute(self, context):
+        try:
+            obj = _resolve_object(self, context, "object")
+            if obj is None:
+                raise MulTaNetError("no target mesh chosen")
+            if not lipsync.has_lip_sync(obj):
+                raise MulTaNetError(f"'{obj.name}' has no lip sync to remove")
+            message = lipsync.remove_lip_sync(obj)
+        except (MulTaNetError, OSError) as exc:
+            self.report({"ERROR"}, f"Remove Lip Sync: {exc}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, message)
+        return {"FINISHED"}
+
+
+class MULTANET_OT_add_head_mesh(bpy.types.Operator):
+    """Add the character head's own template mesh to the scene, ready to animate"""
+
+    bl_idname = "multanet.add_head_mesh"
+    bl_label = "Add Head Mesh"
+    bl_options = {"REGISTER", "UNDO"}
+
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH",
+                               description="A .npz checkpoint, or DEFAULT for the bundled model")
+    head: StringProperty(name="Head", description="The checkpoint's character head")
+
+    def execute(self, context):
+        settings = context.scene.multanet
+        try:
+            path = _resolve_checkpoint(self, context)
+            ckpt = checkpoints.load(path)
+            name = _panel_value(self, context, "head", _enum_value(settings.head))
+            if not name:
+                raise MulTaNetError("no character head chosen")
+            obj = head_mesh.add_head_object(context, ckpt, ckpt.head(name))
+        except (MulTaNetError, OSError) as exc:
+            self.report({"ERROR"}, f"Add Head Mesh: {exc}")
+            return {"CANCELLED"}
+        settings.target = obj
+        self.report({"INFO"}, f"added '{obj.name}': head '{name}', {len(obj.data.vertices):,} vertices")
+        return {"FINISHED"}
+
+
+class MULTANET_OT_use_recent_checkpoint(bpy.types.Operator):
+    """Use a recently used checkpoint"""
+
+    bl_idname = "multanet.use_recent_checkpoint"
+    bl_label = "Use Recent Checkpoint"
+    bl_options = {"REGISTER", "INTERNAL"}
+
+    path: StringProperty(name="Path", subtype="FILE_PATH")
+
+    def execute(self, context):
+        settings = context.scene.multanet
+        settings.model = "FILE"
+        settings.checkpoint_path = self.path
+        return {"FINISHED"}
+
+
+class MULTANET_MT_recent_checkpoints(bpy.types.Menu):
+    bl_idname = "MULTANET_MT_recent_checkpoints"
+    bl_label = "Recent Checkpoints"
+
+    def draw(self, context):
+        paths = preferences.recent_paths()
+        for path in paths:
+            op = self.layout.operator(MULTANET_OT_use_recent_checkpoint.bl_idname, text=path, icon="FILE")
+            op.path = path
+        if not paths:
+            self.layout.label(text="(none yet)")
+
+
+classes = (MULTANET_OT_generate_lip_sync, MULTANET_OT_remove_lip_sync, MULTANET_OT_add_head_mesh,
+           MULTANET_OT_use_recent_checkpoint, MULTANET_MT_recent_checkpoints)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -1,0 +1,97 @@
+"""The Lip Sync panel in the 3D View's sidebar."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import lipsync, properties
+from .core.errors import MulTaNetError
+from .mapping import MeshMotion
+
+
+def match_status(obj, head) -> tuple[bool, str]:
+    """(ok, words) for the target mesh against the head: what the panel shows under the mesh."""
+    if obj is None:
+        return False, "choose a mesh, or add the head's own"
+    try:
+        lipsync.check_target(obj, head)
+        fit = MeshMotion(head, lipsync.rest_positions(obj)).fit_error
+    except MulTaNetError as exc:
+        return False, str(exc)
+    if fit > 0.01:
+        return True, f"matches head {head.name} (re-sculpt: {100 * fit:.0f}% from its template shape)"
+    return True, f"matches head {head.name}"
+
+
+class MULTANET_PT_lip_sync(bpy.types.Panel):
+    bl_idname = "MULTANET_PT_lip_sync"
+    bl_label = "MulTaNet Lip Sync"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Lip Sync"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.multanet
+        ckpt, error = properties.load_checkpoint(settings)
+
+        box = layout.box()
+        row = box.row(align=True)
+        row.prop(settings, "model", expand=True)
+        if settings.model == "FILE":
+            row = box.row(align=True)
+            row.prop(settings, "checkpoint_path", text="")
+            row.menu("MULTANET_MT_recent_checkpoints", text="", icon="RECOVER_LAST")
+        col = box.column(align=True)
+        if ckpt is None:
+            col.label(text=error, icon="ERROR")
+        else:
+            from .checkpoints import describe
+
+            for line in describe(ckpt)[:3]:
+                col.label(text=line)
+
+        layout.prop(settings, "head")
+        head = next((h for h in ckpt.heads if h.name == settings.head), None) if ckpt else None
+
+        box = layout.box()
+        box.prop(settings, "target")
+        if head is not None:
+            ok, text = match_status(settings.target, head)
+            box.label(text=text, icon="CHECKMARK" if ok else "ERROR")
+        box.operator("multanet.add_head_mesh", icon="MESH_MONKEY")
+
+        box = layout.box()
+        box.row().prop(settings, "audio", expand=True)
+        if settings.audio == "STRIP":
+            editor = context.scene.sequence_editor
+            if editor is not None:
+                collection = "strips_all" if "strips_all" in editor.bl_rna.properties.keys() else "sequences_all"
+                box.prop_search(settings, "strip", editor, collection, icon="SOUND")
+                if not settings.strip:
+                    strip = lipsync.default_strip(context.scene)
+                    box.label(text=f"uses '{strip.name}'" if strip else "no sound strip in the Sequencer",
+                              icon="INFO")
+            else:
+                box.label(text="the scene has no Sequencer strips", icon="INFO")
+        else:
+            box.prop(settings, "audio_file", text="")
+            box.prop(settings, "audio_frame")
+
+        row = layout.row(align=True)
+        row.prop(settings, "emotion")
+        row.prop(settings, "strength", text="")
+        layout.prop(settings, "bake_mode")
+        if settings.bake_mode == "VERTEX_CACHE":
+            layout.prop(settings, "cache_dir")
+            if settings.cache_dir.startswith("//") and not bpy.data.filepath:
+                layout.label(text="save the .blend first, or choose an absolute folder", icon="ERROR")
+
+        col = layout.column()
+        col.scale_y = 1.6
+        col.operator("multanet.generate_lip_sync", icon="PLAY_SOUND")
+        layout.operator("multanet.remove_lip_sync", icon="X")
+
+
+classes = (MULTANET_PT_lip_sync,)
+register, unregister = bpy.utils.register_classes_factory(classes)

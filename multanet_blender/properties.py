@@ -1,0 +1,101 @@
+"""The Lip Sync panel's state, one PropertyGroup on each scene (``scene.multanet``)."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+
+from . import checkpoints, preferences
+from .core.errors import MulTaNetError
+
+# Blender keeps only a pointer to dynamic enum item strings: the lists must outlive the callback.
+_head_items: list = []
+_emotion_items: list = []
+
+
+def checkpoint_path(settings) -> str:
+    """The absolute path of the panel's checkpoint."""
+    if settings.model == "DEFAULT":
+        return checkpoints.DEFAULT_MODEL
+    return bpy.path.abspath(settings.checkpoint_path) if settings.checkpoint_path else ""
+
+
+def load_checkpoint(settings):
+    """(checkpoint, None) or (None, why not)."""
+    try:
+        return checkpoints.load(checkpoint_path(settings)), None
+    except MulTaNetError as exc:
+        return None, str(exc)
+
+
+def _heads(self, context):
+    ckpt, _ = load_checkpoint(self)
+    _head_items[:] = [(h.name, h.name, f"{h.n_vertices:,} vertices, {h.n_components} components")
+                      for h in (ckpt.heads if ckpt else [])] or [("NONE", "(no heads)", "no checkpoint loaded")]
+    return _head_items
+
+
+def _emotions(self, context):
+    ckpt, _ = load_checkpoint(self)
+    names: list[str] = []
+    if ckpt is not None:
+        head = next((h for h in ckpt.heads if h.name == self.head), None)
+        names = list(head.presets) if head is not None else []
+    _emotion_items[:] = [(n, n.capitalize(), f"emotion preset '{n}'") for n in names] or [
+        ("NONE", "(none)", "the head has no presets")]
+    return _emotion_items
+
+
+def _checkpoint_changed(self, context):
+    ckpt, _ = load_checkpoint(self)
+    if ckpt is not None and self.model == "FILE":
+        preferences.remember(checkpoint_path(self))
+
+
+def _is_mesh(self, obj) -> bool:
+    return obj.type == "MESH"
+
+
+class MULTANET_PG_settings(bpy.types.PropertyGroup):
+    model: EnumProperty(
+        name="Model",
+        items=[("DEFAULT", "Default", "The model bundled with the add-on"),
+               ("FILE", "Checkpoint", "A MulTaNet/KarrasNet .npz checkpoint")],
+        default="DEFAULT", update=_checkpoint_changed)
+    checkpoint_path: StringProperty(name="Checkpoint", subtype="FILE_PATH", update=_checkpoint_changed,
+                                    description="A .npz checkpoint written by `python -m train export`")
+    head: EnumProperty(name="Character Head", items=_heads, description="The checkpoint's head to animate with")
+    target: PointerProperty(name="Target Mesh", type=bpy.types.Object, poll=_is_mesh,
+                            description="The mesh to animate: same topology as the head")
+    audio: EnumProperty(
+        name="Audio",
+        items=[("STRIP", "Sequencer Strip", "A sound strip of this scene's Sequencer"),
+               ("FILE", "Audio File", "A sound file, placed at a frame")],
+        default="STRIP")
+    strip: StringProperty(name="Strip", description="Sound strip (empty: the active, selected, or under the playhead)")
+    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH")
+    audio_frame: IntProperty(name="Start Frame", default=1, description="Frame the audio file starts on")
+    emotion: EnumProperty(name="Emotion", items=_emotions, description="An emotion preset of the head")
+    strength: FloatProperty(name="Strength", default=1.0, min=0.0, soft_max=2.0, max=4.0,
+                            description="How strongly the emotion preset departs from neutral")
+    bake_mode: EnumProperty(
+        name="Bake As",
+        items=[("SHAPE_KEYS", "Shape Keys", "One shape key per PCA component, keyed on one Action"),
+               ("VERTEX_CACHE", "Vertex Cache", "A PC2 point cache played by a Mesh Cache modifier")],
+        default="SHAPE_KEYS")
+    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", default="//multanet_cache/",
+                              description="Where vertex caches are written (// = beside the .blend)")
+
+
+classes = (MULTANET_PG_settings,)
+_register, _unregister = bpy.utils.register_classes_factory(classes)
+
+
+def register() -> None:
+    _register()
+    bpy.types.Scene.multanet = PointerProperty(type=MULTANET_PG_settings)
+
+
+def unregister() -> None:
+    del bpy.types.Scene.multanet
+    _unregister()
