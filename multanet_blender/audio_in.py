@@ -1,9 +1,9 @@
 """Speech for the network from a Sequencer sound strip or a sound file, decoded by Blender's ``aud``.
 
 ``bpy.types.Sound.factory`` (of the evaluated sound) gives an ``aud.Sound`` for any sound
-Blender reads, packed ones included; ``aud`` resamples it to 16 kHz. Every sound is checked before it is decoded (a missing
-or unreadable file raises in ``specs``; asking ``aud`` for the samples of such a sound aborts the
-process), and after (silence, NaN).
+Blender reads, packed ones included; ``aud`` resamples it to 16 kHz. Every sound is checked
+before it is decoded (a missing or unreadable file raises in ``specs``; asking ``aud`` for the
+samples of such a sound aborts the process), and after (silence, NaN).
 
 Blender builds without Audaspace (the pip ``bpy`` 4.2 module is one) have no ``aud``: there a
 sound file is read with core's soundfile/scipy path if those packages are installed, and
@@ -33,7 +33,8 @@ def _aud():
 def require_sound(samples: np.ndarray, name: str) -> np.ndarray:
     peak = float(np.abs(samples).max(initial=0.0))
     if peak < SILENCE_PEAK:
-        raise AudioError(f"{name} is silent (peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS): nothing to lip-sync")
+        level = "every sample is zero" if peak == 0 else f"peak {20 * np.log10(peak):.0f} dBFS"
+        raise AudioError(f"{name} is silent ({level}): nothing to lip-sync")
     return samples
 
 

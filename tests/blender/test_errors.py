@@ -1,0 +1,127 @@
+"""Bad input gets a clear error and changes nothing in the scene (or on disk)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import bpy
+import numpy as np
+import pytest
+from bl_helpers import add_head, add_strip, needs_aud, scene_state, write_wav
+
+
+def generate(**kwargs):
+    return bpy.ops.multanet.generate_lip_sync(**kwargs)
+
+
+def expect_error(message: str, root: str | None = None, **kwargs):
+    before = scene_state(root)
+    with pytest.raises(RuntimeError) as info:
+        generate(**kwargs)
+    assert message in str(info.value), str(info.value)
+    assert scene_state(root) == before
+    return str(info.value)
+
+
+@pytest.fixture
+def face(blender, assets, tmp_path):
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "shot.blend"))
+    obj = add_head(assets["checkpoint"])
+    return obj
+
+
+def test_mismatched_mesh(face, assets, tmp_path):
+    bpy.ops.mesh.primitive_cube_add()
+    msg = expect_error("head 'char00' expects 299 vertices; 'Cube' has 8", str(tmp_path), object="Cube",
+                       checkpoint=assets["checkpoint"], head="char00", audio_file=assets["wav16"])
+    assert msg.startswith("Error: Generate Lip Sync:")
+    expect_error("head 'char01' expects 338 vertices; 'char00' has 299", str(tmp_path), object="char00",
+                 checkpoint=assets["checkpoint"], head="char01", audio_file=assets["wav16"])
+    bpy.ops.object.camera_add()
+    expect_error("is a camera object, not a mesh", str(tmp_path), object=bpy.context.active_object.name,
+                 checkpoint=assets["checkpoint"], head="char00", audio_file=assets["wav16"])
+    expect_error("there is no object named 'Nobody'", str(tmp_path), object="Nobody",
+                 checkpoint=assets["checkpoint"], head="char00", audio_file=assets["wav16"])
+
+
+def test_broken_checkpoints(face, assets, tmp_path):
+    args = dict(object="char00", head="char00", audio_file=assets["wav16"])
+    root = str(tmp_path)
+    expect_error("does not exist", root, checkpoint=str(tmp_path / "nope.npz"), **args)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(open(assets["checkpoint"], "rb").read()[:5000])
+    expect_error("truncated.npz", root, checkpoint=str(truncated), **args)
+    text = tmp_path / "notes.npz"
+    text.write_text("this is not a checkpoint")
+    expect_error("notes.npz", root, checkpoint=str(text), **args)
+    expect_error("has no character 'zed'", root, checkpoint=assets["checkpoint"], object="char00", head="zed",
+                 audio_file=assets["wav16"])
+    expect_error("has no emotion preset 'furious'", root, checkpoint=assets["checkpoint"], emotion="furious", **args)
+
+
+def test_bad_audio(face, assets, tmp_path):
+    root = str(tmp_path)
+    args = dict(object="char00", checkpoint=assets["checkpoint"], head="char00")
+    expect_error("does not exist", root, audio_file=str(tmp_path / "missing.wav"), **args)
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF" + os.urandom(3000))
+    expect_error("corrupt.wav", root, audio_file=str(corrupt), **args)
+    silent = write_wav(str(tmp_path / "silent.wav"), np.zeros(16000), 16000)
+    expect_error("is silent", root, audio_file=silent, **args)
+    expect_error("is a folder", root, audio_file=str(tmp_path), **args)
+    expect_error("has no Sequencer strip named 'ghost'", root, strip="ghost", **args)
+
+
+@needs_aud
+def test_bad_strips(face, assets, tmp_path):
+    root = str(tmp_path)
+    args = dict(object="char00", checkpoint=assets["checkpoint"], head="char00")
+    moved = shutil.copy(assets["wav16"], tmp_path / "moved.wav")
+    add_strip(str(moved), name="moved")
+    os.remove(moved)
+    expect_error("does not exist", root, strip="moved", **args)
+    silent = write_wav(str(tmp_path / "quiet.wav"), np.zeros(8000), 16000)
+    add_strip(silent, name="quiet", channel=2)
+    expect_error("is silent", root, strip="quiet", **args)
+    bpy.context.scene.sequence_editor.strips_all["quiet"].name = "quiet"  # still there, untouched
+
+
+def test_failures_keep_a_previous_bake(face, assets, tmp_path):
+    """A failing re-bake leaves the earlier lip sync (keys, Action, cache file) exactly as it was."""
+    root = str(tmp_path)
+    args = dict(object="char00", checkpoint=assets["checkpoint"], head="char00")
+    generate(audio_file=assets["wav16"], bake_mode="VERTEX_CACHE", **args)
+    cache = tmp_path / "multanet_cache" / "char00.pc2"
+    data = cache.read_bytes()
+    expect_error("does not exist", root, audio_file=str(tmp_path / "missing.wav"), bake_mode="VERTEX_CACHE",
+                 **args)
+    assert cache.read_bytes() == data
+    generate(audio_file=assets["wav16"], **args)
+    expect_error("is silent", root, audio_file=write_wav(str(tmp_path / "s.wav"), np.zeros(9000), 16000), **args)
+
+
+def test_vertex_cache_needs_a_place(blender, assets):
+    add_head(assets["checkpoint"])
+    expect_error("the .blend is not saved", None, object="char00", checkpoint=assets["checkpoint"], head="char00",
+                 audio_file=assets["wav16"], bake_mode="VERTEX_CACHE")
+
+
+def test_an_animators_own_action_is_never_replaced(face, assets, tmp_path):
+    obj = face
+    obj.shape_key_add(name="Basis")
+    blink = obj.shape_key_add(name="Blink")
+    blink.value = 1.0
+    blink.keyframe_insert("value", frame=1)
+    expect_error("are animated by Action", str(tmp_path), object="char00", checkpoint=assets["checkpoint"],
+                 head="char00", audio_file=assets["wav16"])
+
+
+def test_edit_mode_is_refused(face, assets, tmp_path):
+    bpy.context.view_layer.objects.active = face
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        expect_error("is in Edit Mode", str(tmp_path), object="char00", checkpoint=assets["checkpoint"],
+                     head="char00", audio_file=assets["wav16"])
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
