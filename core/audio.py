@@ -1,7 +1,8 @@
-"""Audio in: decode (soundfile), check, down-mix to mono, resample to 16 kHz (scipy polyphase).
+"""Audio in: decode (soundfile), check, down-mix to mono, resample to 16 kHz (polyphase, numpy).
 
 Inside Blender the add-on decodes with Blender's own ``aud`` module and hands :func:`prepare`
-an array; soundfile and scipy are imported only when a file is read or a rate must change.
+an array, so both paths resample with :mod:`core.resample`; soundfile is imported only when a
+file is read.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import AudioError
+from .resample import resample_poly
 
 TARGET_RATE = 16000
 MIN_RATE = 8000
@@ -62,18 +64,11 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
 
 
 def resample(samples: np.ndarray, rate: float, target: int = TARGET_RATE, name: str = "audio") -> np.ndarray:
-    """Polyphase resampling (``scipy.signal.resample_poly``) of a mono float signal to ``target`` Hz."""
+    """Polyphase resampling (scipy's ``resample_poly`` design, in numpy) of a mono float signal to ``target`` Hz."""
     if rate == target:
         return samples
-    try:
-        from scipy.signal import resample_poly
-    except ImportError as exc:
-        raise AudioError(
-            f"{name}: resampling {rate} Hz to {target} Hz needs scipy; pass {target} Hz audio instead"
-        ) from exc
     ratio = Fraction(target, 1) / Fraction(rate).limit_denominator(10000)
-    out = resample_poly(samples.astype(np.float64), ratio.numerator, ratio.denominator)
-    return out.astype(np.float32)
+    return resample_poly(samples, ratio.numerator, ratio.denominator).astype(np.float32)
 
 
 def prepare(samples: np.ndarray, rate: float, name: str = "audio") -> np.ndarray:

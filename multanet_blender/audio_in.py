@@ -1,13 +1,13 @@
 """Speech for the network from a Sequencer sound strip or a sound file, decoded by Blender's ``aud``.
 
 ``bpy.types.Sound.factory`` (of the evaluated sound) gives an ``aud.Sound`` for any sound
-Blender reads, packed ones included; ``aud`` resamples it to 16 kHz. Every sound is checked
+Blender reads, packed ones included; core resamples it to 16 kHz. Every sound is checked
 before it is decoded (a missing or unreadable file raises in ``specs``; asking ``aud`` for the
 samples of such a sound aborts the process), and after (silence, NaN).
 
 Blender builds without Audaspace (the pip ``bpy`` 4.2 module is one) have no ``aud``: there a
-sound file is read with core's soundfile/scipy path if those packages are installed, and
-anything else is refused with a message that says why.
+sound file is read with core's soundfile path if soundfile is installed, and anything else is
+refused with a message that says why.
 """
 
 from __future__ import annotations
@@ -55,16 +55,13 @@ def _from_aud(sound, name: str) -> np.ndarray:
             f"{name}: {length / rate / 60:.0f} minutes of audio is over the "
             f"{core_audio.MAX_SECONDS / 60:.0f}-minute limit; split it into shorter clips"
         )
-    if rate != core_audio.TARGET_RATE:
-        try:
-            sound = sound.resample(core_audio.TARGET_RATE, 3)  # 3 = best quality (Blender 4.3+)
-        except TypeError:
-            sound = sound.resample(core_audio.TARGET_RATE, True)  # older aud: a bool "high quality"
     try:
-        data = np.asarray(sound.data(), dtype=np.float32)
+        data = np.asarray(sound.data(), dtype=np.float32)  # at the sound's own rate: decoding only
     except aud.error as exc:
         raise AudioError(f"{name} cannot be decoded ({exc})") from exc
-    samples = core_audio.prepare(data, core_audio.TARGET_RATE, name)
+    # core resamples, as it does for training: aud's resampler differs from it by a few percent near
+    # 8 kHz, enough to move the LPC features (and its best quality is 7x slower)
+    samples = core_audio.prepare(data, rate, name)
     return require_sound(samples, name)
 
 
@@ -110,7 +107,7 @@ def _without_aud(path: str) -> np.ndarray:
     try:
         return core_audio.load_speech(path)
     except AudioError as exc:
-        if "soundfile" in str(exc) or "scipy" in str(exc):
+        if "soundfile" in str(exc):
             raise AudioError(
                 f"this Blender build has no Audaspace (aud) to decode '{path}', and {exc}"
             ) from exc
