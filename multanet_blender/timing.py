@@ -1,9 +1,10 @@
 """Where a sound strip's audio lands on the timeline, and which audio each scene frame hears (numpy only).
 
 Blender plays a sound strip in real time: scene frame ``f`` hears the sound at
-``(f - frame_start) / fps + sound_offset`` seconds, where ``frame_start`` is where the untrimmed
+``(f - frame_start) / fps - sound_offset`` seconds, where ``frame_start`` is where the untrimmed
 strip would begin, ``fps = render.fps / render.fps_base`` (23.976 and 29.97 included) and
-``sound_offset`` is the strip's own offset in seconds. Trims only narrow the visible part,
+``sound_offset`` is the strip's offset in seconds (positive: the sound starts later). This is
+checked against Blender's own mixdown of the scene (tests/blender/test_timing.py). Trims only narrow the visible part,
 ``[frame_final_start, frame_final_end)``; the audio before a trim still feeds the analysis
 window of the first visible frame, exactly as it would in the untrimmed clip.
 """
@@ -24,7 +25,7 @@ class StripTiming:
     final_start: int  # first visible frame
     final_end: int  # one past the last visible frame
     fps: float
-    sound_offset: float = 0.0  # seconds into the sound at frame_start
+    sound_offset: float = 0.0  # seconds the sound is delayed from frame_start
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.fps) and self.fps > 0):
@@ -38,7 +39,7 @@ class StripTiming:
 
     def sound_time(self, frame: float) -> float:
         """Seconds into the sound heard at scene frame ``frame``."""
-        return (frame - self.frame_start) / self.fps + self.sound_offset
+        return (frame - self.frame_start) / self.fps - self.sound_offset
 
 
 @dataclass(frozen=True)

@@ -86,16 +86,16 @@ def test_timing_keeps_the_grid_and_the_context():
     timing = StripTiming(frame_start=11, final_start=18, final_end=50, fps=fps)
     piece = slice_for_strip(samples, rate, timing)
     assert piece.lead == 7 and piece.samples[0] == 0  # analysis starts at the sound's start: context kept
-    # a sound offset of 0.5 s: frame 11 hears 0.5 s, and analysis frame lead hears frame 11
-    timing = StripTiming(frame_start=11, final_start=11, final_end=20, fps=fps, sound_offset=0.5)
+    # a sound offset of -0.5 s (the sound starts early): frame 11 hears 0.5 s, analysis frame 15 is frame 11
+    timing = StripTiming(frame_start=11, final_start=11, final_end=20, fps=fps, sound_offset=-0.5)
     piece = slice_for_strip(samples, rate, timing)
     assert piece.lead == 15 and piece.samples[0] == 0
     # fractional fps and a start between grid points: the slice begins less than one frame in
-    timing = StripTiming(frame_start=1, final_start=1, final_end=40, fps=30000 / 1001, sound_offset=0.01)
+    timing = StripTiming(frame_start=1, final_start=1, final_end=40, fps=30000 / 1001, sound_offset=-0.01)
     piece = slice_for_strip(samples, rate, timing)
     assert piece.lead == 0 and piece.samples[0] == 160
-    # a negative offset pads silence in front
-    timing = StripTiming(frame_start=1, final_start=1, final_end=40, fps=fps, sound_offset=-0.1)
+    # a positive offset delays the sound: silence is padded in front
+    timing = StripTiming(frame_start=1, final_start=1, final_end=40, fps=fps, sound_offset=0.1)
     piece = slice_for_strip(samples, rate, timing)
     assert piece.lead == 0 and (piece.samples[:1600] == 0).all() and piece.samples[1600] == 0
     rows, mask = visible(np.ones((20, 2)), slice_for_strip(samples[:rate // 2], rate, timing))
