@@ -1,0 +1,115 @@
+"""What ships is what is tested: ``build.py`` makes the extension zip, Blender's validator passes it,
+and a fresh Blender (a subprocess, its user folders in a temporary directory) installs it through its
+own extension API, enables it and bakes a strip with the installed operator, with no top-level ``core``
+(nor the checkout's ``multanet_blender``) in its ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+import zipfile
+
+import pytest
+
+from tests.conftest import ROOT, SPEECH_EN
+
+pytest.importorskip("bpy")
+
+import build  # noqa: E402
+
+INSTALL_AND_BAKE = r'''
+import json, os, sys
+import bpy
+
+zip_path, ckpt, audio = sys.argv[1:4]
+result = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+assert result == {"FINISHED"}, result
+scene = bpy.context.scene
+scene.render.fps, scene.render.fps_base = 30, 1
+bpy.ops.multanet.add_head_mesh(checkpoint=ckpt, head="char01")
+obj = bpy.data.objects["char01"]
+scene.sequence_editor_create()
+strips = scene.sequence_editor.strips if bpy.app.version >= (4, 4, 0) else scene.sequence_editor.sequences
+strips.new_sound("char01: hello", audio, 1, 10)
+result = bpy.ops.multanet.generate_lip_sync(object="char01", checkpoint=ckpt, head="char01", strip="char01: hello")
+assert result == {"FINISHED"}, result
+package = sys.modules["bl_ext.user_default.multanet_blender"]
+from bl_ext.user_default.multanet_blender import checkpoints, lipsync
+default = None
+if os.path.isfile(checkpoints.DEFAULT_MODEL):
+    default = [h.name for h in checkpoints.load(checkpoints.DEFAULT_MODEL).heads]
+keys = obj.data.shape_keys
+print("RESULT " + json.dumps({
+    "package_file": package.__file__,
+    "core_file": sys.modules["bl_ext.user_default.multanet_blender.core"].__file__,
+    "top_level": sorted(m for m in sys.modules if m.split(".")[0] in ("core", "multanet_blender", "torch",
+                                                                     "scipy", "soundfile")),
+    "keys": [k.name for k in keys.key_blocks],
+    "record": dict(obj[lipsync.RECORD]),
+    "default_heads": default,
+}))
+'''
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    return build.build(str(out), allow_missing_model=True)
+
+
+def test_build_names_the_zip_from_the_manifest_and_ships_only_the_numpy_addon(built):
+    meta = tomllib.loads(open(os.path.join(ROOT, "blender_manifest.toml")).read())
+    assert os.path.basename(built) == f"{meta['id']}-{meta['version']}.zip"
+    names = zipfile.ZipFile(built).namelist()
+    assert "blender_manifest.toml" in names and "__init__.py" in names and "core/inference.py" in names
+    assert not any(n.startswith(("tests/", "train/")) or "__pycache__" in n or n.endswith(".pyc") for n in names)
+    assert not {"core/networks_torch.py", "core/lpc_reference.py", "core/__main__.py"} & set(names)
+    for name in names:
+        if name.endswith(".py"):
+            text = zipfile.ZipFile(built).read(name).decode()
+            assert "import torch" not in text and "import scipy" not in text, name
+    if os.path.isfile(os.path.join(ROOT, "multanet_blender", "models", "default.npz")):
+        assert "models/default.npz" in names
+
+
+def test_build_fails_loudly_without_the_default_model_or_with_a_bad_manifest(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "PACKAGE", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(build.BuildError, match="default model .* is missing"):
+        build.package_files()
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("blender_manifest.toml", 'schema_version = "1.0.0"\nid = "x"\n')
+        zf.writestr("__init__.py", "")
+    with pytest.raises(build.BuildError, match="validator rejects"):
+        build.validate(str(bad))
+
+
+def test_installed_extension_bakes_a_strip_in_a_fresh_blender(built, tmp_path):
+    from core.checkpoint import save_checkpoint
+    from train.random_heads import numpy_checkpoint
+
+    ckpt = str(tmp_path / "model.npz")
+    save_checkpoint(ckpt, numpy_checkpoint(characters=2, vertices=300, components=12, seed=5))
+    script = tmp_path / "install_and_bake.py"  # a file, so sys.path[0] is tmp_path, not the checkout
+    script.write_text(INSTALL_AND_BAKE)
+    user = tmp_path / "blender_user"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["BLENDER_USER_RESOURCES"] = str(user)
+    proc = subprocess.run([sys.executable, str(script), built, ckpt, SPEECH_EN], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    installed = os.path.join(str(user), "extensions", "user_default", "multanet_blender")
+    assert result["package_file"].startswith(installed), result["package_file"]
+    assert result["core_file"].startswith(os.path.join(installed, "core")), result["core_file"]
+    assert result["top_level"] == [], result["top_level"]
+    assert result["keys"][0] == "Basis" and "MulTaNet.c011" in result["keys"]
+    assert result["record"]["frame_start"] == 10 and result["record"]["frame_end"] > 150
+    if "models/default.npz" in zipfile.ZipFile(built).namelist():
+        assert result["default_heads"], "the bundled default model did not load"
