@@ -1,0 +1,34 @@
+"""``python -m multanet_blender bake ...`` and ``python -m multanet_blender demo ...`` (with the ``bpy`` module)."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: python -m multanet_blender {bake,demo} ...
+
+  bake SCENE.blend [MORE.blend ...] [--all | --strip NAME ...] (--output-dir DIR | --in-place) [--workers N]
+       bake every dialogue line of each file as NLA lip sync (see docs/RENDER_FARM.md)
+  demo --out DIR [--checkpoint MODEL.npz] [--no-video]
+       build, bake, save and render the two-character demo scene
+"""
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "bake":
+        from .cli_bake import main as bake_main
+
+        return bake_main(rest)
+    if command == "demo":
+        from .demo import main as demo_main
+
+        return demo_main(rest)
+    print(f"unknown command '{command}'\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
