@@ -248,12 +248,10 @@ def bake_line(scene, job: _Job, checkpoint_path: str, settings) -> str:
     return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({job.head})"
 
 
-def bake_dialogue(scene, lines=None, on_progress: Callable[[int, int, str], None] | None = None,
-                  should_cancel: Callable[[], bool] | None = None) -> BatchReport:
-    """Bake every (or the given) dialogue line of ``scene``; each line is baked whole or not at all."""
+def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
+    """The lines to bake, in timeline order, and a report holding those skipped (with why)."""
     report = BatchReport()
-    settings = scene.multanet
-    checkpoint_path = properties.checkpoint_path(settings)
+    checkpoint_path = properties.checkpoint_path(scene.multanet)
     dialogue = scene.multanet_dialogue
     if lines is None:
         if not len(dialogue.lines):
@@ -263,8 +261,26 @@ def bake_dialogue(scene, lines=None, on_progress: Callable[[int, int, str], None
         checkpoints.load(checkpoint_path)
     except MulTaNetError as exc:
         report.failed += [(line.strip, str(exc)) for line in lines]
-        return report
-    jobs = _jobs(scene, lines, report)
+        return [], report, checkpoint_path
+    return _jobs(scene, lines, report), report, checkpoint_path
+
+
+def bake_job(scene, job: _Job, checkpoint_path: str, report: BatchReport) -> None:
+    """Bake one line; its outcome goes to ``report`` and the line's status."""
+    try:
+        what = bake_line(scene, job, checkpoint_path, scene.multanet)
+    except (MulTaNetError, OSError) as exc:
+        job.line.status = "failed"
+        report.failed.append((job.strip.name, str(exc)))
+        return
+    job.line.status = "baked"
+    report.baked.append((job.strip.name, what))
+
+
+def bake_dialogue(scene, lines=None, on_progress: Callable[[int, int, str], None] | None = None,
+                  should_cancel: Callable[[], bool] | None = None) -> BatchReport:
+    """Bake every (or the given) dialogue line of ``scene``; each line is baked whole or not at all."""
+    jobs, report, checkpoint_path = start(scene, lines)
     for i, job in enumerate(jobs):
         if should_cancel is not None and should_cancel():
             report.cancelled = True
@@ -272,15 +288,8 @@ def bake_dialogue(scene, lines=None, on_progress: Callable[[int, int, str], None
             break
         if on_progress is not None:
             on_progress(i, len(jobs), job.strip.name)
-        try:
-            what = bake_line(scene, job, checkpoint_path, settings)
-        except (MulTaNetError, OSError) as exc:
-            job.line.status = "failed"
-            report.failed.append((job.strip.name, str(exc)))
-            continue
-        job.line.status = "baked"
-        report.baked.append((job.strip.name, what))
+        bake_job(scene, job, checkpoint_path, report)
     if on_progress is not None:
         on_progress(len(jobs), len(jobs), "")
-    dialogue.last_summary = report.summary().splitlines()[0]
+    scene.multanet_dialogue.last_summary = report.summary().splitlines()[0]
     return report

@@ -105,9 +105,10 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
 
     _timer = None
     _cancel = False
-    _lines: list = []
+    _jobs: list = []
     _index = 0
     _report: batch.BatchReport | None = None
+    _checkpoint = ""
 
     def _finish(self, context, report: batch.BatchReport):
         for strip, why in report.skipped:
@@ -122,17 +123,14 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
         return self._finish(context, batch.bake_dialogue(context.scene))
 
     def invoke(self, context, event):
-        scene = context.scene
-        if not len(scene.multanet_dialogue.lines):
-            batch.fill_dialogue(scene)
-        self._lines = list(scene.multanet_dialogue.lines)
-        if not self._lines:
-            self.report({"WARNING"}, "Bake All Dialogue: the scene has no sound strips")
-            return {"CANCELLED"}
+        if context.window is None:
+            return self.execute(context)
+        self._jobs, self._report, self._checkpoint = batch.start(context.scene)
+        if not self._jobs:
+            return self._finish(context, self._report)
         self._index, self._cancel = 0, False
-        self._report = batch.BatchReport()
         wm = context.window_manager
-        wm.progress_begin(0, len(self._lines))
+        wm.progress_begin(0, len(self._jobs))
         self._timer = wm.event_timer_add(0.01, window=context.window)
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
@@ -142,17 +140,15 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
             self._cancel = True
         if event.type != "TIMER":
             return {"RUNNING_MODAL"}
-        if self._cancel or self._index >= len(self._lines):
+        if self._cancel or self._index >= len(self._jobs):
             return self._end(context)
-        line = self._lines[self._index]
-        part = batch.bake_dialogue(context.scene, lines=[line])  # one line per timer tick: the UI stays live
-        self._report.baked += part.baked
-        self._report.skipped += part.skipped
-        self._report.failed += part.failed
+        job = self._jobs[self._index]
+        batch.bake_job(context.scene, job, self._checkpoint, self._report)  # one line per tick: the UI stays live
         self._index += 1
         context.window_manager.progress_update(self._index)
-        context.area.header_text_set(f"Baking dialogue {self._index}/{len(self._lines)}: {line.strip}  (Esc: stop)") \
-            if context.area else None
+        if context.area:
+            context.area.header_text_set(f"Baking dialogue {self._index}/{len(self._jobs)}: {job.strip.name}"
+                                         f"  (Esc: stop)")
         return {"RUNNING_MODAL"}
 
     def _end(self, context):
@@ -161,9 +157,9 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
         wm.progress_end()
         if context.area:
             context.area.header_text_set(None)
-        if self._cancel:
+        if self._cancel and self._index < len(self._jobs):
             self._report.cancelled = True
-            self._report.skipped += [(line.strip, "cancelled") for line in self._lines[self._index:]]
+            self._report.skipped += [(job.strip.name, "cancelled") for job in self._jobs[self._index:]]
         context.scene.multanet_dialogue.last_summary = self._report.summary().splitlines()[0]
         return self._finish(context, self._report)
 
