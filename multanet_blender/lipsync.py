@@ -27,6 +27,9 @@ KEY_PREFIX = "MulTaNet."  # shape keys: "MulTaNet.mean", "MulTaNet.c000", ... so
 MEAN_KEY = KEY_PREFIX + "mean"
 RECORD = "multanet_lipsync"  # object ID property: what was baked
 MODIFIER_NAME = "MulTaNet Lip Sync"
+NLA_TRACK = "Lip Sync"  # batch-baked dialogue lines: one NLA strip (and Action) per line
+LINE_OWNER = "multanet_object"  # Action ID property: the object a dialogue line's Action animates
+LINE_STRIP = "multanet_strip"  # Action ID property: the Sequencer strip it was baked from
 CACHE_CHUNK = 256
 
 
@@ -148,12 +151,21 @@ class Bake:
 
     @property
     def frames(self) -> np.ndarray:
-        """Keyed frames: one rest frame either side of the visible ones."""
-        return np.arange(self.timing.final_start - 1, self.timing.final_end + 1, dtype=np.float64)
+        """Keyed frames: the visible ones, and a rest key half a frame either side.
+
+        Half frames, so that two lines of one character that follow each other without a gap
+        meet between frames (their NLA strips touch at ``n + 0.5``) and every whole frame
+        belongs to exactly one of them."""
+        t = self.timing
+        return np.concatenate([[t.final_start - 0.5], np.arange(t.final_start, t.final_end, dtype=np.float64),
+                               [t.final_end - 0.5]])
 
 
 def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, emotion: str = "",
-              strength: float = 1.0, mode: str = "SHAPE_KEYS", cache_dir: str = "//multanet_cache") -> Bake:
+              strength: float = 1.0, mode: str = "SHAPE_KEYS", cache_dir: str = "//multanet_cache",
+              layered: bool = False) -> Bake:
+    """Everything a bake writes, computed and checked; ``layered``: for an NLA strip (dialogue), which
+    goes under the animator's own Action rather than replacing it."""
     if mode not in ("SHAPE_KEYS", "VERTEX_CACHE"):
         raise MulTaNetError(f"bake mode must be SHAPE_KEYS or VERTEX_CACHE, not {mode!r}")
     ckpt = checkpoints.load(checkpoint_path)
@@ -161,7 +173,7 @@ def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, 
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(head_name)
     check_target(obj, head)
-    if mode == "SHAPE_KEYS":
+    if mode == "SHAPE_KEYS" and not layered:
         _check_free_action(obj)
     if not math.isfinite(strength):
         raise MulTaNetError(f"emotion strength must be a number, got {strength}")
@@ -226,6 +238,16 @@ def remove_lip_sync(obj) -> str:
     removed = []
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is not None:
+        anim = key.animation_data
+        track = anim.nla_tracks.get(NLA_TRACK) if anim is not None else None
+        if track is not None:
+            anim.nla_tracks.remove(track)
+            removed.append(f"the '{NLA_TRACK}' NLA track")
+        lines = [a for a in bpy.data.actions if a.get(LINE_OWNER) == obj.name and a.users == 0]
+        for action in lines:
+            bpy.data.actions.remove(action)
+        if lines:
+            removed.append(f"{len(lines)} dialogue Action{'s' if len(lines) != 1 else ''}")
         action = bpy.data.actions.get(rec.get("action", ""))
         anim = key.animation_data
         if anim is not None and action is not None and anim.action == action:
@@ -260,31 +282,44 @@ def remove_lip_sync(obj) -> str:
     return f"removed lip sync from '{obj.name}': " + (", ".join(removed) or "nothing left to remove")
 
 
-def _bake_shape_keys(bake: Bake) -> dict:
-    obj, motion = bake.obj, bake.motion
+def ensure_shape_keys(obj, motion: MeshMotion) -> tuple[bool, list[str]]:
+    """Basis plus the head's keys on ``obj`` (created, or refreshed in place so F-curves stay bound)."""
     created_basis = obj.data.shape_keys is None
     if created_basis:
         obj.shape_key_add(name="Basis", from_mix=False)
     key = obj.data.shape_keys
-    rest = motion.rest
     names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
+    for kb in [kb for kb in key.key_blocks if kb.name.startswith(KEY_PREFIX) and kb.name not in names]:
+        obj.shape_key_remove(kb)  # a head with fewer components before
     for i, name in enumerate(names):
-        kb = obj.shape_key_add(name=name, from_mix=False)
+        kb = key.key_blocks.get(name) or obj.shape_key_add(name=name, from_mix=False)
         kb.relative_key = key.reference_key
         kb.slider_min, kb.slider_max = -10.0, 10.0
         offset = motion.mean_offset() if i == 0 else motion.component_offsets(i - 1)
-        kb.data.foreach_set("co", (rest + offset).ravel())
+        kb.data.foreach_set("co", (motion.rest + offset).ravel())
         kb.value = 0.0
+    return created_basis, names
 
-    action = blender_compat.new_action(f"MulTaNet {obj.name}", key)
+
+def build_action(bake: Bake, name: str):
+    """A new Action on ``bake.obj``'s shape keys: one F-curve per key, dense linear keys, rest at both ends."""
+    key = bake.obj.data.shape_keys
+    motion = bake.motion
+    action = blender_compat.new_action(name, key)
     fcurves = blender_compat.action_fcurves(action, key)
-    frames = bake.frames
     rest_pad = np.zeros(1, np.float32)
+    names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
     columns = [bake.sounding.astype(np.float32)] + [bake.key_values[:, k] for k in range(motion.n_components)]
-    for name, column in zip(names, columns, strict=True):
-        fc = fcurves.new(f'key_blocks["{name}"].value')
-        blender_compat.write_keys(fc, frames, np.concatenate([rest_pad, column, rest_pad]))
-    blender_compat.assign_action(key, action)
+    for key_name, column in zip(names, columns, strict=True):
+        fc = fcurves.new(f'key_blocks["{key_name}"].value')
+        blender_compat.write_keys(fc, bake.frames, np.concatenate([rest_pad, column, rest_pad]))
+    return action
+
+
+def _bake_shape_keys(bake: Bake) -> dict:
+    created_basis, names = ensure_shape_keys(bake.obj, bake.motion)
+    action = build_action(bake, f"MulTaNet {bake.obj.name}")
+    blender_compat.assign_action(bake.obj.data.shape_keys, action)
     return {"created_basis": int(created_basis), "action": action.name, "keys": len(names)}
 
 

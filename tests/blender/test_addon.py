@@ -10,15 +10,16 @@ import pytest
 from bl_helpers import add_head, add_strip, needs_aud
 
 import multanet_blender
-from multanet_blender import lipsync, operators, panels, preferences, properties  # noqa: E402
+from multanet_blender import dialogue_ui, lipsync, operators, panels, preferences, properties
 from multanet_blender.core.checkpoint import load_checkpoint, topology_fingerprint
 
-CLASSES = [c.__name__ for m in (preferences, properties, operators, panels) for c in m.classes]
+CLASSES = [c.__name__ for m in (preferences, properties, operators, panels, dialogue_ui) for c in m.classes]
 
 
 def registered() -> list[str]:
     """The add-on's classes Blender has registered (looked up by class: property groups aren't in bpy.types)."""
-    return [c.__name__ for m in (preferences, properties, operators, panels) for c in m.classes if c.is_registered]
+    return [c.__name__ for m in (preferences, properties, operators, panels, dialogue_ui) for c in m.classes
+            if c.is_registered]
 
 
 def test_register_and_unregister_leave_nothing_behind():
@@ -26,13 +27,14 @@ def test_register_and_unregister_leave_nothing_behind():
     assert registered() == [] and "multanet" not in bpy.types.Scene.bl_rna.properties
     for _ in range(2):  # twice: unregister really undoes register
         multanet_blender.register()
-        assert registered() == CLASSES and len(CLASSES) == 9
+        assert registered() == CLASSES and len(CLASSES) == 18
         assert hasattr(bpy.types, "MULTANET_PT_lip_sync") and hasattr(bpy.types, "MULTANET_OT_add_head_mesh")
         assert "multanet" in bpy.types.Scene.bl_rna.properties
         assert bpy.ops.multanet.generate_lip_sync.poll()
         multanet_blender.unregister()
         assert registered() == [] and not hasattr(bpy.types, "MULTANET_PT_lip_sync")
         assert "multanet" not in bpy.types.Scene.bl_rna.properties
+        assert "multanet_dialogue" not in bpy.types.Scene.bl_rna.properties
         assert not hasattr(bpy.types.Scene, "multanet")
         with pytest.raises((KeyError, AttributeError, RuntimeError)):
             bpy.ops.multanet.generate_lip_sync.get_rna_type()

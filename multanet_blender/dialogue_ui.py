@@ -1,0 +1,215 @@
+"""The dialogue list in Blender: who speaks each Sequencer strip, and Bake All Dialogue (modal, Esc cancels)."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import (
+    BoolProperty,
+    CollectionProperty,
+    FloatProperty,
+    IntProperty,
+    PointerProperty,
+    StringProperty,
+)
+
+from . import batch
+
+
+def _is_mesh(self, obj) -> bool:
+    return obj.type == "MESH"
+
+
+class MULTANET_PG_line(bpy.types.PropertyGroup):
+    strip: StringProperty(name="Strip", description="The Sequencer sound strip of this line")
+    use: BoolProperty(name="Bake", default=True, description="Bake this line with Bake All Dialogue")
+    target: PointerProperty(name="Character", type=bpy.types.Object, poll=_is_mesh,
+                            description="The mesh object that speaks this line")
+    head: StringProperty(name="Head", description="The checkpoint head (empty: the one matching the mesh)")
+    emotion: StringProperty(name="Emotion", description="Emotion preset (empty: neutral)")
+    strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=4.0)
+    status: StringProperty(name="Status")
+
+
+class MULTANET_PG_channel(bpy.types.PropertyGroup):
+    channel: IntProperty(name="Channel", default=1, min=1, max=128)
+    target: PointerProperty(name="Character", type=bpy.types.Object, poll=_is_mesh)
+
+
+class MULTANET_PG_dialogue(bpy.types.PropertyGroup):
+    lines: CollectionProperty(type=MULTANET_PG_line)
+    active: IntProperty(name="Active Line")
+    channels: CollectionProperty(type=MULTANET_PG_channel)
+    last_summary: StringProperty(name="Last Bake")
+
+
+class MULTANET_UL_dialogue(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):
+        row = layout.row(align=True)
+        row.prop(item, "use", text="")
+        ok = item.target is not None and item.head
+        row.label(text=item.strip, icon="SOUND" if ok else "ERROR")
+        row.prop(item, "target", text="")
+        row.label(text=item.status or "")
+
+
+class MULTANET_OT_fill_dialogue(bpy.types.Operator):
+    """Fill the dialogue list from the Sequencer's sound strips ('<object>: ...' names, or assigned channels)"""
+
+    bl_idname = "multanet.fill_dialogue"
+    bl_label = "Fill from Strips"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        messages = batch.fill_dialogue(context.scene)
+        lines = context.scene.multanet_dialogue.lines
+        for message in messages:
+            self.report({"WARNING"}, message)
+        self.report({"INFO"}, f"{len(lines)} dialogue lines, {len(messages)} need attention")
+        return {"FINISHED"}
+
+
+class MULTANET_OT_add_channel(bpy.types.Operator):
+    """Assign a Sequencer channel to a character"""
+
+    bl_idname = "multanet.add_channel"
+    bl_label = "Assign Channel"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+
+    def execute(self, context):
+        channels = context.scene.multanet_dialogue.channels
+        item = channels.add()
+        item.channel = max((c.channel for c in channels), default=0) + 1 if len(channels) > 1 else 1
+        return {"FINISHED"}
+
+
+class MULTANET_OT_remove_channel(bpy.types.Operator):
+    """Remove a channel assignment"""
+
+    bl_idname = "multanet.remove_channel"
+    bl_label = "Remove Channel Assignment"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+
+    index: IntProperty()
+
+    def execute(self, context):
+        context.scene.multanet_dialogue.channels.remove(self.index)
+        return {"FINISHED"}
+
+
+class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
+    """Bake every dialogue line as an NLA strip on its character's "Lip Sync" track (Esc to stop)"""
+
+    bl_idname = "multanet.bake_all_dialogue"
+    bl_label = "Bake All Dialogue"
+    bl_options = {"REGISTER", "UNDO"}
+
+    _timer = None
+    _cancel = False
+    _jobs: list = []
+    _index = 0
+    _report: batch.BatchReport | None = None
+    _checkpoint = ""
+
+    def _finish(self, context, report: batch.BatchReport):
+        for strip, why in report.skipped:
+            self.report({"WARNING"}, f"skipped '{strip}': {why}")
+        for strip, why in report.failed:
+            self.report({"ERROR"}, f"'{strip}': {why}")
+        self.report({"INFO"} if report.ok else {"WARNING"}, "Bake All Dialogue: " + report.summary().splitlines()[0])
+        return {"FINISHED"} if report.baked or report.ok else {"CANCELLED"}
+
+    def execute(self, context):
+        """Headless (scripts, command line): the whole batch in one go."""
+        return self._finish(context, batch.bake_dialogue(context.scene))
+
+    def invoke(self, context, event):
+        if context.window is None:
+            return self.execute(context)
+        self._jobs, self._report, self._checkpoint = batch.start(context.scene)
+        if not self._jobs:
+            return self._finish(context, self._report)
+        self._index, self._cancel = 0, False
+        wm = context.window_manager
+        wm.progress_begin(0, len(self._jobs))
+        self._timer = wm.event_timer_add(0.01, window=context.window)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        if event.type == "ESC":
+            self._cancel = True
+        if event.type != "TIMER":
+            return {"RUNNING_MODAL"}
+        if self._cancel or self._index >= len(self._jobs):
+            return self._end(context)
+        job = self._jobs[self._index]
+        batch.bake_job(context.scene, job, self._checkpoint, self._report)  # one line per tick: the UI stays live
+        self._index += 1
+        context.window_manager.progress_update(self._index)
+        if context.area:
+            context.area.header_text_set(f"Baking dialogue {self._index}/{len(self._jobs)}: {job.strip.name}"
+                                         f"  (Esc: stop)")
+        return {"RUNNING_MODAL"}
+
+    def _end(self, context):
+        wm = context.window_manager
+        wm.event_timer_remove(self._timer)
+        wm.progress_end()
+        if context.area:
+            context.area.header_text_set(None)
+        if self._cancel and self._index < len(self._jobs):
+            self._report.cancelled = True
+            self._report.skipped += [(job.strip.name, "cancelled") for job in self._jobs[self._index:]]
+        context.scene.multanet_dialogue.last_summary = self._report.summary().splitlines()[0]
+        return self._finish(context, self._report)
+
+
+class MULTANET_PT_dialogue(bpy.types.Panel):
+    bl_idname = "MULTANET_PT_dialogue"
+    bl_label = "Dialogue"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Lip Sync"
+    bl_parent_id = "MULTANET_PT_lip_sync"
+
+    def draw(self, context):
+        layout = self.layout
+        dialogue = context.scene.multanet_dialogue
+        layout.template_list("MULTANET_UL_dialogue", "", dialogue, "lines", dialogue, "active", rows=4)
+        if 0 <= dialogue.active < len(dialogue.lines):
+            line = dialogue.lines[dialogue.active]
+            box = layout.box()
+            box.prop(line, "target")
+            box.prop(line, "head")
+            row = box.row(align=True)
+            row.prop(line, "emotion")
+            row.prop(line, "strength", text="")
+        box = layout.box()
+        box.label(text="Channels assigned to characters:")
+        for i, item in enumerate(dialogue.channels):
+            row = box.row(align=True)
+            row.prop(item, "channel", text="")
+            row.prop(item, "target", text="")
+            row.operator("multanet.remove_channel", text="", icon="X").index = i
+        box.operator("multanet.add_channel", icon="ADD")
+        row = layout.row(align=True)
+        row.operator("multanet.fill_dialogue", icon="FILE_REFRESH")
+        row.operator("multanet.bake_all_dialogue", icon="NLA")
+        if dialogue.last_summary:
+            layout.label(text=dialogue.last_summary, icon="INFO")
+
+
+classes = (MULTANET_PG_line, MULTANET_PG_channel, MULTANET_PG_dialogue, MULTANET_UL_dialogue,
+           MULTANET_OT_fill_dialogue, MULTANET_OT_add_channel, MULTANET_OT_remove_channel,
+           MULTANET_OT_bake_all_dialogue, MULTANET_PT_dialogue)
+_register, _unregister = bpy.utils.register_classes_factory(classes)
+
+
+def register() -> None:
+    _register()
+    bpy.types.Scene.multanet_dialogue = PointerProperty(type=MULTANET_PG_dialogue)
+
+
+def unregister() -> None:
+    del bpy.types.Scene.multanet_dialogue
+    _unregister()
