@@ -14,6 +14,7 @@ Inside Blender (``blender -b SCENE.blend --python-expr ...`` with the extension 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -66,6 +67,21 @@ def destination(path: str, args) -> str:
     return os.path.join(os.path.abspath(args.output_dir), os.path.basename(path))
 
 
+@contextlib.contextmanager
+def quiet():
+    """Blender's own chatter on stdout (file read/saved, render frames) goes to /dev/null meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _ensure_addon() -> None:
     """Register the add-on when it is not (the bpy module from a checkout); an installed one already is."""
     import bpy
@@ -85,7 +101,8 @@ def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
     tmp = os.path.join(folder, f".{os.path.basename(out)}.multanet-{os.getpid()}.blend")
     try:
         # copy=True: the open file keeps its own path; relative paths are remapped for the new folder
-        bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, relative_remap=True)
+        with quiet():
+            bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, relative_remap=True)
         if not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
             raise OSError(f"Blender did not write '{tmp}'")
         with open(tmp, "rb") as f:
@@ -149,7 +166,8 @@ def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progres
     if not os.path.isfile(path):
         return FileResult(path=path, error="no such file")
     try:
-        bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
+        with quiet():
+            bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
     except RuntimeError as exc:
         return FileResult(path=path, error=f"Blender cannot open it: {str(exc).strip()}")
     return bake_open_file(path, out, strips, in_place, on_progress)

@@ -18,6 +18,8 @@ import os
 import sys
 import time
 
+from .cli_bake import quiet
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO_DIR = os.path.join(HERE, "demo_audio")
 FPS = 24
@@ -206,7 +208,8 @@ def _render(scene, camera, path: str, size: tuple[int, int], note: str):
     render.resolution_x, render.resolution_y = size
     render.use_stamp_note, render.stamp_note_text = bool(note), note
     render.filepath = path
-    bpy.ops.render.render(write_still=True)
+    with quiet():
+        bpy.ops.render.render(write_still=True)
     pixels = _read_png(path)
     os.remove(path)
     return pixels
@@ -263,7 +266,8 @@ def render_video(scene, out_dir: str) -> str:
     path = os.path.join(out_dir, "demo.mp4")
     render.filepath = path
     render.use_file_extension = False
-    bpy.ops.render.render(animation=True)
+    with quiet():
+        bpy.ops.render.render(animation=True)
     return path
 
 
@@ -296,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"demo: {report.summary().splitlines()[0]} in {time.perf_counter() - t:.1f} s")
     bpy.ops.file.pack_all()  # the sounds travel inside demo.blend
     blend = os.path.join(out, "demo.blend")
-    bpy.ops.wm.save_as_mainfile(filepath=blend + ".tmp.blend", copy=True)
+    with quiet():
+        bpy.ops.wm.save_as_mainfile(filepath=blend + ".tmp.blend", copy=True)
     os.replace(blend + ".tmp.blend", blend)
     print(f"demo: saved {blend}")
     t = time.perf_counter()
@@ -305,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_video:
         t = time.perf_counter()
         video = render_video(scene, out)
-        print(f"demo: rendered {video} ({scene.frame_end - scene.frame_start + 1} frames, "
-              f"{scene.render.resolution_x}x{scene.render.resolution_y}, with audio) in {time.perf_counter() - t:.1f} s")
+        size = f"{scene.render.resolution_x}x{scene.render.resolution_y}"
+        print(f"demo: rendered {video} ({scene.frame_end - scene.frame_start + 1} frames, {size}, with audio) "
+              f"in {time.perf_counter() - t:.1f} s")
     print(f"demo: done in {time.perf_counter() - t0:.1f} s; open {blend} in Blender to play it")
     return 0

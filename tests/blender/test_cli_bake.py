@@ -1,0 +1,100 @@
+"""``python -m multanet_blender bake`` on real .blend files: output folder, in place with a backup, a
+failing file left untouched, several worker processes, and the in-Blender form (the open file)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import bpy
+import pytest
+from bl_helpers import ROOT, add_head, add_strip, needs_aud
+
+from multanet_blender import cli_bake
+
+pytestmark = needs_aud  # sound strips need Audaspace (absent from the pip bpy 4.2 module)
+
+
+def make_blend(path: str, assets, checkpoint: str | None = None, lines: int = 2) -> str:
+    """A scene with two heads and ``lines`` strips named by the dialogue rule, saved at ``path``."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    settings = bpy.context.scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", checkpoint or assets["checkpoint"]
+    bpy.context.scene.render.fps = 30
+    add_head(assets["checkpoint"], "char00")
+    add_head(assets["checkpoint"], "char01")
+    for i in range(lines):
+        add_strip(assets["wav16"], 1 + 200 * i, f"char0{i % 2}: line {i + 1}", channel=1 + i % 2)
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    return path
+
+
+def digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def nla_lines(path: str) -> dict[str, list[str]]:
+    """Object -> names of the NLA strips on its "Lip Sync" track, read back from the saved file."""
+    bpy.ops.wm.open_mainfile(filepath=path)
+    out = {}
+    for obj in bpy.data.objects:
+        key = obj.data.shape_keys if obj.type == "MESH" else None
+        if key is not None and key.animation_data is not None and "Lip Sync" in key.animation_data.nla_tracks:
+            out[obj.name] = sorted(s.name for s in key.animation_data.nla_tracks["Lip Sync"].strips)
+    return out
+
+
+def run_cli(*args, timeout=300):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "multanet_blender", "bake", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_output_dir_in_place_and_a_failing_file(blender, assets, tmp_path):
+    good = make_blend(str(tmp_path / "good.blend"), assets, lines=3)
+    bad = make_blend(str(tmp_path / "bad.blend"), assets, checkpoint=str(tmp_path / "missing.npz"))
+    originals = {good: digest(good), bad: digest(bad)}
+    proc = run_cli(good, bad, "--output-dir", str(tmp_path / "baked"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED, left untouched" in proc.stdout and "1 of 2 files baked" in proc.stdout
+    assert {p: digest(p) for p in originals} == originals  # sources never change with --output-dir
+    assert sorted(os.listdir(tmp_path / "baked")) == ["good.blend"]  # no temporary file, no bad.blend
+    assert nla_lines(str(tmp_path / "baked" / "good.blend")) == {"char00": ["char00: line 1", "char00: line 3"],
+                                                                 "char01": ["char01: line 2"]}
+    # in place, one strip: the original is kept as good.blend1, the file gets the one line
+    proc = run_cli(good, "--in-place", "--strip", "char01: line 2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert digest(good + "1") == originals[good]
+    assert nla_lines(good) == {"char01": ["char01: line 2"]}
+    assert sorted(os.listdir(tmp_path)) == ["bad.blend", "baked", "good.blend", "good.blend1"]
+
+
+def test_workers_bake_files_in_separate_processes(blender, assets, tmp_path):
+    files = [make_blend(str(tmp_path / f"shot{i}.blend"), assets, lines=1) for i in range(3)]
+    proc = run_cli(*files, "--output-dir", str(tmp_path / "out"), "--workers", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 of 3 files baked" in proc.stdout
+    for i in range(3):
+        assert nla_lines(str(tmp_path / "out" / f"shot{i}.blend")) == {"char00": ["char00: line 1"]}
+
+
+def test_in_blender_form_bakes_the_open_file_and_refuses_unknown_strips(blender, assets, tmp_path, capsys):
+    path = make_blend(str(tmp_path / "scene.blend"), assets)
+    before = digest(path)
+    assert cli_bake.main(["--in-place", "--strip", "no such strip"]) == 1
+    assert "no dialogue line for strip 'no such strip'" in capsys.readouterr().out
+    assert digest(path) == before and not os.path.exists(path + "1")
+    assert cli_bake.main(["--in-place"]) == 0
+    assert bpy.data.filepath == path  # still the user's file, not the temporary one
+    assert nla_lines(path) == {"char00": ["char00: line 1"], "char01": ["char01: line 2"]}
+    assert digest(path + "1") == before
+
+
+def test_usage_errors():
+    with pytest.raises(SystemExit):
+        cli_bake.main(["x.blend"])  # neither --output-dir nor --in-place
+    with pytest.raises(SystemExit):
+        cli_bake.main(["x.blend", "--in-place", "--all", "--strip", "a"])

@@ -1,0 +1,34 @@
+"""``python -m multanet_blender demo``: the scene built from nothing, baked, saved and rendered (no video here:
+the MP4 takes about a minute; README's first command makes it)."""
+
+from __future__ import annotations
+
+import os
+
+import bpy
+from bl_helpers import needs_aud
+
+from multanet_blender import demo
+
+pytestmark = needs_aud  # sound strips need Audaspace (absent from the pip bpy 4.2 module)
+
+
+def test_demo_builds_bakes_saves_and_renders_a_contact_sheet(blender, assets, tmp_path):
+    lines = demo.dialogue()
+    assert len({line["speaker"] for line in lines}) >= 2 and len({line["language"] for line in lines}) >= 2
+    assert demo.main(["--out", str(tmp_path), "--checkpoint", assets["checkpoint"], "--no-video"]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["contact_sheet.png", "demo.blend"]
+    sheet = bpy.data.images.load(str(tmp_path / "contact_sheet.png"))
+    wide = (480, 270)
+    assert tuple(sheet.size) == (wide[0] + demo.SHEET_COLUMNS * wide[1], len(lines) * wide[1])
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "demo.blend"))
+    scene = bpy.context.scene
+    sounds = [s for s in scene.sequence_editor.strips_all if s.type == "SOUND"]
+    assert len(sounds) == len(lines) and all(s.sound.packed_file is not None for s in sounds)
+    baked = {}
+    for obj in bpy.data.objects:
+        if obj.type == "MESH":
+            track = obj.data.shape_keys.animation_data.nla_tracks["Lip Sync"]
+            baked[obj.name] = len(track.strips)
+    assert baked == {"char00": 2, "char01": 2}  # the two speakers (the random model's first two heads)
+    assert sorted(s.name.split(":")[0] for s in sounds) == ["char00", "char00", "char01", "char01"]
