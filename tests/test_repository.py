@@ -25,13 +25,20 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second():
     text = (root / "README.md").read_text()
     first_block = text.index("```bash")
     assert text[:first_block].count("\n") <= 4  # the commands come first
-    install_and_run, test_cmd = readme_commands()
-    assert "\n" not in install_and_run and "\n" not in test_cmd
-    assert "--group train" in install_and_run and "--group test" in test_cmd and "pytest" in test_cmd
+    demo_cmd, test_cmd = readme_commands()
+    assert "\n" not in demo_cmd and "\n" not in test_cmd
+    # the first: a fresh venv with Python 3.11, Blender's group only (no torch), and it ends with the demo
+    steps = [step.strip() for step in demo_cmd.split("&&")]
+    assert steps[0].startswith("python3.11 -m venv .venv")
+    assert any("pip install" in step and "--group blender" in step for step in steps)
+    assert not any("--group train" in step or "--group test" in step for step in steps)
+    assert steps[-1].startswith(".venv/bin/python -m multanet_blender demo --out ")
+    assert "--group test" in test_cmd and "pytest" in test_cmd
     assert test_cmd in (root / ".ci" / "run").read_text()
 
 
 def test_dependency_groups_exist():
     groups = tomllib.loads((root / "pyproject.toml").read_text())["dependency-groups"]
     assert {"core", "train", "blender", "test", "dev"} <= set(groups)
+    assert sorted(groups["blender"]) == ["bpy==5.0.1", "numpy>=1.26,<2"]  # the demo needs nothing else
     assert "torch==2.13.0" in groups["train"]  # the CPU wheel; an unpinned torch pulls CUDA
