@@ -298,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     report = bake(scene)
     print(f"demo: {report.summary().splitlines()[0]} in {time.perf_counter() - t:.1f} s")
-    bpy.ops.file.pack_all()  # the sounds travel inside demo.blend
+    with quiet():
+        bpy.ops.file.pack_all()  # the sounds travel inside demo.blend
     blend = os.path.join(out, "demo.blend")
     with quiet():
         bpy.ops.wm.save_as_mainfile(filepath=blend + ".tmp.blend", copy=True)
