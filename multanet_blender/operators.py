@@ -60,6 +60,17 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
     bake_mode: EnumProperty(name="Bake As", items=[("SHAPE_KEYS", "Shape Keys", ""),
                                                    ("VERTEX_CACHE", "Vertex Cache", "")])
     cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH")
+    directory: StringProperty(subtype="DIR_PATH", options={"HIDDEN", "SKIP_SAVE"})  # the folder browser's answer
+
+    def invoke(self, context, event):
+        """Vertex Cache in an unsaved .blend has no '//' folder: ask where, with a folder browser."""
+        settings = context.scene.multanet
+        mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
+        cache_dir = _panel_value(self, context, "cache_dir", settings.cache_dir)
+        if mode == "VERTEX_CACHE" and cache_dir.startswith("//") and not bpy.data.filepath and context.window:
+            context.window_manager.fileselect_add(self)
+            return {"RUNNING_MODAL"}
+        return self.execute(context)
 
     def _source(self, context) -> lipsync.Source:
         settings, scene = context.scene.multanet, context.scene
@@ -88,7 +99,7 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             emotion = _panel_value(self, context, "emotion", _enum_value(settings.emotion))
             strength = _panel_value(self, context, "strength", settings.strength)
             mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
-            cache_dir = _panel_value(self, context, "cache_dir", settings.cache_dir)
+            cache_dir = self.directory or _panel_value(self, context, "cache_dir", settings.cache_dir)
             if not math.isfinite(strength):
                 raise MulTaNetError("emotion strength must be a number")
             bake = lipsync.plan_bake(context.scene, obj, path, head, self._source(context), emotion, strength,

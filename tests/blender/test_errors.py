@@ -101,10 +101,15 @@ def test_failures_keep_a_previous_bake(face, assets, tmp_path):
     expect_error("is silent", root, audio_file=write_wav(str(tmp_path / "s.wav"), np.zeros(9000), 16000), **args)
 
 
-def test_vertex_cache_needs_a_place(blender, assets):
-    add_head(assets["checkpoint"])
-    expect_error("the .blend is not saved", None, object="char00", checkpoint=assets["checkpoint"], head="char00",
-                 audio_file=assets["wav16"], bake_mode="VERTEX_CACHE")
+def test_vertex_cache_needs_a_place(blender, assets, tmp_path):
+    obj = add_head(assets["checkpoint"])
+    args = dict(object="char00", checkpoint=assets["checkpoint"], head="char00", audio_file=assets["wav16"],
+                bake_mode="VERTEX_CACHE")
+    expect_error("the .blend is not saved", None, **args)
+    # an unsaved file with a folder given (what the folder browser answers): an absolute path
+    generate(cache_dir=str(tmp_path / "caches"), **args)
+    assert obj.modifiers["MulTaNet Lip Sync"].filepath == str(tmp_path / "caches" / "char00.pc2")
+    assert (tmp_path / "caches" / "char00.pc2").is_file()
 
 
 def test_an_animators_own_action_is_never_replaced(face, assets, tmp_path):
