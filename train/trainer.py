@@ -103,6 +103,27 @@ def _groups(chars: np.ndarray, head_of: list[int]) -> list[tuple[int, int, int]]
     return [(head_of[int(chars[s])], int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
+def parameter_digest(module: nn.Module) -> str:
+    """SHA-256 of every parameter's bytes, in order: equal digests mean bit-identical weights."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in module.parameters():
+        h.update(p.detach().cpu().float().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def rank_digests(module: nn.Module) -> list[str]:
+    """Every rank's :func:`parameter_digest` (one entry when not distributed)."""
+    digest = parameter_digest(module)
+    rank, n_ranks = world()
+    if n_ranks == 1:
+        return [digest]
+    gathered: list = [None] * n_ranks
+    dist.all_gather_object(gathered, digest)
+    return gathered
+
+
 def save_state(path: Path, state: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)
@@ -237,4 +258,8 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             dist.barrier()
     if writer is not None:
         writer.close()
-    return {"epochs_done": max(start, last), "epochs": epochs, "seconds": seconds, "history": history}
+    digests = rank_digests(model)
+    if len(set(digests)) > 1:
+        raise RuntimeError(f"distributed ranks ended with different weights: {digests}")
+    return {"epochs_done": max(start, last), "epochs": epochs, "seconds": seconds, "history": history,
+            "rank_digests": digests}
