@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sentences", type=int, default=None,
                         help="use only the first N training sequences per character")
     parser.add_argument("--epochs", type=int, default=None, help="override the config's epoch count")
+    parser.add_argument("--epoch-fraction", type=float, default=None,
+                        help="override the share of frame pairs drawn per epoch (above 1: several passes)")
     parser.add_argument("--members", type=int, default=None, help="KarrasNet ensemble size (default: the config's)")
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     distributed = init_distributed(device)
     rank, _ = world()
-    config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed)
+    config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed,
+                         epoch_fraction=args.epoch_fraction)
     dataset = open_dataset(args.data)
     chars = [c.strip() for c in args.characters.split(",")] if args.characters else list(dataset.characters)
     unknown = [c for c in chars if c not in dataset.characters]

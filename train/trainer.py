@@ -179,7 +179,9 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             group["lr"] = lr
         freeze = epoch < int(config["freeze_head_epochs"])
         rng = np.random.default_rng([int(job.seed), epoch])
-        order = rng.permutation(pairs)[: max(n_ranks, int(round(len(pairs) * float(config["epoch_fraction"]))))]
+        count = max(n_ranks, int(round(len(pairs) * float(config["epoch_fraction"]))))
+        # epoch_fraction > 1 (small data sets, same number of steps): several shuffles back to back
+        order = np.concatenate([rng.permutation(pairs) for _ in range(math.ceil(count / len(pairs)))])[:count]
         n_steps = math.ceil(len(order) / batch)
         sums = dict.fromkeys(TERMS, 0.0)
         frames_done = 0
