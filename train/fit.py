@@ -127,12 +127,19 @@ def run(args: argparse.Namespace) -> int:
         summary = _fit_karras(args, config, dataset, chars, features, cache, info, device)
     if rank == 0:
         info.update(summary)
-        run_json.write_text(json.dumps(info, indent=1) + "\n")
+        _write_run_json(out, info)
         print(f"{out}: {summary['epochs_done']}/{config['epochs']} epochs, {summary['seconds']:.0f} s of training",
               file=sys.stderr)
     if distributed:
         torch.distributed.destroy_process_group()
     return 0
+
+
+def _write_run_json(out: Path, info: dict) -> None:
+    if world()[0] == 0:
+        tmp = out / "run.json.tmp"
+        tmp.write_text(json.dumps(info, indent=1) + "\n")
+        tmp.replace(out / "run.json")
 
 
 def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device) -> dict:
@@ -183,6 +190,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                  "feature_load_seconds": round(load_s, 1),
                  "init_presets": {h.name: h.presets for h in init.heads} if init is not None else None,
                  "init_info": init.info if init is not None else None})
+    _write_run_json(args.out, info)  # now, so that an interrupted run can be exported from its last checkpoint
     job = Job(model=model, data=data, head_of=head_of, frozen_early=frozen_early, trainable=trainable,
               state_path=args.out / "state.pt", seed=int(config["seed"]), label="multanet")
     return train(job, config, device, resume=args.resume, stop_after=args.stop_after, quiet=args.quiet,

@@ -55,12 +55,12 @@ def make_presets(emotions: np.ndarray, animate: Callable[[np.ndarray], np.ndarra
     effects = [np.subtract(face_measures(animate(centroids[j]), lips, upper, up), (m0, b0)) for j in order]
     spread = np.maximum(np.abs(np.array(effects)).max(0), 1e-12)
     for j, (dm, db) in zip(order, effects, strict=True):
-        if abs(dm) < 0.02 * max(m0, 1e-9) and abs(db) < 1e-4:
-            name = "subtle"
-        elif abs(dm) / spread[0] >= abs(db) / spread[1]:
+        if abs(dm) / spread[0] >= abs(db) / spread[1]:
             name = "open" if dm > 0 else "tight"
         else:
             name = "brows up" if db > 0 else "brows down"
+        if abs(dm) < 0.02 * max(m0, 1e-9) and abs(db) < 1e-4:  # under 2 % of the mouth opening, 0.1 mm of brow
+            name = "slightly " + name
         base, n = name, 2
         while name in presets:
             name, n = f"{base} {n}", n + 1
