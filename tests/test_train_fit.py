@@ -170,3 +170,11 @@ def test_init_freeze_mfl_trains_only_the_new_head(tiny_corpus, tiny_config, arth
     assert np.allclose(before, after, rtol=1e-5, atol=1e-6)
     assert "beatrix" in both.info["characters_trained"] and both.info["init"] == str(arthur_model)
     shutil.rmtree(run)
+
+
+def test_epoch_fraction_above_one_draws_several_shuffles(tiny_corpus, tiny_config, tmp_path):
+    assert fit(tiny_corpus, tiny_config, tmp_path / "f", "--epochs", "1", "--epoch-fraction", "2.5",
+               "--characters", "arthur") == 0
+    info = json.loads((tmp_path / "f" / "run.json").read_text())
+    pairs = info["train_frames"] - info["train_sequences"]  # every frame but each sequence's last starts a pair
+    assert info["history"][0]["frames"] == 2 * round(2.5 * pairs)
