@@ -18,3 +18,32 @@ def speech16k():
     from core.audio import load_speech
 
     return load_speech(SPEECH_EN)
+
+
+# --- training tests: a tiny corpus and a tiny network, shared by tests/test_train_*.py
+TINY_CONFIG = {
+    "network": {"formant_channels": [4, 4, 4, 4, 4], "articulation_channels": 8, "activation": "relu"},
+    "components": 8, "epochs": 3, "freeze_head_epochs": 1, "lr_schedule": [[0, 0.003], [2, 0.001]],
+    "batch_pairs": 16, "epoch_fraction": 1.0, "emotion_init_std": 0.01,
+    "loss_weights": {"position": 1.0, "motion": 1.0, "emotion": 1.0}, "loss_ema_beta": 0.99, "members": 2,
+    "checkpoint_every": 1, "pca_max_frames": 500, "seed": 0,
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory):
+    """Two characters (989 and 5,048 vertices), 6 English sentences (4 train, 1 val, 1 test), 2 Korean."""
+    from train.synth.corpus import generate
+
+    out = tmp_path_factory.mktemp("tiny") / "corpus"
+    generate(out, n_characters=2, n_sentences=6, languages=["en", "ko"], foreign_sentences=2, jobs=2, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tmp_path_factory):
+    import json
+
+    path = tmp_path_factory.mktemp("cfg") / "tiny.json"
+    path.write_text(json.dumps(TINY_CONFIG))
+    return path

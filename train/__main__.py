@@ -16,6 +16,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "random-checkpoint": ("train.random_checkpoint", "write an untrained, random-weight checkpoint"),
     "synth": ("train.synth_cli", "generate the synthetic multi-character, multi-language speech-and-face corpus"),
     "preview": ("train.preview", "render a contact sheet of a folder-format dataset's characters"),
+    "fit": ("train.fit", "train MulTaNet or KarrasNet ensembles on a dataset (torchrun for several processes)"),
+    "export": ("train.export", "write a trained run as a core checkpoint (.npz) with emotion presets"),
+    "evaluate": ("train.evaluate", "LVE, MVE, FDD and jitter of checkpoints on a dataset split; tables and plots"),
 }
 
 

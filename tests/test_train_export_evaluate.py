@@ -1,0 +1,129 @@
+"""Export (core format, presets, torch == numpy Animator) and evaluate (numbers == core.metrics by hand)."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core import metrics
+from core.audio import prepare
+from core.checkpoint import load_checkpoint
+from core.inference import Animator
+from core.lpc import features
+from train.__main__ import main
+from train.presets import kmeans, make_presets
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_corpus, tiny_config, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exp")
+    assert main(["fit", "--data", str(tiny_corpus), "--out", str(out / "run"), "--config", str(tiny_config),
+                 "--quiet", "--threads", "1"]) == 0
+    assert main(["export", str(out / "run"), "--out", str(out / "m.npz")]) == 0
+    return out
+
+
+def test_export_round_trip_and_numpy_parity(trained, tiny_corpus):
+    from core.networks_torch import MulTaNet
+    from train.data import open_dataset
+    from train.export import RunFiles
+    from train.model import TrainingModel
+
+    ckpt = load_checkpoint(trained / "m.npz")
+    assert [h.name for h in ckpt.heads] == ["arthur", "beatrix"]
+    assert ckpt.info["up_axis"] == "Y" and ckpt.info["trained"] and ckpt.info["epochs"] == 3
+    assert ckpt.info["config"] == "tiny" and ckpt.info["data"].endswith("corpus")
+    for h in ckpt.heads:
+        assert "neutral" in h.presets and len(h.presets) >= 2
+    # the torch model of the run, on core's features, gives what core's numpy Animator gives
+    files = RunFiles(trained / "run")
+    sd = torch.load(trained / "run" / "state.pt", weights_only=True)["model"]
+    nv = [files.arrays[f"{i}.template"].shape[0] for i in range(2)]
+    net = MulTaNet(files.spec, [np.zeros(3 * v, np.float32) for v in nv],
+                   [np.zeros((8, 3 * v), np.float32) for v in nv])
+    model = TrainingModel(net, sd["emotions"].shape[0], 16, 0.0, 0)
+    model.load_state_dict(sd)
+    ds = open_dataset(tiny_corpus)
+    seq = ds.sequences("test", "beatrix")[0]
+    samples = prepare(*ds.load_audio(seq))
+    anim = Animator(ckpt, "beatrix")
+    got = anim.vertices(anim.coefficients(samples, 30.0, "open" if "open" in ckpt.heads[1].presets else None))
+    preset = ckpt.heads[1].presets.get("open", ckpt.heads[1].presets["neutral"])
+    x = torch.as_tensor(features(samples, 30.0))
+    with torch.no_grad():
+        out = net(x, 1, torch.as_tensor(np.asarray(preset, np.float32))[None].expand(len(x), -1)).numpy()
+    want = (files.arrays["1.offset"] + float(files.arrays["1.scale"]) * out).reshape(len(x), -1, 3)
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() <= 1e-4 * np.abs(want).max()
+    # float16 bases: about half the size, loads, same animation to float16 precision
+    assert main(["export", str(trained / "run"), "--out", str(trained / "h.npz"), "--float16"]) == 0
+    half = load_checkpoint(trained / "h.npz")
+    a16 = Animator(half, "beatrix")
+    v16 = a16.vertices(a16.coefficients(samples, 30.0))
+    v32 = anim.vertices(anim.coefficients(samples, 30.0))
+    assert np.abs(v16 - v32).max() < 1e-4
+    assert (trained / "h.npz").stat().st_size < 0.75 * (trained / "m.npz").stat().st_size
+
+
+def test_karras_export_is_an_ensemble_per_character(tiny_corpus, tiny_config, tmp_path):
+    assert main(["fit", "--data", str(tiny_corpus), "--out", str(tmp_path / "k"), "--config", str(tiny_config),
+                 "--quiet", "--threads", "1", "--model", "karras", "--epochs", "1"]) == 0
+    assert main(["export", str(tmp_path / "k"), "--out", str(tmp_path / "kk")]) == 0
+    for name in ("arthur", "beatrix"):
+        c = load_checkpoint(tmp_path / "kk" / f"{name}.npz")
+        assert c.network.architecture == "karras" and c.network.members == 2 and c.heads[0].name == name
+        assert c.heads[0].n_components == 16
+
+
+def test_evaluate_matches_core_metrics_by_hand(trained, tiny_corpus, tmp_path):
+    out = tmp_path / "ev.json"
+    assert main(["evaluate", "--checkpoint", f"mt={trained / 'm.npz'}", "--data", str(tiny_corpus),
+                 "--split", "unseen", "--max-sequences", "1", "--json", str(out), "--report", str(tmp_path / "r.md"),
+                 "--plots", str(tmp_path / "plots")]) == 0
+    result = json.loads(out.read_text())
+    from train.data import open_dataset
+
+    ds = open_dataset(tiny_corpus)
+    seq = sorted(ds.sequences("unseen_language", "beatrix"), key=lambda s: s.id)[0]
+    ckpt = load_checkpoint(trained / "m.npz")
+    anim = Animator(ckpt, "beatrix")
+    pred = anim.vertices(anim.coefficients(prepare(*ds.load_audio(seq)), 30.0, "neutral"))
+    gt = ds.load_vertices(seq)
+    n = min(len(gt), len(pred))
+    pred, gt = pred[:n], gt[:n]
+    t = ds.template("beatrix")
+    rec = [r for r in result["sequences"] if r["model"] == "mt" and r["character"] == "beatrix"]
+    assert len(rec) == 1 and rec[0]["sequence"] == seq.id
+    assert rec[0]["lve"] == pytest.approx(metrics.lve(pred, gt, t.lip_indices), rel=1e-9)
+    assert rec[0]["mve"] == pytest.approx(metrics.mve(pred, gt), rel=1e-9)
+    assert rec[0]["fdd"] == pytest.approx(metrics.fdd(pred, gt, t.vertices, t.upper_face_indices), rel=1e-9)
+    assert rec[0]["jitter"] == pytest.approx(metrics.jitter_ratio(pred, gt, t.lip_indices, 30.0), rel=1e-9)
+    static = [r for r in result["sequences"] if r["model"] == "static" and r["character"] == "beatrix"][0]
+    assert static["lve"] == pytest.approx(metrics.lve(np.broadcast_to(t.vertices, gt.shape), gt, t.lip_indices))
+    # averages: per character = the mean over that character's sequences (one here); overall over both
+    assert result["per_character"]["mt"]["beatrix"]["lve"] == pytest.approx(rec[0]["lve"])
+    both = [r["lve"] for r in result["sequences"] if r["model"] == "mt"]
+    assert result["overall"]["mt"]["all"]["lve"] == pytest.approx(np.mean(both)) and len(both) == 2
+    assert result["per_language"]["mt"]["ko"]["sequences"] == 2
+    assert "| beatrix |" in (tmp_path / "r.md").read_text()
+    pngs = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
+    assert "lve_per_character_unseen_language.png" in pngs and any(p.startswith("lips_") for p in pngs)
+
+
+def test_kmeans_finds_clusters_and_presets_are_named_by_their_effect():
+    rng = np.random.default_rng(1)
+    centres = np.array([[3.0, 0, 0, 0], [-3.0, 0, 0, 0], [0, 3.0, 0, 0]])
+    x = np.concatenate([c + 0.1 * rng.standard_normal((50, 4)) for c in centres])
+    found, labels = kmeans(x, 3, seed=0)
+    assert sorted(np.bincount(labels).tolist()) == [50, 50, 50]
+    assert all(np.abs(found - c).sum(1).min() < 0.2 for c in centres)
+    # a toy face: emotion[0] opens the mouth (lips 0/1 spread along y), emotion[1] raises the brow (vertex 2)
+    def animate(e):
+        v = np.zeros((5, 3, 3))
+        v[:, 0, 1] = 0.01 + 0.003 * e[0]
+        v[:, 2, 1] = 0.05 + 0.001 * e[1]
+        return v
+    presets = make_presets(x.astype(np.float32), animate, np.array([0, 1]), np.array([2]), "Y", k=3)
+    assert set(presets) == {"neutral", "open", "tight", "brows up"}
+    assert presets["open"][0] > 2 and presets["tight"][0] < -2 and presets["brows up"][1] > 2

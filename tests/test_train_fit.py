@@ -1,0 +1,180 @@
+"""Training: loss goes down, PCA initialisation, the head freeze, exact resume, DDP in sync, --init."""
+
+import json
+import os
+import shutil
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+from train.__main__ import main
+from train.pca import normalise_targets, pca, project
+
+
+def fit(corpus, config, out, *extra):
+    return main(["fit", "--data", str(corpus), "--out", str(out), "--config", str(config), "--quiet",
+                 "--threads", "1", *extra])
+
+
+def state(path):
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def test_pca_reproduces_frames_and_normalisation_round_trips():
+    rng = np.random.default_rng(0)
+    latent = rng.standard_normal((300, 5)) * np.array([5, 3, 2, 1, 0.5])
+    frames = (latent @ rng.standard_normal((5, 90)) * 1e-3 + rng.standard_normal(90)).astype(np.float32)
+    mean, basis = pca(frames, 8, max_frames=1000)
+    assert np.allclose(mean, frames.mean(0), atol=1e-6)
+    recon = mean + project(frames, mean, basis[:5]) @ basis[:5]
+    assert np.abs(recon - frames).max() < 1e-4 * np.abs(frames - mean).max()
+    assert np.abs(basis[5:]).max() < 1e-4 * np.abs(basis[0]).max()  # beyond the rank: float noise only
+    coeffs = project(frames, mean, basis[:5])
+    assert np.allclose(coeffs.std(0), 1, atol=0.05)  # rows scaled by the component's std
+    targets = frames.copy()
+    nbasis, scale = normalise_targets(targets, mean, basis)
+    assert abs(np.sqrt(np.mean(targets.astype(np.float64) ** 2)) - 1) < 1e-3
+    assert np.allclose(mean + scale * (targets @ np.linalg.pinv(nbasis) @ nbasis), frames, atol=1e-6)
+
+
+def test_multanet_loss_decreases_and_the_pca_head_reproduces_training_frames(tiny_corpus, tiny_config, tmp_path):
+    assert fit(tiny_corpus, tiny_config, tmp_path / "run", "--epochs", "8") == 0
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    pos = [h["position"] for h in info["history"]]
+    assert info["epochs_done"] == 8 and pos[-1] < 0.8 * pos[0], pos
+    assert info["frames_per_character"] == [info["train_frames"] - info["frames_per_character"][1],
+                                            info["frames_per_character"][1]]
+    # the head's last layer starts as the PCA of the character's frames: offset + scale * basis spans them
+    from train.data import open_dataset
+
+    with np.load(tmp_path / "run" / "heads.npz") as z:
+        offset, scale = z["0.offset"], float(z["0.scale"])
+    ds = open_dataset(tiny_corpus)
+    frames = np.concatenate([ds.load_vertices(s).reshape(len(ds.load_vertices(s)), -1)
+                             for s in ds.sequences("train", "arthur")])
+    mean, basis = pca(frames, 8, 500)
+    assert np.allclose(offset, mean, atol=1e-6)
+    resid = frames - mean - project(frames, mean, basis) @ basis
+    assert np.sqrt((resid ** 2).mean()) < 0.2 * np.sqrt(((frames - mean) ** 2).mean())
+    assert scale > 0
+
+
+def test_head_freeze_and_resume_equal_uninterrupted(tiny_corpus, tiny_config, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert fit(tiny_corpus, tiny_config, a, "--stop-after", "1") == 0
+    s1 = state(a / "state.pt")
+    assert fit(tiny_corpus, tiny_config, a, "--resume", "--stop-after", "2") == 0
+    s2 = state(a / "state.pt")
+    assert fit(tiny_corpus, tiny_config, a, "--resume") == 0
+    s3 = state(a / "state.pt")
+    assert (s1["epoch"], s2["epoch"], s3["epoch"]) == (1, 2, 3)
+    out_keys = [k for k in s1["model"] if ".out." in k]
+    assert out_keys
+    # freeze_head_epochs = 1: epoch 1 leaves the PCA-initialised output layers alone (biases start at 0)
+    for k in out_keys:
+        if k.endswith("bias"):
+            assert torch.count_nonzero(s1["model"][k]) == 0
+    assert any(not torch.equal(s1["model"][k], s2["model"][k]) for k in out_keys)  # epoch 2 trains them
+    mfl = [k for k in s1["model"] if ".mfl." in k]
+    assert all(not torch.equal(s1["model"][k], s2["model"][k]) for k in mfl if k.endswith("weight"))
+    # resumed twice == uninterrupted, bit for bit (CPU, same seed, one thread)
+    assert fit(tiny_corpus, tiny_config, b) == 0
+    sb = state(b / "state.pt")
+    for k, v in sb["model"].items():
+        assert torch.equal(v, s3["model"][k]), k
+    # an existing run is not overwritten without --resume
+    assert fit(tiny_corpus, tiny_config, b) == 2
+
+
+def _ddp_worker(rank, port, corpus, config, out):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2",
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    code = main(["fit", "--data", corpus, "--out", out, "--config", config, "--quiet", "--device", "cpu",
+                 "--epochs", "2"])
+    if code:
+        raise SystemExit(code)
+
+
+def test_ddp_two_cpu_processes_stay_in_sync(tiny_corpus, tiny_config, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "ddp"
+    torch.multiprocessing.spawn(_ddp_worker, args=(port, str(tiny_corpus), str(tiny_config), str(out)), nprocs=2)
+    info = json.loads((out / "run.json").read_text())
+    assert info["distributed_world_size"] == 2
+    assert len(info["rank_digests"]) == 2 and info["rank_digests"][0] == info["rank_digests"][1]
+    # the digest is of the weights actually saved
+    from train.trainer import parameter_digest
+
+    sd = state(out / "state.pt")
+    module = torch.nn.Module()
+    for i, v in enumerate(sd["model"].values()):
+        module.register_parameter(f"p{i}", torch.nn.Parameter(v))
+    assert parameter_digest(module) == info["rank_digests"][0]
+
+
+def test_karras_ensemble_members_train_from_different_seeds(tiny_corpus, tiny_config, tmp_path):
+    assert fit(tiny_corpus, tiny_config, tmp_path / "k", "--model", "karras", "--characters", "arthur",
+               "--epochs", "2") == 0
+    m0, m1 = (state(tmp_path / "k" / "karras" / "arthur" / f"member{m}.pt") for m in (0, 1))
+    assert m0["epoch"] == m1["epoch"] == 2
+    assert not torch.equal(m0["model"]["net.mfl.formant.0.weight"], m1["model"]["net.mfl.formant.0.weight"])
+
+
+def test_unknown_character_and_freeze_without_init_are_refused(tiny_corpus, tiny_config, tmp_path):
+    assert fit(tiny_corpus, tiny_config, tmp_path / "x", "--characters", "nobody") == 2
+    assert fit(tiny_corpus, tiny_config, tmp_path / "y", "--freeze-mfl") == 2
+
+
+@pytest.fixture(scope="module")
+def arthur_model(tiny_corpus, tiny_config, tmp_path_factory):
+    out = tmp_path_factory.mktemp("arthur")
+    assert fit(tiny_corpus, tiny_config, out / "run", "--characters", "arthur") == 0
+    assert main(["export", str(out / "run"), "--out", str(out / "arthur.npz")]) == 0
+    return out / "arthur.npz"
+
+
+def test_init_freeze_mfl_trains_only_the_new_head(tiny_corpus, tiny_config, arthur_model, tmp_path):
+    from core.checkpoint import load_checkpoint
+
+    run = tmp_path / "add"
+    assert fit(tiny_corpus, tiny_config, run, "--init", str(arthur_model), "--freeze-mfl",
+               "--characters", "beatrix", "--epochs", "2") == 0
+    old = load_checkpoint(arthur_model)
+    sd = state(run / "state.pt")["model"]
+    a = old.network.articulation_channels
+    for name, value in old.weights.items():
+        got = sd[f"net.{name}"].numpy()
+        if name.endswith("coeff.weight"):
+            assert np.array_equal(got[:, : a + 1], value) and not got[:, a + 1:].any()
+        else:
+            assert np.array_equal(got, value), name
+    assert np.array_equal(sd["net.heads.0.out.weight"].numpy().T, old.heads[0].basis)
+    assert sd["emotions"].shape[0] == json.loads((run / "run.json").read_text())["train_frames"]
+    assert main(["export", str(run), "--out", str(tmp_path / "both.npz")]) == 0
+    both = load_checkpoint(tmp_path / "both.npz")
+    assert [h.name for h in both.heads] == ["arthur", "beatrix"]
+    assert both.heads[0].presets == old.heads[0].presets
+    # arthur animates exactly as before; the new head is trained (differs from its PCA start)
+    from core.audio import load_speech
+    from core.inference import Animator
+    from tests.conftest import SPEECH_EN
+
+    speech = load_speech(SPEECH_EN)[:16000 * 2]
+    before = Animator(old, "arthur").coefficients(speech, 30.0)
+    after = Animator(both, "arthur").coefficients(speech, 30.0)
+    assert np.allclose(before, after, rtol=1e-5, atol=1e-6)
+    assert "beatrix" in both.info["characters_trained"] and both.info["init"] == str(arthur_model)
+    shutil.rmtree(run)
+
+
+def test_epoch_fraction_above_one_draws_several_shuffles(tiny_corpus, tiny_config, tmp_path):
+    assert fit(tiny_corpus, tiny_config, tmp_path / "f", "--epochs", "1", "--epoch-fraction", "2.5",
+               "--characters", "arthur") == 0
+    info = json.loads((tmp_path / "f" / "run.json").read_text())
+    pairs = info["train_frames"] - info["train_sequences"]  # every frame but each sequence's last starts a pair
+    assert info["history"][0]["frames"] == 2 * round(2.5 * pairs)

@@ -1,0 +1,241 @@
+"""``python -m train evaluate``: accuracy and stability of checkpoints on a dataset split.
+
+Inference runs through core's numpy :class:`core.inference.Animator` (what the add-on ships) with
+each head's ``neutral`` preset. Per sequence: LVE, MVE, FDD and the jitter ratio (lip jerk over
+the ground truth's) from :mod:`core.metrics`; beside every model, two references: the static face
+(the template held still: what "no animation" scores) and the ground truth's own lip jerk. Results
+are averaged per character, per language and overall, written as JSON and a Markdown report, and
+plotted (lip opening over time, predicted against ground truth; LVE per character per model).
+
+A checkpoint argument is ``[LABEL=]PATH``; PATH is an .npz or a folder of .npz (single-character
+KarrasNet checkpoints, one model together). A model is evaluated on the characters it has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from core import metrics
+from core.audio import prepare
+from core.checkpoint import Checkpoint, load_checkpoint
+from core.inference import Animator
+from train.data import open_dataset
+
+SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "val": "val", "train": "train"}
+METRICS = ("lve", "mve", "fdd", "jitter")
+AXES = {"X": 0, "Y": 1, "Z": 2}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", action="append", required=True,
+                        help="[LABEL=]PATH to an .npz, or a folder of .npz forming one model; repeat to compare")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--split", default="test", choices=list(SPLITS))
+    parser.add_argument("--characters", default=None, help="comma-separated subset")
+    parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
+    parser.add_argument("--emotion", default="neutral", help="preset name used for every head")
+    parser.add_argument("--scale", type=float, default=1000.0,
+                        help="length unit factor for the tables (1000: data in metres, tables in mm)")
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--report", type=Path, default=None)
+    parser.add_argument("--plots", type=Path, default=None)
+    parser.add_argument("--clips-per-language", type=int, default=2)
+
+
+def parse_models(specs: list[str]) -> dict[str, dict[str, Checkpoint]]:
+    """label -> {character: checkpoint}."""
+    models: dict[str, dict[str, Checkpoint]] = {}
+    for spec in specs:
+        label, _, path = spec.rpartition("=")
+        path = Path(path)
+        files = sorted(path.glob("*.npz")) if path.is_dir() else [path]
+        label = label or path.stem
+        heads: dict[str, Checkpoint] = {}
+        for f in files:
+            ckpt = load_checkpoint(f)
+            for h in ckpt.heads:
+                heads.setdefault(h.name, ckpt)
+        models[label] = heads
+    return models
+
+
+def lip_opening(vertices: np.ndarray, lips: np.ndarray, up: int) -> np.ndarray:
+    """Per frame: extent of the lip vertices along the up axis."""
+    return vertices[:, lips, up].max(1) - vertices[:, lips, up].min(1)
+
+
+def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split: str, characters=None,
+                       max_sequences: int | None = None, emotion: str = "neutral", keep_curves: int = 0):
+    """Per-sequence records (one per model, plus 'static' and 'ground truth'), and lip-opening curves."""
+    wanted = set(characters or [])
+    covered = set().union(*[set(m) for m in models.values()])
+    records, curves = [], []
+    animators: dict[tuple[str, str], Animator] = {}
+    per_char = defaultdict(int)
+    curves_per_lang = defaultdict(int)
+    for seq in sorted(dataset.sequences(split=split), key=lambda s: (s.character, s.id)):
+        if seq.character not in covered or (wanted and seq.character not in wanted):
+            continue
+        if max_sequences and per_char[seq.character] >= max_sequences:
+            continue
+        per_char[seq.character] += 1
+        tmpl = dataset.template(seq.character)
+        samples, rate = dataset.load_audio(seq)
+        samples = prepare(samples, rate, name=dataset.audio_path(seq))
+        gt = np.asarray(dataset.load_vertices(seq), np.float32)
+        fps = dataset.sequence_fps(seq)
+        preds = {}
+        for label, heads in models.items():
+            if seq.character not in heads:
+                continue
+            key = (label, seq.character)
+            if key not in animators:
+                animators[key] = Animator(heads[seq.character], seq.character)
+            anim = animators[key]
+            preds[label] = anim.vertices(anim.coefficients(samples, fps, emotion))
+        n = min([len(gt)] + [len(p) for p in preds.values()])
+        gt = gt[:n]
+        lips, upper = tmpl.lip_indices, tmpl.upper_face_indices
+        base = {"character": seq.character, "language": seq.language, "sequence": seq.id, "frames": n}
+        static = np.broadcast_to(tmpl.vertices, gt.shape)
+        records.append({**base, "model": "static", "lve": metrics.lve(static, gt, lips), "mve": metrics.mve(static, gt),
+                        "fdd": metrics.fdd(static, gt, tmpl.vertices, upper), "jitter": 0.0})
+        records.append({**base, "model": "ground truth", "lve": 0.0, "mve": 0.0, "fdd": 0.0, "jitter": 1.0,
+                        "gt_jerk": metrics.jerk(gt, lips, fps)})
+        for label, pred in preds.items():
+            pred = pred[:n]
+            records.append({**base, "model": label, "lve": metrics.lve(pred, gt, lips), "mve": metrics.mve(pred, gt),
+                            "fdd": metrics.fdd(pred, gt, tmpl.vertices, upper),
+                            "jitter": metrics.jitter_ratio(pred, gt, lips, fps)})
+        if curves_per_lang[seq.language] < keep_curves:
+            curves_per_lang[seq.language] += 1
+            up = AXES[str(next(iter(models.values()))[seq.character].info.get("up_axis", "Y")).upper()]
+            curves.append({**base, "fps": fps, "gt": lip_opening(gt, lips, up).tolist(),
+                           "pred": {k: lip_opening(p[:n], lips, up).tolist() for k, p in preds.items()}})
+    return records, curves
+
+
+def summarise(records: list[dict], by: str | None) -> dict:
+    """Mean of each metric per model (and per ``by`` key when given)."""
+    groups = defaultdict(list)
+    for r in records:
+        groups[(r["model"], r[by] if by else "all")].append(r)
+    out: dict = defaultdict(dict)
+    for (model, key), rs in groups.items():
+        entry = {m: float(np.mean([r[m] for r in rs])) for m in METRICS}
+        entry["sequences"] = len(rs)
+        if model == "ground truth":
+            entry["gt_jerk"] = float(np.mean([r["gt_jerk"] for r in rs]))
+        out[model][key] = entry
+    return dict(out)
+
+
+def _table(summary: dict, models: list[str], keys: list[str], scale: float, title: str) -> list[str]:
+    lines = [f"| {title} | " + " | ".join(f"LVE {m}" for m in models) + " | "
+             + " | ".join(f"MVE {m}" for m in models) + " | " + " | ".join(f"FDD {m}" for m in models) + " | "
+             + " | ".join(f"jitter {m}" for m in models if m != "static") + " | GT jerk (m/s³) |"]
+    lines.append("|" + "---|" * (1 + 4 * len(models)) + "")
+    for key in keys:
+        cells = []
+        for metric, factor in (("lve", scale ** 2), ("mve", scale), ("fdd", scale ** 2), ("jitter", 1.0)):
+            for m in models:
+                if metric == "jitter" and m == "static":
+                    continue
+                v = summary.get(m, {}).get(key, {}).get(metric)
+                cells.append("-" if v is None else f"{v * factor:.3g}")
+        jerk = summary.get("ground truth", {}).get(key, {}).get("gt_jerk")
+        cells.append("-" if jerk is None else f"{jerk:.3g}")
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def report(result: dict, scale: float) -> str:
+    models = result["models"] + ["static"]
+    unit = "mm" if scale == 1000 else f"units x{scale:g}"
+    out = [f"# Evaluation on split `{result['split']}` of {result['data']}", "",
+           f"LVE and FDD in {unit}², MVE in {unit}; jitter = lip jerk / ground truth's lip jerk (1 = as smooth "
+           "as the ground truth); static = the template held still; emotion preset "
+           f"`{result['emotion']}`. Sequences per model: "
+           + ", ".join(f"{m} {result['overall'][m]['all']['sequences']}" for m in result["models"]) + ".", ""]
+    out += ["## Overall", ""] + _table(result["overall"], models, ["all"], scale, "") + [""]
+    chars = sorted(result["per_character"]["static"])
+    out += ["## Per character", ""] + _table(result["per_character"], models, chars, scale, "character") + [""]
+    langs = sorted(result["per_language"]["static"])
+    out += ["## Per language", ""] + _table(result["per_language"], models, langs, scale, "language") + [""]
+    return "\n".join(out)
+
+
+def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    models = result["models"] + ["static"]
+    chars = sorted(result["per_character"]["static"])
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(chars) * len(models) / 2), 3.2), dpi=80)
+    width = 0.8 / len(models)
+    for j, m in enumerate(models):
+        vals = [result["per_character"].get(m, {}).get(c, {}).get("lve", np.nan) * scale ** 2 for c in chars]
+        ax.bar(np.arange(len(chars)) + j * width, vals, width, label=m)
+    ax.set_xticks(np.arange(len(chars)) + 0.4 - width / 2, chars, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("LVE (mm²)" if scale == 1000 else "LVE")
+    ax.set_title(f"LVE per character, split {result['split']}", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = folder / f"lve_per_character_{result['split']}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+    for c in curves:
+        fig, ax = plt.subplots(figsize=(6, 2.2), dpi=80)
+        t = np.arange(len(c["gt"])) / c["fps"]
+        ax.plot(t, np.asarray(c["gt"]) * scale, "k", lw=2, label="ground truth")
+        for m, y in c["pred"].items():
+            ax.plot(t, np.asarray(y) * scale, lw=1, label=m)
+        ax.set_xlabel("s")
+        ax.set_ylabel("lip opening (mm)" if scale == 1000 else "lip opening")
+        ax.set_title(f"{c['character']} {c['sequence']} ({c['language']})", fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = folder / f"lips_{result['split']}_{c['language']}_{c['character']}_{c['sequence']}.png"
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    models = parse_models(args.checkpoint)
+    dataset = open_dataset(args.data)
+    split = SPLITS[args.split]
+    chars = [c.strip() for c in args.characters.split(",")] if args.characters else None
+    records, curves = evaluate_sequences(models, dataset, split, chars, args.max_sequences, args.emotion,
+                                         keep_curves=args.clips_per_language if args.plots else 0)
+    if not records:
+        print(f"{args.data}: no {split!r} sequences of the checkpoints' characters", file=sys.stderr)
+        return 2
+    result = {"split": split, "data": str(args.data), "emotion": args.emotion, "models": list(models),
+              "checkpoints": args.checkpoint, "overall": summarise(records, None),
+              "per_character": summarise(records, "character"), "per_language": summarise(records, "language"),
+              "sequences": records}
+    text = report(result, args.scale)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(text + "\n")
+    if args.plots:
+        for p in plot(result, curves, args.plots, args.scale):
+            print(f"wrote {p}", file=sys.stderr)
+    print(text)
+    return 0

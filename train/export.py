@@ -1,0 +1,171 @@
+"""``python -m train export RUN --out model.npz``: a trained run as a core checkpoint.
+
+Each head's last layer is folded back into vertex units (``mean = offset + scale * bias``,
+``basis = scale * weight``; see :func:`train.pca.normalise_targets`), its emotion presets are made
+from the learned per-frame emotion vectors (:mod:`train.presets`), and the file is read back with
+:func:`core.checkpoint.load_checkpoint` before the command succeeds. A KarrasNet run holds one
+ensemble per character and a KarrasNet checkpoint holds one character, so with several characters
+``--out`` is a folder that receives ``<character>.npz``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.checkpoint import Checkpoint, Head, load_checkpoint, save_checkpoint
+from core.lpc import FeatureConfig
+from core.network_spec import NetworkSpec
+from core.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
+from train.data import open_dataset
+
+from .features_cache import default_cache_dir
+from .model import TrainingModel
+from .presets import make_presets
+from .training_data import frame_counts
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", type=Path, help="a run folder written by python -m train fit")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="the .npz to write (a folder for a KarrasNet run of several characters)")
+    parser.add_argument("--float16", action="store_true", help="store the PCA bases as float16 (half the size)")
+    parser.add_argument("--presets", type=int, default=4, help="clustered emotion presets per head besides neutral")
+
+
+class RunFiles:
+    def __init__(self, run: Path):
+        self.run = Path(run)
+        self.info = json.loads((self.run / "run.json").read_text())
+        with np.load(self.run / "heads.npz", allow_pickle=False) as z:
+            self.arrays = {k: z[k] for k in z.files}
+        self.features = FeatureConfig.from_dict(self.info["features"])
+        self.spec = NetworkSpec.from_dict(self.info["network"])
+
+    def head(self, i: int, name: str, mean: np.ndarray, basis: np.ndarray, presets: dict) -> Head:
+        a = self.arrays
+        offset, scale = a[f"{i}.offset"].astype(np.float64), float(a[f"{i}.scale"])
+        return Head(name=name, template=a[f"{i}.template"], faces=a[f"{i}.faces"], face_sizes=a[f"{i}.face_sizes"],
+                    lips=a[f"{i}.lips"], upper_face=a[f"{i}.upper_face"],
+                    mean=(offset + scale * mean.astype(np.float64)).astype(np.float32),
+                    basis=(scale * basis.astype(np.float64)).astype(np.float32), presets=presets)
+
+    def frames_per_character(self) -> list[int]:
+        if self.info.get("frames_per_character"):
+            return list(self.info["frames_per_character"])
+        dataset = open_dataset(self.info["data"])  # runs from before run.json recorded the counts
+        return frame_counts(dataset, self.info["characters"], "train", self.features,
+                            default_cache_dir(Path(self.info["data"]), self.features), self.info.get("sentences"))
+
+    def provenance(self, state_epochs: int, seconds: float) -> dict:
+        i = self.info
+        return {"trained": True, "model": i["model"], "up_axis": i.get("up_axis", "Y"), "config": i["config"]["name"],
+                "config_values": {k: v for k, v in i["config"].items() if k not in ("description", "name")},
+                "epochs": state_epochs, "epochs_planned": i["config"]["epochs"], "train_seconds": round(seconds, 1),
+                "data": i["data"], "characters_trained": i["characters"], "sentences": i.get("sentences"),
+                "init": i.get("init"), "freeze_mfl": i.get("freeze_mfl"), "command": i.get("command"),
+                "device": i.get("device"), "torch": i.get("torch"), "run": str(self.run.resolve()),
+                "exported": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "init_info": i.get("init_info")}
+
+
+def _load(path: Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _animate_fn(forward, probe: torch.Tensor, offset: np.ndarray, scale: float):
+    def animate(emotion: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            e = torch.as_tensor(np.asarray(emotion, np.float32))[None].expand(probe.shape[0], -1)
+            out = forward(probe, e).numpy().astype(np.float64)
+        return (offset + scale * out).reshape(probe.shape[0], -1, 3)
+    return animate
+
+
+def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
+    info, a = files.info, files.arrays
+    names, comps = info["heads"], info["components"]
+    n_vertices = [a[f"{i}.template"].shape[0] for i in range(len(names))]
+    net = MulTaNet(files.spec, [np.zeros(3 * v, np.float32) for v in n_vertices],
+                   [np.zeros((k, 3 * v), np.float32) for k, v in zip(comps, n_vertices, strict=True)])
+    state = _load(files.run / "state.pt")
+    model = TrainingModel(net, state["model"]["emotions"].shape[0], files.spec.emotion_dim, 0.0, 0)
+    model.load_state_dict(state["model"])
+    model.eval()
+    weights, means, bases = net.export_weights()
+    emotions = model.emotions.detach().numpy()
+    trained = info["characters"]
+    first_new = len(names) - len(trained)
+    counts = np.cumsum([0] + files.frames_per_character())
+    if counts[-1] != len(emotions):
+        raise ValueError(f"{files.run}: {len(emotions)} emotion vectors but {counts[-1]} training frames")
+    heads = []
+    for i, name in enumerate(names):
+        if i < first_new:
+            presets = info["init_presets"][name]
+        else:
+            c = i - first_new
+            probe = torch.as_tensor(a[f"{i}.probe"])
+            animate = _animate_fn(lambda x, e, i=i: net(x, i, e), probe, a[f"{i}.offset"].astype(np.float64),
+                                  float(a[f"{i}.scale"]))
+            presets = make_presets(emotions[counts[c]:counts[c + 1]], animate, a[f"{i}.lips"], a[f"{i}.upper_face"],
+                                   info.get("up_axis", "Y"), k=n_presets, seed=c)
+        heads.append(files.head(i, name, means[i], bases[i], presets))
+    prov = files.provenance(int(state["epoch"]), float(state.get("seconds", 0.0)))
+    return Checkpoint(files.features, files.spec, info["fps"], heads, weights, info=prov)
+
+
+def export_karras(files: RunFiles, character: str) -> Checkpoint:
+    info, a = files.info, files.arrays
+    i = info["heads"].index(character)
+    k, members = info["components"][i], info["members"]
+    v = a[f"{i}.template"].shape[0]
+    nets, emotions, epochs, seconds = [], [], [], 0.0
+    for m in range(members):
+        state = _load(files.run / "karras" / character / f"member{m}.pt")
+        net = KarrasNet(files.spec, np.zeros(3 * v, np.float32), np.zeros((k, 3 * v), np.float32))
+        model = TrainingModel(net, state["model"]["emotions"].shape[0], files.spec.emotion_dim, 0.0, 0)
+        model.load_state_dict(state["model"])
+        nets.append(net)
+        emotions.append(model.emotions.detach().numpy().mean(0))
+        epochs.append(int(state["epoch"]))
+        seconds += float(state.get("seconds", 0.0))
+    ensemble = KarrasEnsemble(nets)
+    weights, means, bases = ensemble.export_weights()
+    # Each member learned its own emotion space; one vector drives them all at inference, so the
+    # ensemble's neutral preset is the average of the members' mean vectors (no clustered presets).
+    presets = {"neutral": [float(x) for x in np.mean(emotions, axis=0)]}
+    spec = NetworkSpec.from_dict({**files.spec.to_dict(), "members": members})
+    prov = files.provenance(min(epochs), seconds)
+    return Checkpoint(files.features, spec, info["fps"], [files.head(i, character, means[0], bases[0], presets)],
+                      weights, info=prov)
+
+
+def run(args: argparse.Namespace) -> int:
+    files = RunFiles(args.run)
+    dtype = "float16" if args.float16 else "float32"
+    outputs: list[tuple[Path, Checkpoint]] = []
+    if files.info["model"] == "multanet":
+        outputs.append((args.out, export_multanet(files, args.presets)))
+    else:
+        chars = files.info["characters"]
+        if len(chars) == 1 and args.out.suffix == ".npz":
+            outputs.append((args.out, export_karras(files, chars[0])))
+        else:
+            args.out.mkdir(parents=True, exist_ok=True)
+            outputs += [(args.out / f"{c}.npz", export_karras(files, c)) for c in chars]
+    for path, ckpt in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(path, ckpt, basis_dtype=dtype)
+        back = load_checkpoint(path)
+        print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB, {dtype} bases): {back.network.architecture}, "
+              f"{back.info['epochs']} epochs, heads " + ", ".join(
+                  f"{h.name} [{', '.join(h.presets)}]" for h in back.heads), file=sys.stderr)
+    return 0

@@ -1,0 +1,232 @@
+"""``python -m train fit``: train MulTaNet (all characters at once) or KarrasNet ensembles (one per character).
+
+A run folder holds ``run.json`` (what was trained, on what, how far), ``heads.npz`` (each head's mesh,
+lip and upper-face indices, and a few seconds of training features used to name emotion presets),
+the training state (``state.pt``, or ``karras/<character>/member<m>.pt``) and TensorBoard logs
+(``tb/``). ``--resume`` continues from the last checkpoint of the same run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.checkpoint import load_checkpoint
+from core.lpc import FeatureConfig
+from core.networks_torch import MulTaNet
+from train.data import open_dataset
+from train.data.folder import save_npz
+
+from .config import load_config
+from .features_cache import default_cache_dir
+from .model import TrainingModel, build_karras, extend_multanet, make_spec
+from .pca import normalise_targets, pca
+from .trainer import Job, init_distributed, pick_device, train, world
+from .training_data import FrameData, load_frames
+
+PROBE_FRAMES = 300  # training frames per head kept in heads.npz to name emotion presets at export
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, required=True, help="dataset folder (folder format, BIWI or VOCASET)")
+    parser.add_argument("--out", type=Path, required=True, help="run folder (created)")
+    parser.add_argument("--model", choices=["multanet", "karras"], default="multanet")
+    parser.add_argument("--config", default="small", help="small | paper | path to a JSON config")
+    parser.add_argument("--characters", default=None, help="comma-separated names (default: all)")
+    parser.add_argument("--sentences", type=int, default=None,
+                        help="use only the first N training sequences per character")
+    parser.add_argument("--epochs", type=int, default=None, help="override the config's epoch count")
+    parser.add_argument("--epoch-fraction", type=float, default=None,
+                        help="override the share of frame pairs drawn per epoch (above 1: several passes)")
+    parser.add_argument("--members", type=int, default=None, help="KarrasNet ensemble size (default: the config's)")
+    parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--stop-after", type=int, default=None,
+                        help="stop after this many epochs in all (the schedule still spans --epochs); --resume goes on")
+    parser.add_argument("--init", type=Path, default=None, help="a trained MulTaNet checkpoint to add heads to")
+    parser.add_argument("--freeze-mfl", action="store_true",
+                        help="with --init: train only the new heads and their emotion vectors")
+    parser.add_argument("--cache", type=Path, default=None, help="feature cache folder (default: DATA/.feature_cache)")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def _heads_arrays(templates, probes: list[np.ndarray], offsets, scales, start: int = 0) -> dict[str, np.ndarray]:
+    """Per head: mesh, metric vertex sets, probe features, and the target normalisation (vertices =
+    offset + scale * the network's output) that export folds into the head's mean and basis."""
+    out = {}
+    for i, (t, probe, off, sc) in enumerate(zip(templates, probes, offsets, scales, strict=True), start):
+        out.update({f"{i}.template": t.vertices, f"{i}.faces": t.face_indices, f"{i}.face_sizes": t.face_sizes,
+                    f"{i}.lips": t.lip_indices, f"{i}.upper_face": t.upper_face_indices, f"{i}.probe": probe,
+                    f"{i}.offset": np.asarray(off, np.float32), f"{i}.scale": np.float32(sc)})
+    return out
+
+
+def _probe(data: FrameData, c: int) -> np.ndarray:
+    frames = data.frames_of(c)[:PROBE_FRAMES]
+    return data.windows(frames)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    distributed = init_distributed(device)
+    rank, _ = world()
+    config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed,
+                         epoch_fraction=args.epoch_fraction)
+    dataset = open_dataset(args.data)
+    chars = [c.strip() for c in args.characters.split(",")] if args.characters else list(dataset.characters)
+    unknown = [c for c in chars if c not in dataset.characters]
+    if unknown:
+        print(f"{args.data}: no character(s) {', '.join(unknown)}; it has {', '.join(dataset.characters)}",
+              file=sys.stderr)
+        return 2
+    if args.freeze_mfl and not args.init:
+        print("--freeze-mfl needs --init", file=sys.stderr)
+        return 2
+    init = load_checkpoint(args.init) if args.init else None
+    if init is not None and (args.model != "multanet" or init.network.architecture != "multanet"):
+        print("--init adds heads to a MulTaNet checkpoint (use --model multanet)", file=sys.stderr)
+        return 2
+    features = init.features if init is not None else FeatureConfig()
+    if init is not None:
+        clash = [c for c in chars if c in [h.name for h in init.heads]]
+        if clash:
+            print(f"{args.init} already has head(s) {', '.join(clash)}", file=sys.stderr)
+            return 2
+    cache = args.cache or default_cache_dir(args.data, features)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    run_json = out / "run.json"
+    if run_json.is_file() and not args.resume and rank == 0:
+        print(f"{out} already holds a run; pass --resume to continue it or choose another --out", file=sys.stderr)
+        return 2
+    info = {
+        "model": args.model, "config": config, "characters": chars, "data": str(Path(args.data).resolve()),
+        "fps": float(dataset.fps), "features": features.to_dict(),
+        "up_axis": str(getattr(dataset, "info", {}).get("up_axis", "Y")),
+        "sentences": args.sentences, "init": str(args.init) if args.init else None, "freeze_mfl": args.freeze_mfl,
+        "command": "python -m train fit " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["fit"] else sys.argv[1:]),
+        "distributed_world_size": world()[1], "device": str(device), "torch": torch.__version__,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    if args.resume and run_json.is_file():
+        previous = json.loads(run_json.read_text())
+        info["started"] = previous.get("started", info["started"])
+    if args.model == "multanet":
+        summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device)
+    else:
+        summary = _fit_karras(args, config, dataset, chars, features, cache, info, device)
+    if rank == 0:
+        info.update(summary)
+        _write_run_json(out, info)
+        print(f"{out}: {summary['epochs_done']}/{config['epochs']} epochs, {summary['seconds']:.0f} s of training",
+              file=sys.stderr)
+    if distributed:
+        torch.distributed.destroy_process_group()
+    return 0
+
+
+def _write_run_json(out: Path, info: dict) -> None:
+    if world()[0] == 0:
+        tmp = out / "run.json.tmp"
+        tmp.write_text(json.dumps(info, indent=1) + "\n")
+        tmp.replace(out / "run.json")
+
+
+def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device) -> dict:
+    t0 = time.perf_counter()
+    data = load_frames(dataset, chars, "train", features, cache, args.sentences)
+    load_s = time.perf_counter() - t0
+    k = int(config["components"])
+    offsets, scales, bases = [], [], []
+    for c in range(len(chars)):
+        mean, basis = pca(data.targets[c], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
+        basis, scale = normalise_targets(data.targets[c], mean, basis)
+        offsets.append(mean)
+        scales.append(scale)
+        bases.append(basis)
+    means = [np.zeros_like(m) for m in offsets]
+    torch.manual_seed(int(config["seed"]))
+    if init is None:
+        net = MulTaNet(make_spec("multanet", config, features, len(chars)), list(means), list(bases))
+        head_names, head_of = list(chars), list(range(len(chars)))
+    else:
+        net = extend_multanet(init, list(means), list(bases))
+        head_names = [h.name for h in init.heads] + list(chars)
+        head_of = list(range(len(init.heads), len(head_names)))
+    model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), int(config["seed"]))
+    new_heads = [net.heads[h] for h in head_of]
+    frozen_early = [p for h in new_heads for p in h.out.parameters()]
+    if args.freeze_mfl:
+        for p in net.parameters():
+            p.requires_grad_(False)
+        for h in new_heads:
+            for p in h.parameters():
+                p.requires_grad_(True)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if world()[0] == 0:
+        arrays = _heads_arrays(data.templates, [_probe(data, c) for c in range(len(chars))], offsets, scales,
+                               len(head_names) - len(chars))
+        if init is not None:
+            for i, h in enumerate(init.heads):
+                arrays.update({f"{i}.template": h.template, f"{i}.faces": h.faces, f"{i}.face_sizes": h.face_sizes,
+                               f"{i}.lips": h.lips, f"{i}.upper_face": h.upper_face,
+                               f"{i}.probe": np.zeros((0, features.n_frames, features.order), np.float32),
+                               f"{i}.offset": np.zeros_like(h.mean, dtype=np.float32), f"{i}.scale": np.float32(1)})
+        save_npz(args.out / "heads.npz", arrays)
+    info.update({"heads": head_names, "components": [h.coeff.out_features for h in net.heads],
+                 "network": net.spec.to_dict(), "train_frames": data.n,
+                 "frames_per_character": [int(len(data.frames_of(c))) for c in range(len(chars))],
+                 "train_sequences": len(data.sequences),
+                 "feature_load_seconds": round(load_s, 1),
+                 "init_presets": {h.name: h.presets for h in init.heads} if init is not None else None,
+                 "init_info": init.info if init is not None else None})
+    _write_run_json(args.out, info)  # now, so that an interrupted run can be exported from its last checkpoint
+    job = Job(model=model, data=data, head_of=head_of, frozen_early=frozen_early, trainable=trainable,
+              state_path=args.out / "state.pt", seed=int(config["seed"]), label="multanet")
+    return train(job, config, device, resume=args.resume, stop_after=args.stop_after, quiet=args.quiet,
+                 tensorboard=args.out / "tb")
+
+
+def _fit_karras(args, config, dataset, chars, features, cache, info, device) -> dict:
+    members = int(config["members"])
+    k = int(config["components"])
+    per_char, seconds, done = {}, 0.0, []
+    templates, probes, offsets, scales = [], [], [], []
+    for c, name in enumerate(chars):
+        data = load_frames(dataset, [name], "train", features, cache, args.sentences)
+        templates.append(data.templates[0])
+        probes.append(_probe(data, 0))
+        mean, basis = pca(data.targets[0], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
+        basis, scale = normalise_targets(data.targets[0], mean, basis)
+        offsets.append(mean)
+        scales.append(scale)
+        folder = args.out / "karras" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for m in range(members):
+            seed = int(config["seed"]) + 1000 * m + c
+            torch.manual_seed(seed)
+            net = build_karras(config, features, np.zeros_like(mean), basis)
+            model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), seed)
+            job = Job(model=model, data=data, head_of=[0], frozen_early=list(net.out.parameters()),
+                      trainable=list(model.parameters()), state_path=folder / f"member{m}.pt", seed=seed,
+                      label=f"karras {name} #{m}")
+            summary = train(job, config, device, resume=args.resume, stop_after=args.stop_after, quiet=args.quiet,
+                            tensorboard=args.out / "tb" / name / f"member{m}")
+            per_char.setdefault(name, []).append({"seconds": summary["seconds"], "epochs_done": summary["epochs_done"]})
+            seconds += summary["seconds"]
+            done.append(summary["epochs_done"])
+    save_npz(args.out / "heads.npz", _heads_arrays(templates, probes, offsets, scales))
+    spec = make_spec("karras", config, features)
+    info.update({"heads": chars, "members": members, "components": [k] * len(chars), "network": spec.to_dict(),
+                 "per_character": per_char})
+    return {"epochs_done": min(done), "seconds": seconds}

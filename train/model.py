@@ -1,0 +1,80 @@
+"""The trained module: a core network (MulTaNet, or one KarrasNet) plus one learned emotion vector per
+training frame (Karras), and how a multi-task batch runs through it.
+
+Builders make the core networks from the config and each character's PCA, or extend a trained
+MulTaNet checkpoint with new heads (``--init``): the one-hot identity grows, and the old heads get
+zero weights on the new identity inputs, which are always 0 for them, so their output is unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.checkpoint import Checkpoint
+from core.lpc import FeatureConfig
+from core.network_spec import NetworkSpec
+from core.networks_torch import KarrasNet, MulTaNet
+
+
+class TrainingModel(nn.Module):
+    def __init__(self, net: nn.Module, n_train_frames: int, emotion_dim: int, init_std: float, seed: int):
+        super().__init__()
+        self.net = net
+        g = torch.Generator().manual_seed(int(seed) + 7919)
+        self.emotions = nn.Parameter(torch.randn(n_train_frames, emotion_dim, generator=g) * init_std)
+
+    @property
+    def is_multanet(self) -> bool:
+        return isinstance(self.net, MulTaNet)
+
+    def forward(self, x: torch.Tensor, frames: torch.Tensor,
+                groups: list[tuple[int, int, int]]) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """x [B, n_frames, order]; frames [B] training-frame indices (their emotion vectors);
+        groups: (head index, first row, end row), rows of one character contiguous.
+        Returns the flattened vertices [rows, 3V] of each group, and the emotion vectors [B, E]."""
+        e = self.emotions[frames]
+        if not self.is_multanet:
+            return [self.net(x, e)], e
+        a = self.net.mfl(x, e)
+        outs = []
+        n_chars = self.net.spec.n_characters
+        for h, r0, r1 in groups:
+            onehot = torch.zeros(r1 - r0, n_chars, dtype=a.dtype, device=a.device)
+            onehot[:, h] = 1
+            head = self.net.heads[h]
+            outs.append(head.out(head.coeff(torch.cat([a[r0:r1], onehot], dim=1))))
+        return outs, e
+
+
+def make_spec(architecture: str, config: dict, features: FeatureConfig, n_characters: int = 1) -> NetworkSpec:
+    net = dict(config["network"])
+    if architecture == "multanet":
+        return NetworkSpec.for_features(features, architecture="multanet", n_characters=n_characters, **net)
+    return NetworkSpec.for_features(features, architecture="karras", **net)
+
+
+def extend_multanet(init: Checkpoint, means: list[np.ndarray], bases: list[np.ndarray]) -> MulTaNet:
+    """A MulTaNet with ``init``'s MFL and heads plus new heads initialised from (means, bases)."""
+    old = init.network
+    n_old, n_new = old.n_characters, len(means)
+    spec = NetworkSpec.from_dict({**old.to_dict(), "n_characters": n_old + n_new})
+    all_means = [h.mean.astype(np.float32) for h in init.heads] + list(means)
+    all_bases = [h.basis.astype(np.float32) for h in init.heads] + list(bases)
+    net = MulTaNet(spec, all_means, all_bases)
+    state = net.state_dict()
+    a = spec.articulation_channels
+    with torch.no_grad():
+        for name, value in init.weights.items():
+            value = torch.as_tensor(np.asarray(value, np.float32))
+            if name.endswith("coeff.weight"):
+                padded = torch.zeros(value.shape[0], a + n_old + n_new)
+                padded[:, : a + n_old] = value
+                value = padded
+            state[name].copy_(value)
+    return net
+
+
+def build_karras(config: dict, features: FeatureConfig, mean: np.ndarray, basis: np.ndarray) -> KarrasNet:
+    return KarrasNet(make_spec("karras", config, features), mean, basis)

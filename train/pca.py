@@ -1,0 +1,54 @@
+"""PCA of a character's training frames: the initial (and, frozen, the first epochs') last layer of its head."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pca(frames: np.ndarray, k: int, max_frames: int = 4000, seed: int = 0,
+        power_iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Flattened frames [N, D] -> (mean [D], basis [k, D]) with ``frames ~ mean + coeffs @ basis``.
+
+    Randomised SVD (Halko et al.) on at most ``max_frames`` evenly spaced frames. Each basis row is a
+    principal direction scaled by its standard deviation over the frames, so the coefficients of the
+    training data have about unit variance. Rows beyond the data's rank are zero.
+    """
+    frames = np.asarray(frames, np.float32)
+    n, d = frames.shape
+    if n > max_frames:
+        frames = frames[np.linspace(0, n - 1, max_frames).round().astype(int)]
+        n = max_frames
+    mean = frames.mean(axis=0, dtype=np.float64)
+    x = (frames - mean.astype(np.float32)).astype(np.float32)
+    rank = min(k, n - 1, d)
+    basis = np.zeros((k, d), np.float32)
+    if rank <= 0:
+        return mean.astype(np.float32), basis
+    rng = np.random.default_rng(seed)
+    q = x @ rng.standard_normal((d, min(rank + 10, n, d))).astype(np.float32)
+    for _ in range(power_iterations):
+        q, _ = np.linalg.qr(q)
+        q, _ = np.linalg.qr(x @ (x.T @ q))
+    q, _ = np.linalg.qr(q)
+    b = q.T.astype(np.float64) @ x.astype(np.float64)  # [r, D]
+    _, s, vt = np.linalg.svd(b, full_matrices=False)
+    basis[:rank] = (vt[:rank] * (s[:rank, None] / np.sqrt(max(n - 1, 1)))).astype(np.float32)
+    return mean.astype(np.float32), basis
+
+
+def project(frames: np.ndarray, mean: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients of flattened frames on a (not necessarily orthonormal) basis."""
+    coeffs, *_ = np.linalg.lstsq(basis.T.astype(np.float64), (frames - mean).T.astype(np.float64), rcond=None)
+    return coeffs.T.astype(np.float32)
+
+
+def normalise_targets(targets: np.ndarray, mean: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre ``targets`` [N, 3V] on ``mean`` and divide by their RMS, in place; returns (basis in those
+    units, the RMS). Training in these units keeps Adam's steps (about lr per step whatever the
+    gradient's scale) proportionate to the motion: vertex positions in metres move by millimetres, and
+    a raw output layer would move by lr metres per step. Export multiplies back."""
+    targets -= mean
+    scale = float(np.sqrt(np.mean(np.square(targets[:: max(1, len(targets) // 4000)], dtype=np.float64))))
+    scale = scale if scale > 0 else 1.0
+    targets /= np.float32(scale)
+    return (basis / np.float32(scale)).astype(np.float32), scale
