@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .checkpoint import Checkpoint, Head
-from .errors import MulTaNetError
+from .errors import CheckpointError, MulTaNetError
 from .lpc import grid_lpc, n_video_frames, window_starts
 from .network_spec import NetworkSpec
 
@@ -114,6 +114,31 @@ class _MFLWeights:
         return _act(spec, out)
 
 
+def coefficient_filter(info: dict) -> np.ndarray | None:
+    """A checkpoint's temporal smoothing of the coefficients, ``info["coefficient_filter"]`` (odd FIR taps,
+    normalised here), or None. It is part of the model: every consumer (CLI, add-on, evaluation) applies it."""
+    taps = info.get("coefficient_filter")
+    if taps is None:
+        return None
+    arr = np.asarray(taps, dtype=np.float64) if isinstance(taps, list) else np.zeros(0)
+    if arr.ndim != 1 or len(arr) % 2 == 0 or len(arr) > 31 or not np.isfinite(arr).all() or arr.sum() <= 0:
+        raise CheckpointError(f"coefficient_filter must be an odd number (at most 31) of finite taps with a "
+                              f"positive sum, got {taps!r}")
+    return (arr / arr.sum()).astype(np.float32)
+
+
+def smooth_frames(x: np.ndarray, taps: np.ndarray) -> np.ndarray:
+    """Centred FIR along axis 0 with the end frames repeated (rest stays rest at a clip's ends)."""
+    r = len(taps) // 2
+    if r == 0 or len(x) == 0:
+        return x * taps[0] if r == 0 else x
+    padded = np.concatenate([np.repeat(x[:1], r, axis=0), x, np.repeat(x[-1:], r, axis=0)])
+    out = np.zeros_like(x)
+    for i, tap in enumerate(taps):
+        out += tap * padded[i:i + len(x)]
+    return out
+
+
 class Animator:
     """Audio to per-frame coefficients (and vertices) for one character of a checkpoint."""
 
@@ -135,6 +160,7 @@ class Animator:
                            w[f"{p}coeff.bias"].astype(np.float32)) for p in spec.prefixes()]
         self.mean = self.head.mean.astype(np.float32)
         self.basis = np.ascontiguousarray(self.head.basis, dtype=np.float32)
+        self.filter = coefficient_filter(checkpoint.info)
 
     def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
         if emotion is None or isinstance(emotion, str):
@@ -155,7 +181,8 @@ class Animator:
 
     def coefficients(self, samples: np.ndarray, fps: float, emotion: str | np.ndarray | None = None,
                      strength: float = 1.0) -> np.ndarray:
-        """16 kHz mono samples -> float32 coefficients [T, K], T = ceil(duration * fps)."""
+        """16 kHz mono samples -> float32 coefficients [T, K], T = ceil(duration * fps), smoothed over time by
+        the checkpoint's ``coefficient_filter`` when it has one."""
         cfg = self.checkpoint.features
         e = self.emotion_vector(emotion, strength)
         n = n_video_frames(samples.shape[0], fps, cfg.sample_rate)
@@ -166,7 +193,7 @@ class Animator:
             first = int(s[0])
             grid = grid_lpc(samples, first, int(s[-1]) - first + cfg.n_frames, cfg)
             out[i0 : i0 + len(s)] = self.coefficients_from_grid(grid, first, s, e)
-        return out
+        return out if self.filter is None else smooth_frames(out, self.filter)
 
     def vertices(self, coefficients: np.ndarray) -> np.ndarray:
         """Coefficients [T, K] -> vertices float32 [T, V, 3] (in the head's template space)."""

@@ -86,3 +86,28 @@ def test_features_cli(tmp_path):
     assert core_main(["features", "--audio", SPEECH_EN, "--fps", "30", "--out", str(out)]) == 0
     f = np.load(out)
     assert f.shape == (170, 64, 32) and f.dtype == np.float32  # 5.66 s at 30 fps
+
+
+def test_coefficient_filter_is_part_of_the_model(tmp_path, speech16k):
+    """A checkpoint's coefficient_filter smooths every consumer's coefficients the same way; bad taps are refused."""
+    from core.checkpoint import load_checkpoint, save_checkpoint
+    from core.errors import CheckpointError
+    from core.inference import Animator, smooth_frames
+    from train.random_heads import numpy_checkpoint
+
+    ckpt = numpy_checkpoint(characters=1, vertices=150, components=5, seed=4)
+    raw = Animator(ckpt, "char00").coefficients(speech16k, 30.0)
+    ckpt.info["coefficient_filter"] = [1, 6, 1]
+    save_checkpoint(tmp_path / "f.npz", ckpt)
+    smoothed = Animator(load_checkpoint(tmp_path / "f.npz"), "char00").coefficients(speech16k, 30.0)
+    expected = raw.copy()
+    expected[1:-1] = (raw[:-2] + 6 * raw[1:-1] + raw[2:]) / 8
+    expected[0] = (7 * raw[0] + raw[1]) / 8  # the end frames are repeated
+    expected[-1] = (raw[-2] + 7 * raw[-1]) / 8
+    np.testing.assert_allclose(smoothed, expected, rtol=1e-5, atol=1e-6)
+    assert np.abs(np.diff(smoothed, 3, axis=0)).mean() < np.abs(np.diff(raw, 3, axis=0)).mean()
+    np.testing.assert_allclose(smooth_frames(raw, np.array([1.0], np.float32)), raw)
+    for bad in ([1, 1], [0, 0, 0], "1,6,1", [1, float("nan"), 1]):
+        ckpt.info["coefficient_filter"] = bad
+        with pytest.raises(CheckpointError, match="coefficient_filter"):
+            Animator(ckpt, "char00")

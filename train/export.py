@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from core.checkpoint import Checkpoint, Head, load_checkpoint, save_checkpoint
+from core.inference import coefficient_filter
 from core.lpc import FeatureConfig
 from core.network_spec import NetworkSpec
 from core.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
@@ -38,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the .npz to write (a folder for a KarrasNet run of several characters)")
     parser.add_argument("--float16", action="store_true", help="store the PCA bases as float16 (half the size)")
     parser.add_argument("--presets", type=int, default=4, help="clustered emotion presets per head besides neutral")
+    parser.add_argument("--coefficient-filter", default=None, metavar="TAPS",
+                        help="temporal smoothing of the predicted coefficients that inference applies, e.g. 1,6,1 "
+                             "(stored in the checkpoint; see docs/RESULTS.md)")
 
 
 class RunFiles:
@@ -162,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             outputs += [(args.out / f"{c}.npz", export_karras(files, c)) for c in chars]
     for path, ckpt in outputs:
+        if args.coefficient_filter:
+            ckpt.info["coefficient_filter"] = [float(x) for x in args.coefficient_filter.split(",")]
+            coefficient_filter(ckpt.info)  # refuse bad taps before writing
         path.parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(path, ckpt, basis_dtype=dtype)
         back = load_checkpoint(path)
