@@ -131,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{out}: {summary['epochs_done']}/{config['epochs']} epochs, {summary['seconds']:.0f} s of training",
               file=sys.stderr)
     if distributed:
+        # every rank waits for rank 0's run.json: a rank that tears gloo down early makes the other's
+        # gloo threads see a closed peer and abort ("terminate called without an active exception")
+        torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return 0
 
