@@ -57,7 +57,7 @@ def head_for_mesh(ckpt, obj) -> str:
     matching = [h.name for h in ckpt.heads if topology_problem(h, obj.name, *topo) is None]
     if not matching:
         return ""
-    recorded = lipsync._record(obj).get("head", "")
+    recorded = lipsync.record(obj).get("head", "")
     for preferred in (recorded, obj.name):
         if preferred in matching:
             return preferred
@@ -213,12 +213,12 @@ def _fix_extrapolation(track) -> None:
 
 def _prepare_object(obj, head: str, checkpoint_path: str) -> None:
     """Clear a single bake (or a batch with another head) before baking dialogue lines onto ``obj``."""
-    rec = lipsync._record(obj)
+    rec = lipsync.record(obj)
     if rec and (rec.get("mode") != "NLA" or rec.get("head") != head or rec.get("checkpoint") != checkpoint_path):
         lipsync.remove_lip_sync(obj)
 
 
-def bake_line(scene, job: _Job, checkpoint_path: str, settings) -> str:
+def bake_line(scene, job: _Job, checkpoint_path: str) -> str:
     """Bake one dialogue line onto its character as an Action on the "Lip Sync" NLA track."""
     line = job.line
     bake = lipsync.plan_bake(scene, job.obj, checkpoint_path, job.head, lipsync.Source(strip_name=job.strip.name),
@@ -240,7 +240,7 @@ def bake_line(scene, job: _Job, checkpoint_path: str, settings) -> str:
         bpy.data.actions.remove(action)
         raise MulTaNetError(f"cannot place '{job.strip.name}' on the '{lipsync.NLA_TRACK}' track: {exc}") from exc
     _fix_extrapolation(track)
-    rec = lipsync._record(obj)
+    rec = lipsync.record(obj)
     obj[lipsync.RECORD] = {
         "mode": "NLA", "head": job.head, "checkpoint": checkpoint_path, "keys": len(names),
         "created_basis": int(rec.get("created_basis", created_basis)),
@@ -268,7 +268,7 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
 def bake_job(scene, job: _Job, checkpoint_path: str, report: BatchReport) -> None:
     """Bake one line; its outcome goes to ``report`` and the line's status."""
     try:
-        what = bake_line(scene, job, checkpoint_path, scene.multanet)
+        what = bake_line(scene, job, checkpoint_path)
     except (MulTaNetError, OSError) as exc:
         job.line.status = "failed"
         report.failed.append((job.strip.name, str(exc)))

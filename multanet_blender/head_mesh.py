@@ -21,10 +21,7 @@ def build_mesh(name: str, head):
     mesh.polygons.add(len(sizes))
     starts = np.zeros(len(sizes), dtype=np.int32)
     np.cumsum(sizes[:-1], out=starts[1:])
-    mesh.polygons.foreach_set("loop_start", starts)
-    if "loop_total" in bpy.types.MeshPolygon.bl_rna.properties.keys() and \
-            not bpy.types.MeshPolygon.bl_rna.properties["loop_total"].is_readonly:
-        mesh.polygons.foreach_set("loop_total", sizes)  # Blender < 4.0 wanted both
+    mesh.polygons.foreach_set("loop_start", starts)  # Blender 4.0+ derives each polygon's loop_total
     mesh.polygons.foreach_set("use_smooth", np.ones(len(sizes), dtype=bool))
     mesh.update()
     mesh.validate(clean_customdata=False)

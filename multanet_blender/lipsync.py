@@ -212,7 +212,7 @@ def _check_free_action(obj) -> None:
     """Never replace an animator's own Action on the shape keys."""
     key = obj.data.shape_keys
     anim = key.animation_data if key is not None else None
-    if anim is not None and anim.action is not None and anim.action.name != _record(obj).get("action"):
+    if anim is not None and anim.action is not None and anim.action.name != record(obj).get("action"):
         raise MulTaNetError(
             f"the shape keys of '{obj.name}' are animated by Action '{anim.action.name}': unassign it, or push "
             f"it down to an NLA track, before baking, so that lip sync does not replace it"
@@ -221,7 +221,8 @@ def _check_free_action(obj) -> None:
 
 # --- changing the scene -------------------------------------------------------------------------
 
-def _record(obj) -> dict:
+def record(obj) -> dict:
+    """What was baked onto ``obj`` (its ID-property record), as a dict; {} if nothing."""
     rec = obj.get(RECORD)
     return rec.to_dict() if rec is not None else {}
 
@@ -232,7 +233,7 @@ def has_lip_sync(obj) -> bool:
 
 def remove_lip_sync(obj) -> str:
     """Take away everything a bake put on ``obj``; returns what was removed, in words."""
-    rec = _record(obj)
+    rec = record(obj)
     if not rec:
         return f"'{obj.name}' has no lip sync"
     removed = []
