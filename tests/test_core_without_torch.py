@@ -6,18 +6,11 @@ import textwrap
 
 from core.checkpoint import save_checkpoint
 from tests.conftest import ROOT
+from tests.hidden_imports import PRELUDE
 from train.random_checkpoint import make_random_model
 
-SCRIPT = textwrap.dedent(
+SCRIPT = PRELUDE + textwrap.dedent(
     """
-    import sys
-
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in ("torch", "scipy", "soundfile"):
-                raise ImportError(f"{name} is hidden for this test")
-
-    sys.meta_path.insert(0, Block())
     import numpy as np
     import core, core.audio, core.lpc, core.checkpoint, core.inference, core.metrics, core.pointcache
     from core.errors import AudioError

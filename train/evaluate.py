@@ -171,6 +171,15 @@ def report(result: dict, scale: float) -> str:
     return "\n".join(out)
 
 
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[Path]:
     import matplotlib
 
@@ -190,11 +199,7 @@ def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[P
     ax.set_ylabel("LVE (mm²)" if scale == 1000 else "LVE")
     ax.set_title(f"LVE per character, split {result['split']}", fontsize=10)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = folder / f"lve_per_character_{result['split']}.png"
-    fig.savefig(path)
-    plt.close(fig)
-    written.append(path)
+    written.append(_save(fig, folder / f"lve_per_character_{result['split']}.png"))
     for c in curves:
         fig, ax = plt.subplots(figsize=(6, 2.2), dpi=80)
         t = np.arange(len(c["gt"])) / c["fps"]
@@ -205,11 +210,8 @@ def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[P
         ax.set_ylabel("lip opening (mm)" if scale == 1000 else "lip opening")
         ax.set_title(f"{c['character']} {c['sequence']} ({c['language']})", fontsize=9)
         ax.legend(fontsize=7)
-        fig.tight_layout()
-        path = folder / f"lips_{result['split']}_{c['language']}_{c['character']}_{c['sequence']}.png"
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(fig, folder / f"lips_{result['split']}_{c['language']}_{c['character']}_"
+                                          f"{c['sequence']}.png"))
     return written
 
 

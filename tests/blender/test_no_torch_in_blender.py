@@ -8,16 +8,10 @@ import textwrap
 
 from bl_helpers import ROOT, needs_aud
 
-SCRIPT = textwrap.dedent(
+from tests.hidden_imports import PRELUDE
+
+SCRIPT = PRELUDE + textwrap.dedent(
     """
-    import sys
-
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in ("torch", "scipy", "soundfile"):
-                raise ImportError(f"{name} is hidden for this test")
-
-    sys.meta_path.insert(0, Block())
     import bpy
     import multanet_blender
     from multanet_blender import blender_compat
