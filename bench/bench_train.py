@@ -53,7 +53,7 @@ def measure(model: str, config_name: str, characters: int, vertices: int, steps:
     config.update(epochs=3, freeze_head_epochs=0, epoch_fraction=fraction, checkpoint_every=3)
     rng = np.random.default_rng(0)
     k = int(config["components"])
-    grid = rng.standard_normal((frames + 64, features.order)).astype(np.float32)
+    grid = rng.standard_normal((frames + 64, features.width)).astype(np.float32)
     data = FrameData(characters=[f"c{i}" for i in range(n_chars)],
                      templates=[Template(f"c{i}", np.zeros((vertices, 3), np.float32)) for i in range(n_chars)],
                      grid=grid, win=np.arange(frames), char=np.repeat(np.arange(n_chars), per_char),

@@ -31,7 +31,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     arch = net.architecture + (f" (ensemble of {net.members})" if net.architecture == "karras" else "")
     print(f"  network   {arch}, {sum(w.size for w in ckpt.weights.values()):,} weights, "
           f"{net.activation}, emotion {net.emotion_dim}-d")
-    print(f"  features  LPC order {feat.order}, {feat.n_frames} frames x {feat.hop} samples "
+    print(f"  features  LPC order {feat.order}{' + level' if feat.level_channels else ''}, "
+          f"{feat.n_frames} frames x {feat.hop} samples "
           f"({1000 * feat.window / feat.sample_rate:.0f} ms window at {feat.sample_rate} Hz); "
           f"trained at {ckpt.fps:g} fps")
     if ckpt.info:

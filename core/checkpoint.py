@@ -236,10 +236,11 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
     def fail(msg: str) -> None:
         raise CheckpointError(f"checkpoint '{path}': {msg}")
 
-    if (ckpt.network.n_frames, ckpt.network.order) != (ckpt.features.n_frames, ckpt.features.order):
+    net, feats = ckpt.network, ckpt.features
+    if (net.n_frames, net.width) != (feats.n_frames, feats.width):
         fail(
-            f"the network expects {ckpt.network.n_frames}x{ckpt.network.order} LPC windows but the "
-            f"features are {ckpt.features.n_frames}x{ckpt.features.order}"
+            f"the network expects {net.n_frames}x{net.width} feature windows ({net.level_channels} level "
+            f"feature(s)) but the features are {feats.n_frames}x{feats.width} (level {feats.level!r})"
         )
     names = [h.name for h in ckpt.heads]
     if len(set(names)) != len(names):

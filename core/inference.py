@@ -23,7 +23,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint, Head
 from .errors import CheckpointError, MulTaNetError
-from .lpc import grid_lpc, n_video_frames, window_starts
+from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
 
 CHUNK_FRAMES = 256  # video frames per chunk: arrays small enough for the allocator to reuse
@@ -49,7 +49,7 @@ class _MFLWeights:
                                   weights[f"{prefix}mfl.formant.{i}.bias"][None]])
             self.formant.append(np.ascontiguousarray(mat, dtype=np.float32))
         self.layers = []  # per articulation layer: taps [k, cin, cout], emotion taps [k, E, cout] | None, bias
-        cin = spec.formant_channels[-1]
+        cin = spec.articulation_input
         for i in range(spec.n_articulation):
             w = weights[f"{prefix}mfl.articulation.{i}.weight"]  # [cout, cin(+E), k, 1]
             taps = np.ascontiguousarray(w[:, :cin, :, 0].transpose(2, 1, 0), dtype=np.float32)
@@ -61,10 +61,13 @@ class _MFLWeights:
             cin = w.shape[0]
 
     def formant_grid(self, grid: np.ndarray) -> np.ndarray:
-        """[K, order] LPC grid frames -> [K, channels], one formant pass per grid frame."""
-        out = np.empty((grid.shape[0], self.formant[-1].shape[1]), dtype=np.float32)
+        """[K, order + level] grid features -> [K, articulation input], one formant pass per grid frame;
+        the level features pass through as the last channels."""
+        order, channels = self.spec.order, self.formant[-1].shape[1]
+        out = np.empty((grid.shape[0], self.spec.articulation_input), dtype=np.float32)
         for i in range(0, grid.shape[0], FORMANT_BLOCK):  # blocks small enough to stay in cache
-            out[i : i + FORMANT_BLOCK] = self._formant_block(grid[i : i + FORMANT_BLOCK])
+            out[i : i + FORMANT_BLOCK, :channels] = self._formant_block(grid[i : i + FORMANT_BLOCK, :order])
+        out[:, channels:] = grid[:, order:]
         return out
 
     def _formant_block(self, grid: np.ndarray) -> np.ndarray:
@@ -172,7 +175,7 @@ class Animator:
 
     def coefficients_from_grid(self, grid: np.ndarray, first: int, starts: np.ndarray,
                                emotion: np.ndarray) -> np.ndarray:
-        """LPC grid frames ``first..first+len(grid)-1`` and window starts -> coefficients [T, K]."""
+        """Grid features of frames ``first..first+len(grid)-1`` and window starts -> coefficients [T, K]."""
         outs = []
         for net, (wc, bc) in zip(self.nets, self.coeff, strict=True):
             a = net.articulation(net.formant_grid(grid), first, starts, emotion)
@@ -188,10 +191,11 @@ class Animator:
         n = n_video_frames(samples.shape[0], fps, cfg.sample_rate)
         starts = window_starts(n, fps, cfg)
         out = np.zeros((n, self.head.n_components), dtype=np.float32)
+        reference = level_reference(samples, cfg) if cfg.level_channels else None  # once per clip
         for i0 in range(0, n, CHUNK_FRAMES):
             s = starts[i0 : i0 + CHUNK_FRAMES]
             first = int(s[0])
-            grid = grid_lpc(samples, first, int(s[-1]) - first + cfg.n_frames, cfg)
+            grid = grid_lpc(samples, first, int(s[-1]) - first + cfg.n_frames, cfg, reference)
             out[i0 : i0 + len(s)] = self.coefficients_from_grid(grid, first, s, e)
         return out if self.filter is None else smooth_frames(out, self.filter)
 

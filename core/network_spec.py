@@ -3,7 +3,9 @@
 Formant analysis: convolutions along the coefficient axis (kernel 3, stride 2, padding 1) until the
 ``order`` coefficients are one position wide. Articulation: convolutions along time (kernel 3,
 stride 2, padding 1) until ``last_kernel`` positions remain, then one of kernel = stride =
-``last_kernel``. The emotion vector is concatenated, as channels, to the input of every
+``last_kernel``. A feature config with a level feature (``FeatureConfig.level``) adds
+``level_channels`` inputs per grid frame: they skip the formant stage and join its output as extra
+channels of the first articulation layer. The emotion vector is concatenated, as channels, to the input of every
 articulation layer for KarrasNet and of every layer but the last for MulTaNet.
 
 MulTaNet's character-dependent prediction (CDP) heads see ``[articulation output, one-hot
@@ -37,6 +39,7 @@ class NetworkSpec:
     members: int = 1  # KarrasNet ensemble size; MulTaNet: always 1
     n_frames: int = 64  # from the feature config: grid frames per window
     order: int = 32  # from the feature config: LPC coefficients per grid frame
+    level_channels: int = 0  # from the feature config: level features per grid frame (after the LPC)
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +58,8 @@ class NetworkSpec:
             raise MulTaNetError(
                 f"network: n_frames ({self.n_frames}) must be last_kernel ({self.last_kernel}) times a power of 2"
             )
+        if self.level_channels not in (0, 1):
+            raise MulTaNetError(f"network: level_channels must be 0 or 1, got {self.level_channels!r}")
         if self.n_characters < 1 or self.members < 1:
             raise MulTaNetError("network: n_characters and members must be at least 1")
         if self.architecture == "karras" and self.n_characters != 1:
@@ -64,7 +69,18 @@ class NetworkSpec:
 
     @classmethod
     def for_features(cls, features: FeatureConfig, **kwargs) -> NetworkSpec:
-        return cls(n_frames=features.n_frames, order=features.order, **kwargs)
+        return cls(n_frames=features.n_frames, order=features.order, level_channels=features.level_channels,
+                   **kwargs)
+
+    @property
+    def width(self) -> int:
+        """Input features per grid frame: LPC coefficients, then the level features."""
+        return self.order + self.level_channels
+
+    @property
+    def articulation_input(self) -> int:
+        """Channels per grid frame entering the articulation stage: formant output plus level features."""
+        return self.formant_channels[-1] + self.level_channels
 
     @property
     def n_strided(self) -> int:
@@ -93,6 +109,7 @@ class NetworkSpec:
             shapes[f"mfl.formant.{i}.weight"] = (cout, cin, 1, 3)
             shapes[f"mfl.formant.{i}.bias"] = (cout,)
             cin = cout
+        cin += self.level_channels
         a = self.articulation_channels
         for i in range(self.n_articulation):
             kernel = 3 if i < self.n_strided else self.last_kernel

@@ -41,10 +41,13 @@ class MFL(nn.Module):
             self.articulation.append(conv)
 
     def forward(self, x: torch.Tensor, emotion: torch.Tensor) -> torch.Tensor:
-        """x [B, n_frames, order], emotion [B, emotion_dim] -> [B, articulation_channels]."""
-        h = x.unsqueeze(1)  # [B, 1, time, coefficients]
+        """x [B, n_frames, order + level_channels], emotion [B, emotion_dim] -> [B, articulation_channels]."""
+        order = self.spec.order
+        h = x[:, :, :order].unsqueeze(1)  # [B, 1, time, coefficients]
         for conv in self.formant:
             h = _activation(self.spec, conv(h))
+        if self.spec.level_channels:  # level features join the formant output as channels
+            h = torch.cat([h, x[:, :, order:].transpose(1, 2).unsqueeze(3)], dim=1)
         for i, conv in enumerate(self.articulation):
             if self.spec.emotion_in(i):
                 e = emotion[:, :, None, None].expand(-1, -1, h.shape[2], 1)

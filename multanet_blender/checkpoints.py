@@ -57,7 +57,7 @@ def describe(ckpt: Checkpoint) -> list[str]:
     lines = [
         f"{arch}, {len(ckpt.heads)} head{'s' if len(ckpt.heads) != 1 else ''}"
         + ("" if trained else " (untrained: random weights)"),
-        f"LPC {ckpt.features.n_frames}x{ckpt.features.order}, "
+        f"LPC {ckpt.features.n_frames}x{ckpt.features.order}{' + level' if ckpt.features.level_channels else ''}, "
         f"{1000 * ckpt.features.window / ckpt.features.sample_rate:.0f} ms window, trained at {ckpt.fps:g} fps",
     ]
     for head in ckpt.heads[:6]:

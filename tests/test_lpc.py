@@ -72,3 +72,48 @@ def test_bad_configs_are_refused():
         FeatureConfig(window=640, n_frames=64, order=32)  # frames of 20 samples
     with pytest.raises(MulTaNetError, match="unknown keys"):
         FeatureConfig.from_dict({"window": 4096, "colour": 1})
+
+
+def test_level_feature_is_relative_log_power_and_gain_invariant(speech16k):
+    cfg = FeatureConfig(level="log_energy")
+    assert cfg.width == 33
+    clip = speech16k[: 16000 * 2].astype(np.float64)
+    plain = features(clip, 30.0)
+    with_level = features(clip, 30.0, cfg)
+    assert with_level.shape == plain.shape[:2] + (33,)
+    np.testing.assert_array_equal(with_level[..., :32], plain)  # the LPC part is unchanged
+    # quieter: the same features (relative level, scale-free LPC); 20 dB down, some near-silent frames
+    # fall under the digital-silence rule of the LPC, but the level stays
+    np.testing.assert_allclose(features(clip * 0.5, 30.0, cfg), with_level, atol=2e-4)
+    np.testing.assert_allclose(features(clip * 0.1, 30.0, cfg)[..., 32], with_level[..., 32], atol=2e-4)
+    level = with_level[..., 32]
+    assert level.max() <= 1.0 and level.min() >= -4.0
+    # by hand: mean power of the windowed, mean-removed grid frame against the clip's 98th percentile
+    hop, length = cfg.hop, cfg.frame_length
+    window = np.hanning(length)
+    frames = [clip[k * hop: k * hop + length] for k in range(len(clip) // hop)]
+    db = [10 * np.log10(max(np.sum(((f - f.mean()) * window[: len(f)]) ** 2) / np.sum(window**2), 1e-12))
+          for f in frames]
+    ref = np.percentile(db, 98)
+    starts = window_starts(len(level), 30.0, cfg)
+    t, j = 20, 40  # a window inside the clip
+    k = starts[t] + j
+    assert abs(level[t, j] - np.clip((db[k] - ref) / 20, -4, 1)) < 1e-4
+
+
+def test_level_feature_separates_a_noise_floor_from_speech(speech16k):
+    """LPC alone sees a -50 dBFS room tone as just another spectrum; the level feature puts it 2-3 units
+    (40-60 dB) below the speech, and digital silence at the floor of -4."""
+    cfg = FeatureConfig(level="log_energy")
+    rng = np.random.default_rng(0)
+    speech = speech16k[: 16000 * 2].astype(np.float64)
+    pause = rng.standard_normal(16000) * 10 ** (-50 / 20)
+    clip = np.concatenate([pause, speech / np.abs(speech).max() * 0.5])
+    grid = grid_lpc(clip, 0, len(clip) // cfg.hop, cfg)
+    in_pause = grid[10:200, 32]
+    assert np.abs(grid[10:200, :32]).max() > 0.1  # the LPC of noise is not zero
+    assert in_pause.max() < -1.5 and in_pause.min() > -3.5
+    silent = grid_lpc(np.concatenate([np.zeros(16000), speech]), 0, 200, cfg)
+    assert (silent[5:200, 32] == -4.0).all()
+    with pytest.raises(MulTaNetError, match="level must be one of"):
+        FeatureConfig(level="rms")

@@ -23,6 +23,7 @@ from core.networks_torch import MulTaNet
 from train.data import open_dataset
 from train.data.folder import save_npz
 
+from .augment import AugmentConfig
 from .config import load_config
 from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
@@ -96,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if init is not None and (args.model != "multanet" or init.network.architecture != "multanet"):
         print("--init adds heads to a MulTaNet checkpoint (use --model multanet)", file=sys.stderr)
         return 2
-    features = init.features if init is not None else FeatureConfig()
+    features = init.features if init is not None else FeatureConfig.from_dict(config.get("features", {}))
+    augment = AugmentConfig.from_dict(config.get("augment"))
     if init is not None:
         clash = [c for c in chars if c in [h.name for h in init.heads]]
         if clash:
@@ -122,9 +124,9 @@ def run(args: argparse.Namespace) -> int:
         previous = json.loads(run_json.read_text())
         info["started"] = previous.get("started", info["started"])
     if args.model == "multanet":
-        summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device)
+        summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment)
     else:
-        summary = _fit_karras(args, config, dataset, chars, features, cache, info, device)
+        summary = _fit_karras(args, config, dataset, chars, features, cache, info, device, augment)
     if rank == 0:
         info.update(summary)
         _write_run_json(out, info)
@@ -145,9 +147,9 @@ def _write_run_json(out: Path, info: dict) -> None:
         tmp.replace(out / "run.json")
 
 
-def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device) -> dict:
+def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment) -> dict:
     t0 = time.perf_counter()
-    data = load_frames(dataset, chars, "train", features, cache, args.sentences)
+    data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment)
     load_s = time.perf_counter() - t0
     k = int(config["components"])
     offsets, scales, bases = [], [], []
@@ -183,7 +185,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
             for i, h in enumerate(init.heads):
                 arrays.update({f"{i}.template": h.template, f"{i}.faces": h.faces, f"{i}.face_sizes": h.face_sizes,
                                f"{i}.lips": h.lips, f"{i}.upper_face": h.upper_face,
-                               f"{i}.probe": np.zeros((0, features.n_frames, features.order), np.float32),
+                               f"{i}.probe": np.zeros((0, features.n_frames, features.width), np.float32),
                                f"{i}.offset": np.zeros_like(h.mean, dtype=np.float32), f"{i}.scale": np.float32(1)})
         save_npz(args.out / "heads.npz", arrays)
     info.update({"heads": head_names, "components": [h.coeff.out_features for h in net.heads],
@@ -200,13 +202,13 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                  tensorboard=args.out / "tb")
 
 
-def _fit_karras(args, config, dataset, chars, features, cache, info, device) -> dict:
+def _fit_karras(args, config, dataset, chars, features, cache, info, device, augment) -> dict:
     members = int(config["members"])
     k = int(config["components"])
     per_char, seconds, done = {}, 0.0, []
     templates, probes, offsets, scales = [], [], [], []
     for c, name in enumerate(chars):
-        data = load_frames(dataset, [name], "train", features, cache, args.sentences)
+        data = load_frames(dataset, [name], "train", features, cache, args.sentences, augment=augment)
         templates.append(data.templates[0])
         probes.append(_probe(data, 0))
         mean, basis = pca(data.targets[0], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
