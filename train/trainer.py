@@ -1,7 +1,11 @@
 """The training loop: multi-task batches of consecutive-frame pairs, Karras's losses, the head freeze,
 checkpoints that resume exactly, mixed precision on CUDA, DistributedDataParallel under torchrun.
 
-Exact resumption: an epoch's batch order is drawn from ``seed`` and the epoch number alone, and a
+Augmentation: when the data holds degraded audio variants, each pair of a batch reads its windows
+from the clean audio with probability ``augment.clean_share`` and otherwise from one of the variants,
+drawn uniformly; both frames of a pair hear the same variant.
+
+Exact resumption: an epoch's batch order (and variant choice) is drawn from ``seed`` and the epoch number alone, and a
 checkpoint (written at epoch ends) holds the model with its emotion vectors, the optimiser and the
 loss normaliser; resuming from epoch ``e`` therefore replays what an uninterrupted run does from ``e``.
 
@@ -24,6 +28,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from .augment import AugmentConfig
 from .config import learning_rate
 from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss
 from .model import TrainingModel
@@ -159,6 +164,8 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
     weights = {k: float(v) for k, v in config["loss_weights"].items()}
     batch = int(config["batch_pairs"])
     pairs = data.pairs
+    augment = AugmentConfig.from_dict(config.get("augment"))
+    clean_share = augment.clean_share if augment else 1.0
     writer = None
     if tensorboard is not None and rank == 0:
         try:
@@ -179,6 +186,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             group["lr"] = lr
         freeze = epoch < int(config["freeze_head_epochs"])
         rng = np.random.default_rng([int(job.seed), epoch])
+        variant_rng = np.random.default_rng([int(job.seed), epoch, 1])
         count = max(n_ranks, int(round(len(pairs) * float(config["epoch_fraction"]))))
         # epoch_fraction > 1 (small data sets, same number of steps): several shuffles back to back
         order = np.concatenate([rng.permutation(pairs) for _ in range(math.ceil(count / len(pairs)))])[:count]
@@ -193,7 +201,12 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             p = chunk[rank::n_ranks]
             p = p[np.argsort(data.char[p], kind="stable")]
             idx = np.stack([p, p + 1], axis=1).reshape(-1)
-            x = torch.from_numpy(data.windows(idx))
+            variant = None
+            if data.n_variants > 1:
+                pick = np.where(variant_rng.random(len(p)) < clean_share, 0,
+                                variant_rng.integers(1, data.n_variants, len(p)))
+                variant = np.repeat(pick, 2)
+            x = torch.from_numpy(data.windows(idx, variant))
             frames = torch.from_numpy(idx)
             groups = _groups(data.char[idx], job.head_of)
             targets = [torch.from_numpy(data.targets[int(data.char[idx[r0]])][data.row[idx[r0:r1]]])

@@ -3,7 +3,9 @@
 Frame ``i`` (over all characters and sequences) has its window at ``grid[win[i] : win[i] + n_frames]``,
 its character ``char[i]`` and its target ``targets[char[i]][row[i]]`` (flattened vertices [3V]).
 ``pairs`` lists every ``i`` whose next frame ``i + 1`` belongs to the same sequence: Karras's motion
-loss compares such consecutive pairs.
+loss compares such consecutive pairs. With augmentation, ``grid`` holds one layer per audio variant
+(0 = clean, then the degraded copies), all with the same layout, so a frame's window is found at the
+same offset in every variant.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ import numpy as np
 from core.lpc import FeatureConfig
 from train.data.base import MotionDataset, Sequence, Template
 
-from .features_cache import sequence_grid
+from .augment import AugmentConfig
+from .features_cache import BabblePool, sequence_grid
 
 
 @dataclass
 class FrameData:
     characters: list[str]
     templates: list[Template]
-    grid: np.ndarray  # float32 [G, order], all sequences' grids concatenated
+    grid: np.ndarray  # float32 [variants, G, width], all sequences' grids concatenated, per audio variant
     win: np.ndarray  # int64 [N] window start into grid
     char: np.ndarray  # int64 [N]
     row: np.ndarray  # int64 [N] row of targets[char]
@@ -40,9 +43,16 @@ class FrameData:
     def pairs(self) -> np.ndarray:
         return np.flatnonzero(self.seq[:-1] == self.seq[1:])
 
-    def windows(self, idx: np.ndarray) -> np.ndarray:
-        """float32 [len(idx), n_frames, order]."""
-        return self.grid[self.win[idx][:, None] + np.arange(self.n_frames)]
+    @property
+    def n_variants(self) -> int:
+        return int(self.grid.shape[0])
+
+    def windows(self, idx: np.ndarray, variant: np.ndarray | None = None) -> np.ndarray:
+        """float32 [len(idx), n_frames, width]: each frame's window in its audio ``variant`` (default clean)."""
+        rows = self.win[idx][:, None] + np.arange(self.n_frames)
+        if variant is None:
+            return self.grid[0][rows]
+        return self.grid[np.asarray(variant)[:, None], rows]
 
     def frames_of(self, c: int) -> np.ndarray:
         return np.flatnonzero(self.char == c)
@@ -54,9 +64,14 @@ def select_sequences(dataset: MotionDataset, character: str, split: str, sentenc
 
 
 def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: FeatureConfig,
-                cache_dir: Path | None, sentences: int | None = None, progress=None) -> FrameData:
-    """Every frame of ``split`` for ``characters`` (the first ``sentences`` sequences of each, by id)."""
-    grids, wins, chars, rows, seq_ids, targets, sequences = [], [], [], [], [], [], []
+                cache_dir: Path | None, sentences: int | None = None, progress=None,
+                augment: AugmentConfig | None = None) -> FrameData:
+    """Every frame of ``split`` for ``characters`` (the first ``sentences`` sequences of each, by id), with
+    ``augment.variants`` degraded copies of its audio besides the clean one."""
+    n_variants = 1 + (augment.variants if augment else 0)
+    pool = BabblePool(dataset, split) if augment else None
+    grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
+    wins, chars, rows, seq_ids, targets, sequences = [], [], [], [], [], []
     templates = [dataset.template(c) for c in characters]
     offset = 0
     for c, name in enumerate(characters):
@@ -67,9 +82,11 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
         row = 0
         for seq in seqs:
             grid, offs = sequence_grid(dataset, seq, cfg, cache_dir)
+            grids[0].append(grid)
+            for v in range(1, n_variants):
+                grids[v].append(sequence_grid(dataset, seq, cfg, cache_dir, augment, v, pool)[0])
             verts = dataset.load_vertices(seq)
             n = min(len(offs), len(verts))
-            grids.append(grid)
             wins.append(offs[:n] + offset)
             offset += grid.shape[0]
             chars.append(np.full(n, c, np.int64))
@@ -81,7 +98,8 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
             if progress:
                 progress()
         targets.append(np.concatenate(per_char))
-    return FrameData(characters=list(characters), templates=templates, grid=np.concatenate(grids),
+    return FrameData(characters=list(characters), templates=templates,
+                     grid=np.stack([np.concatenate(g) for g in grids]),
                      win=np.concatenate(wins), char=np.concatenate(chars), row=np.concatenate(rows),
                      seq=np.concatenate(seq_ids), targets=targets, sequences=sequences, n_frames=cfg.n_frames)
 
