@@ -27,7 +27,24 @@ from core.checkpoint import Checkpoint, load_checkpoint
 from core.inference import Animator
 from train.data import open_dataset
 
-SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "val": "val", "train": "train"}
+from . import evaluate_real
+from .augment import NOISES, active_rms_db, babble, reverberate, variant_rng
+from .features_cache import BabblePool
+
+SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "shifted-voice": "shifted_voice",
+          "val": "val", "train": "train",
+          "noise": "test",  # the test split under each of NOISE_CONDITIONS, scored against the clean ground truth
+          "real": "real"}  # --data is a folder of real human recordings (train.evaluate_real)
+# The noise split: fixed degradations of the held-out test audio (babble from other characters' test clips).
+NOISE_CONDITIONS = {
+    "clean": None,
+    "white -60 dBFS": ("white", -60.0),
+    "white -50 dBFS": ("white", -50.0),
+    "white -40 dBFS": ("white", -40.0),
+    "room -50 dBFS": ("room", -50.0),
+    "babble 10 dB SNR": ("babble", 10.0),
+    "reverb RT60 0.5 s": ("reverb", 0.5),
+}
 METRICS = ("lve", "mve", "fdd", "jitter")
 AXES = {"X": 0, "Y": 1, "Z": 2}
 
@@ -70,9 +87,33 @@ def lip_opening(vertices: np.ndarray, lips: np.ndarray, up: int) -> np.ndarray:
     return vertices[:, lips, up].max(1) - vertices[:, lips, up].min(1)
 
 
+def noisy(condition: tuple | None, pool: BabblePool | None):
+    """The degradation of one noise condition: samples (16 kHz), sequence -> samples, or None (clean)."""
+    if condition is None:
+        return None
+    kind, value = condition
+
+    def apply(samples: np.ndarray, seq) -> np.ndarray:
+        rng = variant_rng(0, seq.key, 1000)
+        x = samples.astype(np.float64)
+        if kind == "reverb":
+            return reverberate(x, value, rng).astype(np.float32)
+        if kind == "babble":
+            noise = babble(len(x), rng, pool.clips_for(seq) if pool else ())
+            level = active_rms_db(x) - value
+        else:
+            noise = NOISES[kind](len(x), rng)
+            level = value
+        return (x + noise * 10 ** (level / 20)).astype(np.float32)
+
+    return apply
+
+
 def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split: str, characters=None,
-                       max_sequences: int | None = None, emotion: str = "neutral", keep_curves: int = 0):
-    """Per-sequence records (one per model, plus 'static' and 'ground truth'), and lip-opening curves."""
+                       max_sequences: int | None = None, emotion: str = "neutral", keep_curves: int = 0,
+                       degrade=None):
+    """Per-sequence records (one per model, plus 'static' and 'ground truth'), and lip-opening curves.
+    ``degrade(samples, sequence)`` changes the audio (the ground truth stays)."""
     wanted = set(characters or [])
     covered = set().union(*[set(m) for m in models.values()])
     records, curves = [], []
@@ -88,6 +129,8 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
         tmpl = dataset.template(seq.character)
         samples, rate = dataset.load_audio(seq)
         samples = prepare(samples, rate, name=dataset.audio_path(seq))
+        if degrade is not None:
+            samples = degrade(samples, seq)
         gt = np.asarray(dataset.load_vertices(seq), np.float32)
         fps = dataset.sequence_fps(seq)
         preds = {}
@@ -215,11 +258,62 @@ def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[P
     return written
 
 
+def _write(args: argparse.Namespace, result: dict, text: str) -> None:
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(text + "\n")
+    print(text)
+
+
+def run_noise(args: argparse.Namespace, models, dataset, chars) -> int:
+    """The test split under every noise condition; LVE and jitter per condition and its ratio to clean."""
+    pool = BabblePool(dataset, "test")
+    per_condition = {}
+    for name, condition in NOISE_CONDITIONS.items():
+        records, _ = evaluate_sequences(models, dataset, "test", chars, args.max_sequences, args.emotion,
+                                        degrade=noisy(condition, pool))
+        if not records:
+            print(f"{args.data}: no 'test' sequences of the checkpoints' characters", file=sys.stderr)
+            return 2
+        per_condition[name] = summarise(records, None)
+        print(f"noise: {name} done", file=sys.stderr)
+    labels = list(models) + ["static"]
+    lines = [f"# Evaluation on the noise split (test audio degraded) of {args.data}", "",
+             "LVE in mm² (x scale²) against the clean ground truth; ratio = LVE / the same model's clean LVE.", "",
+             "| condition | " + " | ".join(f"LVE {m} | ratio {m}" for m in labels) + " | "
+             + " | ".join(f"jitter {m}" for m in models) + " |",
+             "|---|" + "---|---|" * len(labels) + "---|" * len(models)]
+    clean = per_condition["clean"]
+    for name, summary in per_condition.items():
+        cells = []
+        for m in labels:
+            v = summary[m]["all"]["lve"]
+            cells += [f"{v * args.scale ** 2:.3g}", f"{v / clean[m]['all']['lve']:.2f}"]
+        cells += [f"{summary[m]['all']['jitter']:.2f}" for m in models]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    result = {"split": "noise", "data": str(args.data), "models": list(models), "checkpoints": args.checkpoint,
+              "conditions": {k: list(v) if v else None for k, v in NOISE_CONDITIONS.items()},
+              "overall": per_condition}
+    _write(args, result, "\n".join(lines))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     models = parse_models(args.checkpoint)
+    if args.split == "real":
+        result = evaluate_real.run(models, args.data, args.emotion, args.plots)
+        for p in result.get("plots", []):
+            print(f"wrote {p}", file=sys.stderr)
+        _write(args, result, evaluate_real.report(result))
+        return 0
     dataset = open_dataset(args.data)
     split = SPLITS[args.split]
     chars = [c.strip() for c in args.characters.split(",")] if args.characters else None
+    if args.split == "noise":
+        return run_noise(args, models, dataset, chars)
     records, curves = evaluate_sequences(models, dataset, split, chars, args.max_sequences, args.emotion,
                                          keep_curves=args.clips_per_language if args.plots else 0)
     if not records:
@@ -229,15 +323,8 @@ def run(args: argparse.Namespace) -> int:
               "checkpoints": args.checkpoint, "overall": summarise(records, None),
               "per_character": summarise(records, "character"), "per_language": summarise(records, "language"),
               "sequences": records}
-    text = report(result, args.scale)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(text + "\n")
     if args.plots:
         for p in plot(result, curves, args.plots, args.scale):
             print(f"wrote {p}", file=sys.stderr)
-    print(text)
+    _write(args, result, report(result, args.scale))
     return 0
