@@ -1,4 +1,9 @@
-"""Training configurations as data: ``train/configs/<name>.json`` or any JSON file of the same keys."""
+"""Training configurations as data: ``train/configs/<name>.json`` or any JSON file of the same keys.
+
+A config may name another in ``base`` (a config name or a path relative to it): it then holds only what it
+changes. Objects merge key by key (``{"loss_weights": {"motion": 4.0}}`` keeps the other weights); any
+other value replaces the base's.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,40 @@ REQUIRED = ("network", "components", "epochs", "freeze_head_epochs", "lr_schedul
             "checkpoint_every", "pca_max_frames", "seed")
 
 
-def load_config(name_or_path: str, **overrides) -> dict:
-    """A named config (``small``, ``paper``) or a JSON file; ``overrides`` replace top-level keys."""
+def _merge(base: dict, change: dict) -> dict:
+    out = dict(base)
+    for key, value in change.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _resolve(name_or_path: str | Path, relative_to: Path | None = None, seen: tuple = ()) -> tuple[dict, Path]:
     path = Path(name_or_path)
     if not path.suffix:
         path = CONFIG_DIR / f"{name_or_path}.json"
+    elif relative_to is not None and not path.is_absolute():
+        path = relative_to / path
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))
         raise ValueError(f"{name_or_path}: no such config (named configs: {known})")
+    if path.resolve() in seen:
+        raise ValueError(f"{path}: config bases form a loop")
     config = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: a config must be a JSON object")
+    base = config.pop("base", None)
+    if base is not None:
+        parent, _ = _resolve(base, path.parent, (*seen, path.resolve()))
+        parent.pop("description", None)
+        parent.pop("name", None)
+        config = _merge(parent, config)
+    return config, path
+
+
+def load_config(name_or_path: str, **overrides) -> dict:
+    """A named config (``small``, ``paper``) or a JSON file, with its ``base`` chain merged in;
+    ``overrides`` replace top-level keys."""
+    config, path = _resolve(name_or_path)
     config.update({k: v for k, v in overrides.items() if v is not None})
     missing = [k for k in REQUIRED if k not in config]
     if missing:
