@@ -112,3 +112,26 @@ def test_evaluate_real_and_noise_splits(tiny_corpus, tmp_path, speech16k):
     assert len(set(static.values())) == 1  # the ground truth never changes with the audio
     lves = {c: noise["overall"][c]["rnd"]["all"]["lve"] for c in noise["overall"]}
     assert len(set(lves.values())) == len(lves)  # every condition changes what the model hears
+
+
+def test_the_bundled_real_speech_set_is_complete_and_credited():
+    from pathlib import Path
+
+    from train.evaluate_real import load_clips
+    from train.speech_metrics import phone_class
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "real_speech"
+    clips = load_clips(folder)
+    assert len(clips) >= 10
+    assert len({c.meta["speaker"] for c in clips}) >= 8 and len({c.meta["language"][:2] for c in clips}) >= 4
+    for c in clips:
+        assert c.meta["licence"] and c.meta["package"] and c.meta["version"], c.name
+        assert 1.0 < c.seconds < 30.0, c.name
+    aligned = [c for c in clips if c.phones]
+    assert len(aligned) >= 5
+    bilabials = sum(phone_class(str(p)) == "bilabial" for c in aligned for _, _, p in c.phones)
+    vowels = sum(phone_class(str(p)) == "vowel" for c in aligned for _, _, p in c.phones)
+    assert bilabials >= 50 and vowels >= 200
+    for c in aligned:  # alignments lie inside the audio and run forwards
+        starts = [float(s) for s, _, _ in c.phones]
+        assert starts == sorted(starts) and float(c.phones[-1][1]) <= c.seconds + 0.05, c.name
