@@ -64,6 +64,9 @@ class UnknownPhonemeError(ValueError):
         super().__init__(f"unknown IPA symbol {symbol!r} (U+{ord(symbol):04X}) in phoneme {phoneme!r}{where}; "
                          f"add it to the tables in train/synth/articulation.py")
 
+    def __reduce__(self):  # raised in a worker process, it must cross the pool's pipe intact
+        return type(self), (self.symbol, self.phoneme, self.context)
+
 
 def _base(ipa: str) -> str:
     text = unicodedata.normalize("NFD", ipa)
