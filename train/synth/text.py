@@ -135,7 +135,7 @@ def japanese_sentence(rng: np.random.Generator) -> str:
 
 
 # --- Other languages: common words in the native script (numbers, everyday nouns, verbs, adjectives,
-# colours, function words), written for this project. A sentence is 6 to 15 of them in random order
+# colours, function words), written for this project. A sentence is 5 to 12 of them in random order
 # with an occasional comma: not grammatical, but every word is real, so espeak-ng reads it with the
 # language's own letter-to-sound rules and the phonemes come in the language's natural proportions.
 WORDS = {
@@ -256,7 +256,7 @@ WORDS = {
         berbicara tertawa membangun berjalan terbang berenang makan minum membaca menulis membuka mencari
         menemukan membawa membeli membantu dan atau tetapi dengan dari untuk tanpa di atas bawah selalu hari
         ini besok cepat lambat besar kecil cantik baik buruk panas dingin lelah senang baru lama bulat penuh
-        biru merah hijau kuning putih hitam kopi foto fajar""",
+        biru merah hijau kuning putih hitam kopi foto fajar maaf sifat hafal februari televisi""",
     "sw": """moja mbili tatu nne tano sita saba nane tisa kumi nyumba mama baba mtoto maji mkate maziwa dirisha
         ndege mti ua kitabu kiti meza tunda farasi samaki msitu mlima mji barabara shule rafiki asubuhi jioni
         wiki mwaka anga jua mwezi mvua upepo moto kwenda kuja kuona kufanya kusema kucheka kujenga kusafiri
@@ -306,8 +306,8 @@ def _word_sentence(language: str):
     words = _WORDS[language]
 
     def generate(rng: np.random.Generator) -> str:
-        picked = [words[int(i)] for i in rng.integers(0, len(words), int(rng.integers(6, 16)))]
-        if len(picked) >= 9 and rng.random() < 0.6:  # a pause inside longer sentences
+        picked = [words[int(i)] for i in rng.integers(0, len(words), int(rng.integers(5, 13)))]
+        if len(picked) >= 8 and rng.random() < 0.6:  # a pause inside longer sentences
             k = int(rng.integers(3, len(picked) - 2))
             picked[k] += _COMMA.get(language, ",")
         text = " ".join(picked)
