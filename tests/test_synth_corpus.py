@@ -8,14 +8,15 @@ import pytest
 
 from train.__main__ import main
 from train.data import open_dataset
-from train.synth.articulation import articulate, phoneme_class
+from train.synth.articulation import UnknownPhonemeError, articulate, phoneme_class
 from train.synth.characters import cast, character
-from train.synth.corpus import plan, split_of
-from train.synth.espeak import synthesize
+from train.synth.corpus import JITTER, Task, plan, prosody_jitter, render_task, resolve_languages, split_of
+from train.synth.espeak import Utterance, synthesize
 from train.synth.head import build_head
 
-ARGS = ["--characters", "3", "--sentences", "10", "--languages", "en,ko,cmn,ja", "--foreign-sentences", "2",
-        "--quiet"]
+# the old meaning of --languages still holds: ko, cmn and ja (default held-out languages) are held out
+ARGS = ["--characters", "3", "--sentences", "10", "--languages", "en,de,ko,cmn,ja", "--foreign-sentences", "2",
+        "--train-sentences", "1", "--shifted-voice", "2", "--quiet"]
 
 
 def _digest(root):
@@ -41,13 +42,18 @@ def test_layout_splits_and_validation(corpus):
     ds.validate()
     assert ds.characters == ["arthur", "beatrix", "cornelius"]
     info = json.loads((corpus / "dataset.json").read_text())
-    assert set(info["splits"]) == {"train", "val", "test", "unseen_language", "cross_voice"}
-    for name in ds.characters:
+    assert set(info["splits"]) == {"train", "val", "test", "unseen_language", "cross_voice", "shifted_voice"}
+    assert info["train_languages"] == ["en", "de"] and info["heldout_languages"] == ["ko", "cmn", "ja"]
+    assert info["splits"]["train"]["languages"] == ["en", "de"]
+    assert info["splits"]["unseen_language"]["languages"] == ["ko", "cmn", "ja"]
+    for c, name in enumerate(ds.characters):
         ids = {s.split: sorted(x.id for x in ds.sequences(split=s.split, character=name)) for s in ds.sequences()}
-        assert ids["train"] == [f"en_{k:03d}" for k in range(1, 9)]
-        assert ids["val"] == ["en_009"] and ids["test"] == ["en_010"]
+        # each character its own German train sentence, one val and one test sentence shared by all
+        assert ids["train"] == [f"de_{c + 1:03d}"] + [f"en_{k:03d}" for k in range(1, 9)]
+        assert ids["val"] == ["de_004", "en_009"] and ids["test"] == ["de_005", "en_010"]
         assert ids["unseen_language"] == ["cmn_001", "cmn_002", "ja_001", "ja_002", "ko_001", "ko_002"]
         assert len(ids["cross_voice"]) == 1 and name not in ids["cross_voice"][0]
+        assert ids["shifted_voice"] == ["en_010_fast", "en_010_slow"]
     # English sentences last 2 to 8 s, for every voice
     for seq in ds.sequences(language="en"):
         audio, sr = ds.load_audio(seq)
@@ -56,12 +62,88 @@ def test_layout_splits_and_validation(corpus):
 
 def test_biwi_split_numbers():
     assert [split_of(k, 40) for k in (1, 32, 33, 36, 37, 40)] == ["train", "train", "val", "val", "test", "test"]
-    tasks = plan(14, 40, ["en", "ko", "cmn", "ja"], seed=0)
+    tasks = plan(14, 40, ["en", "ko", "cmn", "ja"], seed=0, foreign_sentences=10)
     per_char = [t for t in tasks if t.character == 5]
     assert sum(t.split == "train" for t in per_char) == 32
     assert sum(t.split == "unseen_language" for t in per_char) == 30
     cross = [t for t in per_char if t.split == "cross_voice"]
     assert len(cross) == 4 and len({t.voice_of for t in cross}) == 4 and all(t.voice_of != 5 for t in cross)
+
+
+def test_default_plan_trains_on_21_languages_and_holds_out_10():
+    train, held = resolve_languages()
+    assert len(train) >= 20 and train[0] == "en" and len(held) >= 8 and {"ko", "cmn", "ja"} <= set(held)
+    assert not set(train) & set(held)
+    tasks = plan(14, 40)
+    english = {t.seq_id: t for t in plan(14, 40, ["en"])}  # the English-only corpus of before
+    for c in (0, 13):
+        per_char = [t for t in tasks if t.character == c]
+        count = {s: sum(t.split == s for t in per_char) for s in {t.split for t in per_char}}
+        assert count == {"train": 32 + 2 * 20, "val": 4 + 20, "test": 4 + 20, "unseen_language": 4 * len(held),
+                         "cross_voice": 4, "shifted_voice": 16}
+        # the English sentences and their numbering are unchanged; the test split has no jitter
+        for t in per_char:
+            if t.language == "en" and t.split in ("train", "val", "test") and c == 0:
+                assert t.text == english[t.seq_id].text and t.split == english[t.seq_id].split
+        assert all(t.prosody == () for t in per_char if t.split in ("val", "test", "cross_voice", "unseen_language"))
+        assert all(t.prosody for t in per_char if t.split == "train")
+        assert {t.language for t in per_char if t.split == "train"} == set(train)
+        assert {t.language for t in per_char if t.split == "unseen_language"} == set(held)
+    # other training languages: each character its own train sentences, never a val/test one
+    de = [t for t in tasks if t.language == "de"]
+    train_texts = [t.text for t in de if t.split == "train"]
+    assert len(set(train_texts)) == len(train_texts) == 28
+    assert not {t.text for t in de if t.split != "train"} & set(train_texts)
+    with pytest.raises(ValueError, match="both"):
+        resolve_languages(["en", "ko"], ["ko"])
+    with pytest.raises(ValueError, match="unknown"):
+        resolve_languages(["en", "xx"])
+
+
+def test_prosody_jitter_depends_only_on_seed_character_and_id():
+    a = prosody_jitter(0, 3, "de_001")
+    assert a == prosody_jitter(0, 3, "de_001") and dict(a).keys() == JITTER.keys()
+    assert a != prosody_jitter(1, 3, "de_001") and a != prosody_jitter(0, 4, "de_001")
+    draws = np.array([[v for _, v in prosody_jitter(0, c, f"en_{k:03d}")] for c in range(14) for k in range(1, 33)])
+    spans = np.array(list(JITTER.values()))
+    assert (np.abs(draws) <= spans).all() and (draws.max(0) > 0.8 * spans).all() and (draws.min(0) < -0.8 * spans).all()
+    assert prosody_jitter(0, 3, "de_001", scale=0) == ()
+    # the plan is the same for any cast size it shares (the jitter does not depend on the work split either)
+    small = {(t.character, t.seq_id): t.prosody for t in plan(2, 10, ["en"]) if t.split == "train"}
+    large = {(t.character, t.seq_id): t.prosody for t in plan(3, 10, ["en"]) if t.split == "train"}
+    assert small and all(large[key] == value for key, value in small.items())
+
+
+def test_train_and_shifted_voices_are_resynthesised_and_recorded(corpus):
+    ds = open_dataset(corpus)
+    base = character(1).voice
+    for seq in ds.sequences(split="train", character="beatrix"):
+        meta = seq.metadata()
+        voice, change = meta["voice"], meta["voice"]["prosody"]
+        assert voice["variant"] == base.variant
+        assert voice["rate"] == base.rate + change["rate"] and voice["pitch"] == base.pitch + change["pitch"]
+        assert voice["pitch_range"] == base.pitch_range + change["pitch_range"]
+    own = next(s for s in ds.sequences(split="test", character="beatrix") if s.id == "en_010")
+    slow, fast = (next(s for s in ds.sequences(split="shifted_voice", character="beatrix") if s.id == f"en_010_{x}")
+                  for x in ("slow", "fast"))
+    assert slow.metadata()["voice"]["rate"] == base.rate - 40 and fast.metadata()["voice"]["rate"] == base.rate + 40
+    durations = [ds.load_vertices(s).shape[0] for s in (slow, own, fast)]
+    assert durations[0] > durations[1] > durations[2]  # resynthesised, not stretched: the timeline follows
+    words = [[p for _, _, p in s.metadata()["phonemes"] if p != "_"] for s in (slow, own, fast)]
+    assert words[0] == words[1] == words[2]
+    assert slow.metadata()["phonemes"][-1][1] == pytest.approx(durations[0] / 30.0, abs=0.05)
+
+
+def test_an_unknown_phoneme_names_the_language_and_text(monkeypatch, tmp_path):
+    import train.synth.corpus as corpus_module
+
+    def fake(text, language, voice):
+        return Utterance(np.zeros(4410, np.int16), 22050, [(0, 2205, "m"), (2205, 4410, "ʘ")])
+
+    monkeypatch.setattr(corpus_module, "synthesize", fake)
+    task = Task(0, "train", "xx_001", "de", "Hallo Welt.", 1, 0)
+    with pytest.raises(UnknownPhonemeError, match=r"'ʘ'.*de reading 'Hallo Welt.'"):
+        render_task(task, str(tmp_path), 30.0)
 
 
 def test_cross_voice_is_the_other_voice_on_this_face(corpus):

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from train.synth.articulation import phoneme_class
+from train.synth.articulation import UnknownPhonemeError, coarticulate, phoneme_class, phoneme_targets
+from train.synth.coverage import REQUIRED_CLASSES, speak_phonemes, summarise
 from train.synth.espeak import Voice, synthesize
-from train.synth.text import ESPEAK_LANGUAGE, sentences
+from train.synth.text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, TRAIN_LANGUAGES, sentences
 
 
 @pytest.mark.parametrize("language", ["en", "ko", "cmn", "ja"])
@@ -46,3 +47,25 @@ def test_voices_differ():
     high = synthesize(text, "en-us", Voice("f2", 90, 60, 190))
     assert high.duration < low.duration  # faster speaker
     assert low.audio.tobytes() != high.audio.tobytes()
+
+
+@pytest.mark.parametrize("language", list(TRAIN_LANGUAGES + HELDOUT_LANGUAGES))
+def test_every_corpus_language_is_spoken_and_every_phoneme_has_a_target(language):
+    # espeak-ng stays in the language (no spelling) and each phoneme maps to an articulation target
+    texts = sentences(language, 8, seed=0)  # the corpus's own first sentences
+    phonemes = [p for text in texts for p in speak_phonemes(language, text)]
+    summary = summarise(phonemes)
+    assert summary["phonemes"] >= 15, (language, summary)
+    if language in TRAIN_LANGUAGES:  # the training languages move the lips and jaw every way
+        assert all(summary["classes"].get(c) for c in REQUIRED_CLASSES), (language, summary["classes"])
+
+
+def test_an_unknown_symbol_is_an_error_that_names_it():
+    with pytest.raises(UnknownPhonemeError, match="'ʘ'") as info:
+        phoneme_targets("ˈʘa")
+    assert info.value.symbol == "ʘ" and info.value.phoneme == "ˈʘa"
+    with pytest.raises(UnknownPhonemeError, match="ʘ"):
+        coarticulate([[0.0, 0.1, "m"], [0.1, 0.3, "ʘ"]], 0.4, 30.0)
+    # stress, length and tone marks and diacritics are still ignored
+    for ipa in ("ˈaː", "ɯ̈", "dˤ", "r̝̊", "ç", "a˥˩", "ɪ^"):
+        phoneme_targets(ipa)

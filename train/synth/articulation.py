@@ -17,7 +17,13 @@ import numpy as np
 
 from .head import CHANNELS
 
-_IGNORED = set("ˈˌːˑ̥̩̯̃̆˞ʰʲʷᵝ̞̝̠̟̪̺̻̹̜.-_ 0123456789˥˦˧˨˩")
+_IGNORED = set("ˈˌːˑ̥̩̯̃̆˞ʰʲʷᵝ̞̝̠̟̪̺̻̹̜.-_ 0123456789˥˦˧˨˩") | {
+    "\u0327",  # cedilla: NFD splits ç into c + cedilla
+    "\u0308",  # centralised (espeak-ng's Japanese ɯ̈)
+    "\u030a",  # ring above, voiceless (Czech r̝̊)
+    "\u02e4",  # pharyngealised (Arabic dˤ), a secondary articulation like ʲ and ʷ
+    "^",  # an espeak-ng marker in Russian phonemes (ɪ^)
+}
 
 # vowel qualities: (jaw, round, spread)
 _VOWELS = {
@@ -29,6 +35,7 @@ _VOWELS = {
     "ɛ": (0.55, 0.0, 0.5), "ə": (0.4, 0.0, 0.05), "ɜ": (0.5, 0.0, 0.1), "ɚ": (0.35, 0.35, 0.0),
     "ɝ": (0.4, 0.35, 0.0), "i": (0.12, 0.0, 0.9), "ɪ": (0.2, 0.0, 0.6), "ɘ": (0.35, 0.0, 0.2),
     "ɵ": (0.35, 0.6, 0.0), "ᵻ": (0.2, 0.0, 0.35),
+    "ε": (0.55, 0.0, 0.5),  # espeak-ng's Danish writes ɛ with the Greek letter epsilon (U+03B5)
 }
 # consonant classes: target (jaw, closure, round, spread, labiodental), dominance of each channel
 _CONSONANTS = {
@@ -36,15 +43,29 @@ _CONSONANTS = {
     "labiodental": ("fvɱʋ", (0.10, 0.0, 0.0, 0.0, 1.0), (0.8, 2.0, 0.5, 0.5, 10.0)),
     "labiovelar": ("wʍɥ", (0.15, 0.0, 0.95, 0.0, 0.0), (0.6, 1.0, 5.0, 1.0, 1.0)),
     "postalveolar": ("ʃʒɕʑʂʐ", (0.12, 0.0, 0.55, 0.0, 0.0), (2.5, 1.0, 3.0, 1.0, 1.0)),
-    "alveolar": ("tdnszlɾɹrθðɬɮɽɭɳʈɖɫ", (0.12, 0.0, 0.0, 0.0, 0.0), (1.2, 1.0, 0.2, 0.2, 1.0)),
-    "palatal": ("jçʝɲʎc", (0.12, 0.0, 0.0, 0.4, 0.0), (0.8, 1.0, 0.3, 1.5, 1.0)),
-    "velar": ("kgɡŋxɣqχʁɢhɦʔħʕɴ", (0.25, 0.0, 0.0, 0.0, 0.0), (0.4, 1.0, 0.1, 0.1, 1.0)),
+    "alveolar": ("tdnszlɾɹrθðɬɮɽɭɳʈɖɫɻ", (0.12, 0.0, 0.0, 0.0, 0.0), (1.2, 1.0, 0.2, 0.2, 1.0)),
+    "palatal": ("jçʝɲʎcɟ", (0.12, 0.0, 0.0, 0.4, 0.0), (0.8, 1.0, 0.3, 1.5, 1.0)),
+    # velar, uvular, pharyngeal and glottal; "?" is espeak-ng's glottal onset (stød) in Danish
+    "velar": ("kgɡŋxɣqχʁɢhɦʔħʕɴ?", (0.25, 0.0, 0.0, 0.0, 0.0), (0.4, 1.0, 0.1, 0.1, 1.0)),
 }
 _VOWEL_DOMINANCE = (3.0, 1.0, 1.5, 1.5, 1.0)
 _SILENCE = ((0.0, 0.0, 0.0, 0.0, 0.0), (2.0, 2.0, 2.0, 2.0, 2.0))
 
 OPEN_VOWELS = set("aäɑæɐɒ")
 ROUNDED_VOWELS = set("ouʊyʏøœɔʉ")
+
+
+class UnknownPhonemeError(ValueError):
+    """A phoneme holds a symbol the articulation tables do not know (no silent default)."""
+
+    def __init__(self, symbol: str, phoneme: str, context: str = ""):
+        self.symbol, self.phoneme, self.context = symbol, phoneme, context
+        where = f" {context}" if context else ""
+        super().__init__(f"unknown IPA symbol {symbol!r} (U+{ord(symbol):04X}) in phoneme {phoneme!r}{where}; "
+                         f"add it to the tables in train/synth/articulation.py")
+
+    def __reduce__(self):  # raised in a worker process, it must cross the pool's pipe intact
+        return type(self), (self.symbol, self.phoneme, self.context)
 
 
 def _base(ipa: str) -> str:
@@ -73,7 +94,8 @@ def phoneme_targets(ipa: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """Targets and dominances of the lip/jaw channels (5) for one phoneme.
 
     Diphthongs and clusters (``aɪ``, ``tʃ``) give one (target, dominance) per part, which share
-    the segment's duration.
+    the segment's duration. Stress, length and tone marks and diacritics are ignored; any other
+    symbol the tables do not know raises :class:`UnknownPhonemeError`, which names it.
     """
     base = _base(ipa)
     if not base:
@@ -88,8 +110,8 @@ def phoneme_targets(ipa: str) -> list[tuple[np.ndarray, np.ndarray]]:
             if ch in chars:
                 parts.append((np.array(target), np.array(dom)))
                 break
-    if not parts:  # an unknown symbol: a neutral consonant that defers to its neighbours
-        parts.append((np.array([0.2, 0.0, 0.0, 0.0, 0.0]), np.array([0.3, 0.3, 0.3, 0.3, 0.3])))
+        else:
+            raise UnknownPhonemeError(ch, ipa)
     # affricates and consonant clusters: the lip-relevant part dominates (tʃ -> ʃ)
     if len(parts) > 1 and all(p[0][0] < 0.3 for p in parts):
         parts = [max(parts, key=lambda p: float(p[1].sum()))]

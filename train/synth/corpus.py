@@ -2,10 +2,17 @@
 
 Splits, as in BIWI: every character records the same English sentences; sentences 1-32 are
 ``train``, 33-36 ``val``, 37-40 ``test`` (for other counts: the last 10 % test, the 10 % before
-validation). ``unseen_language`` holds, per character, 10 sentences of every other language.
-``cross_voice`` holds, per character, each English test sentence spoken by another character's
-voice (a different one for each sentence) while the face is this character's: the ground truth
-follows from the phoneme timeline of that voice.
+validation). Every other *training* language adds, per character, a few sentences of its own to
+``train`` (different sentences for each character, for phonetic variety) and one sentence shared by
+all characters to ``val`` and one to ``test``. Every ``train`` sequence is spoken with a seeded
+prosody jitter of the character's voice (rate, pitch, pitch range), resynthesised by espeak-ng so
+the phoneme timeline and the motion stay exact.
+
+Test-only splits: ``unseen_language`` holds, per character, a few sentences of every *held-out*
+language (never trained on); ``cross_voice`` each English test sentence spoken by another
+character's voice (a different one for each sentence) while the face is this character's;
+``shifted_voice`` each English test sentence in this character's own voice made slower, faster,
+lower and higher. The ground truth always follows from the phoneme timeline of the audio.
 
 Every sequence is one task, independent of the others; the result does not depend on ``jobs``.
 """
@@ -16,30 +23,41 @@ import multiprocessing
 import os
 import sys
 import time
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from train.data.base import Template
 from train.data.folder import write_dataset_json, write_sequence, write_template
 
-from .articulation import articulate
+from .articulation import UnknownPhonemeError, articulate
 from .characters import Character, cast, character
 from .espeak import Voice, synthesize
 from .head import CHANNELS, Head, build_head
-from .text import ESPEAK_LANGUAGE, LANGUAGE_NAMES, sentences
+from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, LANGUAGE_NAMES, TRAIN_LANGUAGES, sentences
 
 SPLIT_DESCRIPTIONS = {
-    "train": "English sentences 1-32 (of 40), every character",
-    "val": "English sentences 33-36",
-    "test": "English sentences 37-40",
-    "unseen_language": "test only: sentences in languages never seen in training",
+    "train": "English sentences 1-32 (of 40) and a few sentences of every other training language, every "
+             "character; each spoken with a seeded prosody jitter of the character's voice",
+    "val": "English sentences 33-36 and one sentence of every other training language",
+    "test": "English sentences 37-40 and one sentence of every other training language",
+    "unseen_language": "test only: sentences in the held-out languages, never seen in training",
     "cross_voice": "test only: this character's face driven by the test sentences in other characters' voices",
+    "shifted_voice": "test only: the English test sentences in this character's own voice, slower, faster, "
+                     "lower and higher",
 }
-
 
 LEAD_SILENCE_S = 0.2  # every recording starts and ends at rest
 TAIL_SILENCE_S = 0.2
+
+# per-sequence prosody jitter of training sequences (uniform, +-): words per minute, pitch, pitch range
+JITTER = {"rate": 40, "pitch": 20, "pitch_range": 20}
+# the shifted_voice split: (id suffix, voice field, shift)
+SHIFTS = (("slow", "rate", -40), ("fast", "rate", 40), ("low", "pitch", -20), ("high", "pitch", 20))
+_LIMITS = {"rate": (80, 450), "pitch": (0, 100), "pitch_range": (0, 100)}  # what espeak-ng accepts
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,28 @@ class Task:
     text: str
     sentence: int
     voice_of: int  # whose voice speaks it
+    prosody: tuple[tuple[str, int], ...] = ()  # changes to that voice: (("rate", -12), ("pitch", 5), ...)
+
+    def voice(self) -> Voice:
+        """The voice that really speaks: the speaker's own, with this task's prosody changes."""
+        return shift_voice(character(self.voice_of).voice, dict(self.prosody))
+
+
+def shift_voice(voice: Voice, changes: dict[str, int]) -> Voice:
+    """``voice`` with ``changes`` added to its rate, pitch and pitch range, kept within espeak-ng's limits."""
+    fields = {}
+    for name, delta in changes.items():
+        lo, hi = _LIMITS[name]
+        fields[name] = int(min(max(getattr(voice, name) + int(delta), lo), hi))
+    return replace(voice, **fields)
+
+
+def prosody_jitter(seed: int, character_index: int, seq_id: str, scale: float = 1.0) -> tuple[tuple[str, int], ...]:
+    """The seeded prosody jitter of one training sequence: a function of (seed, character, id) only."""
+    if scale <= 0:
+        return ()
+    rng = np.random.default_rng([seed, character_index, zlib.crc32(seq_id.encode("utf-8")), 0x9A0D])
+    return tuple((name, int(round(rng.uniform(-1.0, 1.0) * span * scale))) for name, span in JITTER.items())
 
 
 def split_of(sentence: int, count: int) -> str:
@@ -64,17 +104,66 @@ def split_of(sentence: int, count: int) -> str:
     return "train"
 
 
-def plan(n_characters: int, n_sentences: int, languages: list[str], seed: int,
-         foreign_sentences: int = 10, cross_voice: int | None = None) -> list[Task]:
-    """Every sequence of the corpus, in a fixed order."""
+def resolve_languages(languages=None, heldout=None) -> tuple[list[str], list[str]]:
+    """(training languages, held-out languages).
+
+    Neither given: the defaults (``text.TRAIN_LANGUAGES``, ``text.HELDOUT_LANGUAGES``). ``languages``
+    alone keeps its old meaning, the corpus's languages: those among the default held-out languages
+    (ko, cmn, ja...) are held out, the rest trained on (``en,ko,cmn,ja`` = English plus three unseen).
+    ``heldout`` given: exactly those are held out, and ``languages`` (default: the training defaults
+    minus ``heldout``) are trained on; a language cannot be both.
+    """
+    if heldout is None:
+        if languages is None:
+            train, held = list(TRAIN_LANGUAGES), list(HELDOUT_LANGUAGES)
+        else:
+            train = [lang for lang in languages if lang not in HELDOUT_LANGUAGES]
+            held = [lang for lang in languages if lang in HELDOUT_LANGUAGES]
+    else:
+        held = list(heldout)
+        train = [lang for lang in (TRAIN_LANGUAGES if languages is None else languages)
+                 if languages is not None or lang not in held]
+        both = sorted(set(train) & set(held))
+        if both:
+            raise ValueError(f"language(s) {both} cannot be both trained on and held out")
+    for group in (train, held):
+        unknown = [lang for lang in group if lang not in ESPEAK_LANGUAGE]
+        if unknown:
+            raise ValueError(f"unknown language(s) {unknown}; known: {', '.join(ESPEAK_LANGUAGE)}")
+        if len(set(group)) != len(group):
+            raise ValueError(f"a language is listed twice: {group}")
+    return train, held
+
+
+def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, foreign_sentences: int = 4,
+         cross_voice: int | None = None, *, heldout=None, train_sentences: int = 2, shifted_voice: int = 4,
+         jitter: float = 1.0) -> list[Task]:
+    """Every sequence of the corpus, in a fixed order (grouped by character)."""
+    train_langs, held_langs = resolve_languages(languages, heldout)
     tasks: list[Task] = []
-    english = sentences("en", n_sentences, seed) if "en" in languages else []
-    foreign = {lang: sentences(lang, foreign_sentences, seed) for lang in languages if lang != "en"}
+    english = sentences("en", n_sentences, seed) if "en" in train_langs else []
+    others = [lang for lang in train_langs if lang != "en"]
+    # per other training language: train_sentences for each character, then one val and one test sentence
+    n_own = n_characters * train_sentences
+    other_texts = {lang: sentences(lang, n_own + 2, seed) for lang in others}
+    foreign = {lang: sentences(lang, foreign_sentences, seed) for lang in held_langs}
     test_numbers = [k for k in range(1, len(english) + 1) if split_of(k, len(english)) == "test"]
     n_cross = len(test_numbers) if cross_voice is None else min(cross_voice, len(test_numbers))
+    shifts = SHIFTS[:max(0, min(shifted_voice, len(SHIFTS)))]
+
+    def spoken(c: int, split: str, seq_id: str, lang: str, text: str, k: int) -> Task:
+        prosody = prosody_jitter(seed, c, seq_id, jitter) if split == "train" else ()
+        return Task(c, split, seq_id, lang, text, k, c, prosody)
+
     for c in range(n_characters):
         for k, text in enumerate(english, 1):
-            tasks.append(Task(c, split_of(k, len(english)), f"en_{k:03d}", "en", text, k, c))
+            tasks.append(spoken(c, split_of(k, len(english)), f"en_{k:03d}", "en", text, k))
+        for lang, texts in other_texts.items():
+            numbered = list(enumerate(texts, 1))
+            own = numbered[c * train_sentences:(c + 1) * train_sentences]
+            for split, (k, text) in [*(("train", x) for x in own), ("val", numbered[n_own]),
+                                     ("test", numbered[n_own + 1])]:
+                tasks.append(spoken(c, split, f"{lang}_{k:03d}", lang, text, k))
         for lang, texts in foreign.items():
             for k, text in enumerate(texts, 1):
                 tasks.append(Task(c, "unseen_language", f"{lang}_{k:03d}", lang, text, k, c))
@@ -83,6 +172,10 @@ def plan(n_characters: int, n_sentences: int, languages: list[str], seed: int,
                 other = (c + 1 + j % (n_characters - 1)) % n_characters
                 tasks.append(Task(c, "cross_voice", f"en_{k:03d}_voice_{character(other).name}", "en",
                                   english[k - 1], k, other))
+        for k in test_numbers:
+            for suffix, name, delta in shifts:
+                tasks.append(Task(c, "shifted_voice", f"en_{k:03d}_{suffix}", "en", english[k - 1], k, c,
+                                  ((name, delta),)))
     return tasks
 
 
@@ -102,18 +195,26 @@ def template_of(ch: Character) -> Template:
 def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
     """Speak, articulate, animate and write one sequence; returns (frames, seconds of audio)."""
     face, speaker = character(task.character), character(task.voice_of)
-    utt = synthesize(task.text, ESPEAK_LANGUAGE[task.language], speaker.voice)
+    voice = task.voice()
+    utt = synthesize(task.text, ESPEAK_LANGUAGE[task.language], voice)
     if utt.language_switches:
         raise RuntimeError(f"espeak-ng left {task.language} ({' '.join(utt.language_switches)}) "
                            f"reading {task.text!r}: it would spell characters out")
     utt = utt.padded(LEAD_SILENCE_S, TAIL_SILENCE_S)
     timeline = utt.timeline_seconds()
-    art = articulate(timeline, utt.audio, utt.sample_rate, fps, face.style.anticipation)
+    try:
+        art = articulate(timeline, utt.audio, utt.sample_rate, fps, face.style.anticipation)
+    except UnknownPhonemeError as exc:
+        raise UnknownPhonemeError(exc.symbol, exc.phoneme,
+                                  f"from espeak-ng {task.language} reading {task.text!r}") from None
     verts = _head(task.character).animate(art)
+    voice_info = {"character": speaker.name, **voice.to_json()}
+    if task.prosody:
+        voice_info["prosody"] = dict(task.prosody)  # the change from the speaker's own voice
     meta = {
         "character": face.name, "split": task.split, "id": task.seq_id, "language": task.language,
         "text": task.text, "sentence": task.sentence, "fps": fps, "sample_rate": utt.sample_rate,
-        "frames": int(len(verts)), "voice": {"character": speaker.name, **speaker.voice.to_json()},
+        "frames": int(len(verts)), "voice": voice_info,
         "phonemes": timeline,
         "articulation": {"channels": list(CHANNELS),
                          "peak": [round(float(v), 4) for v in art.max(0)]},
@@ -122,8 +223,9 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
     return len(verts), utt.duration
 
 
-def _run_task(args) -> tuple[int, float]:
-    return render_task(*args)
+def _run_task(args) -> tuple[str, int, float]:
+    frames, seconds = render_task(*args)
+    return args[0].split, frames, seconds
 
 
 class Progress:
@@ -149,43 +251,58 @@ class Progress:
 
 
 def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
-             languages: list[str] | tuple[str, ...] = ("en", "ko", "cmn", "ja"), fps: float = 30.0, seed: int = 0,
-             jobs: int | None = None, foreign_sentences: int = 10, cross_voice: int | None = None,
-             progress: bool = True) -> dict:
-    """Generate the corpus into ``out``; returns a summary."""
+             languages: list[str] | tuple[str, ...] | None = None, fps: float = 30.0, seed: int = 0,
+             jobs: int | None = None, foreign_sentences: int = 4, cross_voice: int | None = None,
+             progress: bool = True, *, heldout: list[str] | tuple[str, ...] | None = None,
+             train_sentences: int = 2, shifted_voice: int = 4, jitter: float = 1.0) -> dict:
+    """Generate the corpus into ``out``; returns a summary (sequences and frames per split, timing).
+
+    ``languages`` / ``heldout``: see :func:`resolve_languages`; ``train_sentences``: train sentences
+    per character for each training language but English; ``foreign_sentences``: sentences per
+    character for each held-out language; ``shifted_voice``: shifted voices per English test sentence
+    (0-4); ``jitter``: scale of the training prosody jitter (0: every sequence in the base voice).
+    """
     out = Path(out)
-    languages = list(languages)
-    unknown = [lang for lang in languages if lang not in ESPEAK_LANGUAGE]
-    if unknown:
-        raise ValueError(f"unknown language(s) {unknown}; known: {', '.join(ESPEAK_LANGUAGE)}")
+    train_langs, held_langs = resolve_languages(languages, heldout)
     if n_characters < 1:
         raise ValueError("need at least one character")
     out.mkdir(parents=True, exist_ok=True)
     chars = cast(n_characters)
-    tasks = plan(n_characters, n_sentences, languages, seed, foreign_sentences, cross_voice)
+    tasks = plan(n_characters, n_sentences, train_langs, seed, foreign_sentences, cross_voice, heldout=held_langs,
+                 train_sentences=train_sentences, shifted_voice=shifted_voice, jitter=jitter)
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     start = time.monotonic()
     bar = Progress(len(tasks) + n_characters, "synth", enabled=progress)
     for ch in chars:
         write_template(out, template_of(ch))
         bar.update()
-    frames = 0
+    per_split: dict[str, dict] = {}
     seconds = 0.0
     work = [(t, str(out), float(fps)) for t in tasks]
+
+    def count(split: str, f: int, s: float) -> None:
+        nonlocal seconds
+        entry = per_split.setdefault(split, {"sequences": 0, "frames": 0})
+        entry["sequences"] += 1
+        entry["frames"] += f
+        seconds += s
+        bar.update()
+
     if jobs == 1:
         for item in work:
-            f, s = _run_task(item)
-            frames, seconds = frames + f, seconds + s
-            bar.update()
+            count(*_run_task(item))
     else:
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(jobs) as pool:
             # tasks are grouped by character, so a worker's cached head is reused
-            for f, s in pool.imap_unordered(_run_task, work, chunksize=4):
-                frames, seconds = frames + f, seconds + s
-                bar.update()
-    splits = {name: {"description": desc, "languages": ["en"] if name != "unseen_language" else
-                     [lang for lang in languages if lang != "en"]}
+            for result in pool.imap_unordered(_run_task, work, chunksize=4):
+                count(*result)
+    languages_all = [*train_langs, *held_langs]
+    split_languages = {"unseen_language": held_langs, "cross_voice": ["en"] if "en" in train_langs else [],
+                       "shifted_voice": ["en"] if "en" in train_langs else []}
+    splits = {name: {"description": desc, "languages": sorted({t.language for t in tasks if t.split == name},
+                                                              key=languages_all.index)
+                     if name not in split_languages else split_languages[name]}
               for name, desc in SPLIT_DESCRIPTIONS.items()
               if any(t.split == name for t in tasks)}
     write_dataset_json(out, {
@@ -193,15 +310,22 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
         "characters": [ch.name for ch in chars],
         "character_info": {ch.name: {**ch.to_json(), "vertices": int(len(_head(ch.index).vertices))}
                            for ch in chars},
-        "languages": languages,
-        "language_names": {lang: LANGUAGE_NAMES[lang] for lang in languages},
+        "languages": languages_all,
+        "train_languages": train_langs,
+        "heldout_languages": held_langs,
+        "language_names": {lang: LANGUAGE_NAMES[lang] for lang in languages_all},
         "splits": splits,
         "generator": {"command": "python -m train synth", "seed": seed, "sentences": n_sentences,
-                      "foreign_sentences": foreign_sentences, "cross_voice": cross_voice,
+                      "train_sentences": train_sentences, "foreign_sentences": foreign_sentences,
+                      "cross_voice": cross_voice, "shifted_voice": [s for s, _, _ in SHIFTS[:max(0, shifted_voice)]],
+                      "prosody_jitter": {name: round(span * jitter, 3) for name, span in JITTER.items()}
+                      if jitter > 0 else None,
                       "articulation_channels": list(CHANNELS)},
     })
-    return {"sequences": len(tasks), "frames": frames, "audio_seconds": round(seconds, 2),
-            "seconds": round(time.monotonic() - start, 2), "jobs": jobs}
+    return {"sequences": len(tasks), "frames": sum(e["frames"] for e in per_split.values()),
+            "audio_seconds": round(seconds, 2), "seconds": round(time.monotonic() - start, 2), "jobs": jobs,
+            "splits": {name: per_split[name] for name in SPLIT_DESCRIPTIONS if name in per_split}}
 
 
-__all__ = ["generate", "plan", "split_of", "render_task", "Task", "Voice"]
+__all__ = ["generate", "plan", "split_of", "render_task", "resolve_languages", "prosody_jitter", "shift_voice",
+           "Task", "Voice", "JITTER", "SHIFTS"]

@@ -1,5 +1,7 @@
-"""Generated sentences: an English grammar with the project's own word lists, and syllable
-generators for Korean (Hangul), Mandarin (Hanzi) and Japanese (Hiragana) that espeak-ng reads aloud.
+"""Generated sentences: an English grammar with the project's own word lists, syllable generators
+for Korean (Hangul), Mandarin and Cantonese (Hanzi) and Japanese (Hiragana), and for 26 more
+languages random sentences of real common words in the native script (``WORDS``), all of which
+espeak-ng reads aloud in the language itself (tested: no switch to another language, no spelling).
 
 Nothing here is copied from a text corpus; every sentence is drawn from a seeded generator, so the
 same seed gives the same sentences. Word lists favour phonetic variety: bilabials (m/b/p),
@@ -9,10 +11,6 @@ labiodentals (f/v), rounded vowels, open vowels, sibilants and glides all occur 
 from __future__ import annotations
 
 import numpy as np
-
-# language code in the corpus -> espeak-ng voice name
-ESPEAK_LANGUAGE = {"en": "en-us", "ko": "ko", "cmn": "cmn", "ja": "ja"}
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "cmn": "Mandarin Chinese", "ja": "Japanese"}
 
 _NAMES = ("Maggie Bob Paula Victor Fiona Ruth Walter Olive Boris Mabel Hugo Vera Pablo Umberto "
           "Wendy Fabio Moira Oliver Bruno Phoebe").split()
@@ -136,7 +134,215 @@ def japanese_sentence(rng: np.random.Generator) -> str:
     return " ".join(words) + "。"
 
 
-GENERATORS = {"en": english_sentence, "ko": korean_sentence, "cmn": mandarin_sentence, "ja": japanese_sentence}
+# --- Other languages: common words in the native script (numbers, everyday nouns, verbs, adjectives,
+# colours, function words), written for this project. A sentence is 5 to 12 of them in random order
+# with an occasional comma: not grammatical, but every word is real, so espeak-ng reads it with the
+# language's own letter-to-sound rules and the phonemes come in the language's natural proportions.
+WORDS = {
+    "de": """eins zwei drei vier fünf sechs sieben acht neun zehn Haus Mutter Vater Kind Wasser Brot Milch
+        Fenster Vogel Baum Blume Buch Stuhl Tisch Apfel Pferd Fisch Wald Berg Stadt Straße Zug Schule Freund
+        Morgen Abend Woche Jahr Himmel Sonne Mond Regen Wind Feuer gehen kommen sehen machen sprechen lachen
+        bauen fahren fliegen schwimmen essen trinken lesen schreiben öffnen suchen finden bringen kaufen helfen
+        und oder aber mit von zu auf über unter vor nach bei für ohne immer heute schnell langsam groß klein
+        schön gut böse warm kalt müde froh neu alt rund voll blau rot grün gelb weiß schwarz Brücke Löffel""",
+    "fr": """un deux trois quatre cinq six sept huit neuf dix maison mère père enfant eau pain lait fenêtre
+        oiseau arbre fleur livre chaise table pomme cheval poisson forêt montagne ville rue train école ami
+        matin soir semaine année ciel soleil lune pluie vent feu aller venir voir faire parler rire construire
+        partir voler nager manger boire lire écrire ouvrir chercher trouver porter acheter aider et ou mais
+        avec pour sans sur sous toujours demain vite lentement grand petit beau bon mauvais chaud froid
+        fatigué heureux nouveau vieux rond plein bleu rouge vert jaune blanc noir jus bouche fumée""",
+    "es": """uno dos tres cuatro cinco seis siete ocho nueve diez casa madre padre niño agua pan leche ventana
+        pájaro árbol flor libro silla mesa manzana caballo pescado bosque montaña ciudad calle tren escuela
+        amigo mañana noche semana año cielo sol luna lluvia viento fuego ir venir ver hacer hablar reír
+        construir viajar volar nadar comer beber leer escribir abrir buscar encontrar llevar comprar ayudar y
+        o pero con de para sin sobre bajo siempre hoy pronto rápido despacio grande pequeño bonito bueno malo
+        caliente frío cansado feliz nuevo viejo redondo lleno azul rojo verde amarillo blanco negro""",
+    "it": """uno due tre quattro cinque sei sette otto nove dieci casa madre padre bambino acqua pane latte
+        finestra uccello albero fiore libro sedia tavolo mela cavallo pesce bosco montagna città strada treno
+        scuola amico mattina sera settimana anno cielo sole luna pioggia vento fuoco andare venire vedere fare
+        parlare ridere costruire partire volare nuotare mangiare bere leggere scrivere aprire cercare trovare
+        portare comprare aiutare e o ma con di per senza sopra sotto sempre oggi domani veloce piano grande
+        piccolo bello buono cattivo caldo freddo stanco felice nuovo vecchio rotondo pieno azzurro rosso verde
+        giallo bianco nero""",
+    "pt": """um dois três quatro cinco seis sete oito nove dez casa mãe pai criança água pão leite janela
+        pássaro árvore flor livro cadeira mesa maçã cavalo peixe floresta montanha cidade rua comboio escola
+        amigo manhã noite semana ano céu sol lua chuva vento fogo ir vir ver fazer falar rir construir viajar
+        voar nadar comer beber ler escrever abrir procurar encontrar levar comprar ajudar e ou mas com de para
+        sem sobre sempre hoje amanhã depressa devagar grande pequeno bonito bom mau quente frio cansado feliz
+        novo velho redondo cheio azul vermelho verde amarelo branco preto""",
+    "nl": """een twee drie vier vijf zes zeven acht negen tien huis moeder vader kind water brood melk raam
+        vogel boom bloem boek stoel tafel appel paard vis bos berg stad straat trein school vriend ochtend
+        avond week jaar hemel zon maan regen wind vuur gaan komen zien maken praten lachen bouwen fietsen
+        vliegen zwemmen eten drinken lezen schrijven openen zoeken vinden brengen kopen helpen en of maar met
+        van naar op onder voor na altijd vandaag morgen snel langzaam groot klein mooi goed slecht warm koud
+        moe blij nieuw oud rond vol blauw rood groen geel wit zwart""",
+    "sv": """ett två tre fyra fem sex sju åtta nio tio hus mamma pappa barn vatten bröd mjölk fönster fågel
+        träd blomma bok stol bord äpple häst fisk skog berg stad gata tåg skola vän morgon kväll vecka år
+        himmel sol måne regn vind eld gå komma se göra prata skratta bygga åka flyga simma äta dricka läsa
+        skriva öppna söka hitta bära köpa hjälpa och eller men med av till på under före efter alltid idag
+        snabbt långsamt stor liten vacker god dålig varm kall trött glad ny gammal rund full blå röd grön gul
+        vit svart""",
+    "da": """en to tre fire fem seks syv otte ni ti hus mor far barn vand brød mælk vindue fugl træ blomst bog
+        stol bord æble hest fisk skov bjerg by gade tog skole ven morgen aften uge år himmel sol måne regn
+        vind ild gå komme se lave tale grine bygge køre flyve svømme spise drikke læse skrive åbne søge finde
+        bære købe hjælpe og eller men med af til på under før efter altid hurtigt langsomt stor lille smuk
+        god dårlig varm kold træt glad ny gammel rund fuld blå rød grøn gul hvid sort""",
+    "nb": """en to tre fire fem seks sju åtte ni ti hus mor far barn vann brød melk vindu fugl blomst bok stol
+        bord eple hest fisk skog fjell by gate tog skole venn morgen kveld uke år himmel sol måne regn vind
+        ild gå komme se lage snakke le bygge kjøre fly svømme spise drikke lese skrive åpne lete finne bære
+        kjøpe hjelpe og eller men med av til på under før etter alltid fort sakte stor liten vakker god
+        dårlig varm kald trøtt glad ny gammel rund full blå rød grønn gul hvit svart""",
+    "fi": """yksi kaksi kolme neljä viisi kuusi seitsemän kahdeksan yhdeksän kymmenen talo äiti isä lapsi
+        vesi leipä maito ikkuna lintu puu kukka kirja tuoli pöytä omena hevonen kala metsä vuori kaupunki
+        katu juna koulu ystävä aamu ilta viikko vuosi taivas aurinko kuu sade tuuli tuli mennä tulla nähdä
+        tehdä puhua nauraa rakentaa ajaa lentää uida syödä juoda lukea kirjoittaa avata etsiä löytää kantaa
+        ostaa auttaa ja tai mutta kanssa aina tänään huomenna nopeasti hitaasti iso pieni kaunis hyvä paha
+        lämmin kylmä väsynyt iloinen uusi vanha pyöreä täysi sininen punainen vihreä keltainen valkoinen
+        musta kahvi vapaa""",
+    "pl": """jeden dwa trzy cztery pięć sześć siedem osiem dziewięć dziesięć dom matka ojciec dziecko woda
+        chleb mleko okno ptak drzewo kwiat książka krzesło stół jabłko koń ryba las góra miasto ulica pociąg
+        szkoła przyjaciel rano wieczór tydzień rok niebo słońce księżyc deszcz wiatr ogień iść widzieć robić
+        mówić śmiać budować jechać latać pływać jeść pić czytać pisać otwierać szukać znaleźć nosić kupować
+        pomagać i lub ale z do na pod przed po zawsze dzisiaj jutro szybko powoli duży mały piękny dobry zły
+        ciepły zimny zmęczony wesoły nowy stary okrągły pełny niebieski czerwony zielony żółty biały czarny""",
+    "cs": """jedna dva tři čtyři pět šest sedm osm devět deset dům matka otec dítě voda chléb mléko okno pták
+        strom květina kniha židle stůl jablko kůň ryba les hora město ulice vlak škola přítel ráno večer
+        týden rok nebe slunce měsíc déšť vítr oheň jít přijít vidět dělat mluvit smát stavět jet létat plavat
+        jíst pít číst psát otevřít hledat najít nosit koupit pomoci a nebo ale s do na pod před po vždy dnes
+        zítra rychle pomalu velký malý krásný dobrý zlý teplý studený unavený veselý nový starý kulatý plný
+        modrý červený zelený žlutý bílý černý""",
+    "ru": """один два три четыре пять шесть семь восемь девять десять дом мама папа ребёнок вода хлеб молоко
+        окно птица дерево цветок книга стул стол яблоко лошадь рыба лес гора город улица поезд школа друг
+        утро вечер неделя год небо солнце луна дождь ветер огонь идти прийти видеть делать говорить смеяться
+        строить ехать летать плавать есть пить читать писать открыть искать найти носить купить помогать и
+        или но с в на под перед после всегда сегодня завтра быстро медленно большой маленький красивый
+        хороший плохой тёплый холодный усталый весёлый новый старый круглый полный синий красный зелёный
+        жёлтый белый чёрный фонарь фрукты""",
+    "uk": """один два три чотири п'ять шість сім вісім дев'ять десять дім мати батько дитина вода хліб молоко
+        вікно птах дерево квітка книга стілець стіл яблуко кінь риба ліс гора місто вулиця потяг школа друг
+        ранок вечір тиждень рік небо сонце місяць дощ вітер вогонь іти прийти бачити робити говорити
+        сміятися будувати їхати літати плавати їсти пити читати писати відкрити шукати знайти носити купити
+        допомагати і або але з до на під перед після завжди сьогодні завтра швидко повільно великий малий
+        гарний добрий поганий теплий холодний втомлений веселий новий старий круглий повний синій червоний
+        зелений жовтий білий чорний фарба""",
+    "el": """ένα δύο τρία τέσσερα πέντε έξι επτά οκτώ εννέα δέκα σπίτι μητέρα πατέρας παιδί νερό ψωμί γάλα
+        παράθυρο πουλί δέντρο λουλούδι βιβλίο καρέκλα τραπέζι μήλο άλογο ψάρι δάσος βουνό πόλη δρόμος τρένο
+        σχολείο φίλος πρωί βράδυ εβδομάδα χρόνος ουρανός ήλιος φεγγάρι βροχή άνεμος φωτιά πηγαίνω έρχομαι
+        βλέπω κάνω μιλάω γελάω χτίζω ταξιδεύω πετάω κολυμπάω τρώω πίνω διαβάζω γράφω ανοίγω ψάχνω βρίσκω φέρνω
+        αγοράζω βοηθάω και ή αλλά με από για χωρίς πάνω κάτω πάντα σήμερα αύριο γρήγορα αργά μεγάλος μικρός
+        όμορφος καλός κακός ζεστός κρύος κουρασμένος χαρούμενος καινούριος παλιός γεμάτος κόκκινος πράσινος
+        κίτρινος άσπρος μαύρος""",
+    "tr": """bir iki üç dört beş altı yedi sekiz dokuz on ev anne baba çocuk su ekmek süt pencere kuş ağaç
+        çiçek kitap sandalye masa elma at balık orman dağ şehir sokak tren okul arkadaş sabah akşam hafta
+        yıl gökyüzü güneş ay yağmur rüzgar ateş gitmek gelmek görmek yapmak konuşmak gülmek kurmak sürmek
+        uçmak yüzmek yemek içmek okumak yazmak açmak aramak bulmak taşımak almak yardım ve veya ama ile için
+        her zaman bugün yarın hızlı yavaş büyük küçük güzel iyi kötü sıcak soğuk yorgun mutlu yeni eski
+        yuvarlak dolu mavi kırmızı yeşil sarı beyaz siyah fırın vapur""",
+    "hu": """egy kettő három négy öt hat hét nyolc kilenc tíz ház anya apa gyerek víz kenyér tej ablak madár
+        fa virág könyv szék asztal alma ló hal erdő hegy város utca vonat iskola barát reggel este év ég nap
+        hold eső szél tűz menni jönni látni csinálni beszélni nevetni építeni utazni repülni úszni enni inni
+        olvasni írni nyitni keresni találni vinni venni segíteni és vagy de mindig ma holnap gyorsan lassan
+        nagy kicsi szép jó rossz meleg hideg fáradt boldog új régi kerek teli kék piros zöld sárga fehér
+        fekete fiú föld""",
+    "ro": """unu doi trei patru cinci șase șapte opt nouă zece casă mamă tată copil apă pâine lapte fereastră
+        pasăre copac floare carte scaun masă măr cal pește pădure munte oraș stradă tren școală prieten
+        dimineață seară săptămână an cer soare lună ploaie vânt foc merge veni vedea face vorbi râde construi
+        călători zbura înota mânca bea citi scrie deschide căuta găsi purta cumpăra ajuta și sau dar cu de
+        pentru fără pe sub mereu azi mâine repede încet mare mic frumos bun rău cald rece obosit fericit nou
+        vechi rotund plin albastru roșu verde galben alb negru""",
+    "id": """satu dua tiga empat lima enam tujuh delapan sembilan sepuluh rumah ibu bapak anak air roti susu
+        jendela burung pohon bunga buku kursi meja apel kuda ikan hutan gunung kota jalan kereta sekolah
+        teman pagi malam minggu tahun langit matahari bulan hujan angin api pergi datang melihat membuat
+        berbicara tertawa membangun berjalan terbang berenang makan minum membaca menulis membuka mencari
+        menemukan membawa membeli membantu dan atau tetapi dengan dari untuk tanpa di atas bawah selalu hari
+        ini besok cepat lambat besar kecil cantik baik buruk panas dingin lelah senang baru lama bulat penuh
+        biru merah hijau kuning putih hitam kopi foto fajar maaf sifat hafal februari televisi""",
+    "sw": """moja mbili tatu nne tano sita saba nane tisa kumi nyumba mama baba mtoto maji mkate maziwa dirisha
+        ndege mti ua kitabu kiti meza tunda farasi samaki msitu mlima mji barabara shule rafiki asubuhi jioni
+        wiki mwaka anga jua mwezi mvua upepo moto kwenda kuja kuona kufanya kusema kucheka kujenga kusafiri
+        kuruka kuogelea kula kunywa kusoma kuandika kufungua kutafuta kupata kubeba kununua kusaidia na au
+        lakini kwa bila juu chini daima leo kesho haraka polepole kubwa ndogo nzuri mbaya joto baridi furaha
+        mpya zamani kamili nyekundu kijani njano nyeupe nyeusi vitabu fupi""",
+    "vi": """một hai ba bốn năm sáu bảy tám chín mười nhà mẹ bố con nước bánh mì sữa cửa sổ chim cây hoa sách
+        ghế bàn táo ngựa cá rừng núi thành phố đường tàu trường bạn buổi sáng tối tuần trời mặt trăng mưa gió
+        lửa đi đến nhìn làm nói cười xây bay bơi ăn uống đọc viết mở tìm thấy mang mua giúp và hoặc nhưng với
+        của cho không trên dưới luôn hôm nay ngày mai nhanh chậm lớn nhỏ đẹp tốt xấu nóng lạnh mệt vui mới cũ
+        tròn đầy xanh đỏ vàng trắng đen""",
+    "hi": """एक दो तीन चार पाँच छह सात आठ नौ दस घर माँ पिता बच्चा पानी रोटी दूध खिड़की चिड़िया पेड़ फूल
+        किताब कुर्सी मेज़ सेब घोड़ा मछली जंगल पहाड़ शहर सड़क दोस्त सुबह शाम हफ़्ता साल आसमान सूरज चाँद
+        बारिश हवा आग जाना आना देखना करना बोलना हँसना बनाना उड़ना तैरना खाना पीना पढ़ना लिखना खोलना ढूँढना
+        पाना ख़रीदना मदद और या लेकिन साथ का के लिए बिना ऊपर नीचे हमेशा आज कल जल्दी धीरे बड़ा छोटा सुंदर
+        अच्छा बुरा गरम ठंडा थका ख़ुश नया पुराना गोल भरा नीला लाल हरा पीला सफ़ेद काला""",
+    "ta": """ஒன்று இரண்டு மூன்று நான்கு ஐந்து ஆறு ஏழு எட்டு ஒன்பது பத்து வீடு அம்மா அப்பா குழந்தை
+        தண்ணீர் ரொட்டி பால் ஜன்னல் பறவை மரம் பூ புத்தகம் நாற்காலி மேசை குதிரை மீன் காடு மலை நகரம் தெரு
+        பள்ளி நண்பன் காலை மாலை வாரம் வருடம் வானம் சூரியன் நிலா மழை காற்று நெருப்பு போ வா பார் செய் பேசு
+        சிரி கட்டு பற நீந்து சாப்பிடு குடி படி எழுது திற தேடு வாங்கு உதவி மற்றும் அல்லது ஆனால் உடன்
+        இல்லாமல் மேலே கீழே எப்போதும் இன்று நாளை வேகமாக மெதுவாக பெரிய சிறிய அழகான நல்ல கெட்ட புதிய பழைய
+        நீலம் சிவப்பு பச்சை மஞ்சள் வெள்ளை கருப்பு""",
+    "ar": """واحد اثنان ثلاثة أربعة خمسة ستة سبعة ثمانية تسعة عشرة بيت أم أب طفل ماء خبز حليب نافذة طائر
+        شجرة زهرة كتاب كرسي طاولة تفاحة حصان سمك غابة جبل مدينة شارع قطار مدرسة صديق صباح مساء أسبوع سنة
+        سماء شمس قمر مطر ريح نار ذهب جاء رأى عمل تكلم ضحك بنى سافر طار سبح أكل شرب قرأ كتب فتح بحث وجد حمل
+        اشترى ساعد أو لكن مع من إلى بدون فوق تحت دائما اليوم غدا سريع بطيء كبير صغير جميل جيد حار بارد متعب
+        سعيد جديد قديم أزرق أحمر أخضر أصفر أبيض أسود""",
+    "fa": """یک دو سه چهار پنج شش هفت هشت نه ده خانه مادر پدر بچه آب نان شیر پنجره پرنده درخت گل کتاب صندلی
+        میز سیب اسب ماهی جنگل کوه شهر خیابان قطار مدرسه دوست صبح شب هفته سال آسمان خورشید ماه باران باد آتش
+        رفتن آمدن دیدن کردن گفتن خندیدن ساختن پریدن شنا خوردن نوشیدن خواندن نوشتن گشتن پیدا بردن خریدن کمک
+        یا اما با از برای بی بالا پایین همیشه امروز فردا تند آهسته بزرگ کوچک زیبا خوب بد گرم سرد خسته شاد
+        نو کهنه گرد پر آبی قرمز سبز زرد سفید سیاه""",
+    "ka": """ერთი ორი სამი ოთხი ხუთი ექვსი შვიდი რვა ცხრა ათი სახლი დედა მამა ბავშვი წყალი პური რძე
+        ფანჯარა ჩიტი ხე ყვავილი წიგნი სკამი მაგიდა ვაშლი ცხენი თევზი ტყე მთა ქალაქი ქუჩა მატარებელი სკოლა
+        მეგობარი დილა საღამო კვირა წელი ცა მზე მთვარე წვიმა ქარი ცეცხლი წასვლა მოსვლა ხედვა კეთება ლაპარაკი
+        სიცილი შენება ფრენა ცურვა ჭამა სმა კითხვა წერა გაღება ძებნა პოვნა ტარება ყიდვა დახმარება და ან
+        მაგრამ თან გარეშე ზემოთ ქვემოთ ყოველთვის დღეს ხვალ სწრაფად ნელა დიდი პატარა ლამაზი კარგი ცუდი თბილი
+        ცივი დაღლილი ბედნიერი ახალი ძველი მრგვალი სავსე ლურჯი წითელი მწვანე ყვითელი თეთრი შავი""",
+}
+_WORDS = {lang: tuple(text.split()) for lang, text in WORDS.items()}
+_FULL_STOP = {"hi": "।"}
+_COMMA = {"ar": "،", "fa": "،"}
+_UNCASED = {"ka"}  # Georgian's capitals (Mtavruli) are not used to start a sentence
+
+
+def _word_sentence(language: str):
+    words = _WORDS[language]
+
+    def generate(rng: np.random.Generator) -> str:
+        picked = [words[int(i)] for i in rng.integers(0, len(words), int(rng.integers(5, 13)))]
+        if len(picked) >= 8 and rng.random() < 0.6:  # a pause inside longer sentences
+            k = int(rng.integers(3, len(picked) - 2))
+            picked[k] += _COMMA.get(language, ",")
+        text = " ".join(picked)
+        if language not in _UNCASED:
+            text = text[0].upper() + text[1:]
+        return text + _FULL_STOP.get(language, ".")
+
+    generate.__name__ = f"{language}_sentence"
+    return generate
+
+
+def cantonese_sentence(rng: np.random.Generator) -> str:
+    """Cantonese from the same common Hanzi (espeak-ng's yue dictionary reads every one of them)."""
+    return mandarin_sentence(rng)
+
+
+GENERATORS = {"en": english_sentence, "ko": korean_sentence, "cmn": mandarin_sentence, "ja": japanese_sentence,
+              "yue": cantonese_sentence,
+              **{lang: _word_sentence(lang) for lang in WORDS}}
+
+# language code in the corpus -> espeak-ng voice name
+ESPEAK_LANGUAGE = {"en": "en-us", **{lang: lang for lang in GENERATORS if lang != "en"}}
+LANGUAGE_NAMES = {
+    "en": "English", "ko": "Korean", "cmn": "Mandarin Chinese", "ja": "Japanese", "de": "German",
+    "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese (Portugal)", "nl": "Dutch",
+    "sv": "Swedish", "da": "Danish", "nb": "Norwegian Bokmål", "fi": "Finnish", "pl": "Polish", "cs": "Czech",
+    "ru": "Russian", "uk": "Ukrainian", "el": "Greek", "tr": "Turkish", "hu": "Hungarian", "ro": "Romanian",
+    "id": "Indonesian", "sw": "Swahili", "yue": "Cantonese", "vi": "Vietnamese", "hi": "Hindi", "ta": "Tamil",
+    "ar": "Arabic", "fa": "Persian", "ka": "Georgian",
+}
+# the defaults of the corpus: trained on (English first), and held out of training entirely
+TRAIN_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "fi", "pl", "cs", "ru", "uk", "el",
+                   "tr", "hu", "ro", "id", "sw")
+HELDOUT_LANGUAGES = ("ko", "cmn", "ja", "yue", "vi", "hi", "ta", "ar", "fa", "ka")
+
 
 
 def sentences(language: str, count: int, seed: int) -> list[str]:
