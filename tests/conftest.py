@@ -36,7 +36,8 @@ def tiny_corpus(tmp_path_factory):
     from train.synth.corpus import generate
 
     out = tmp_path_factory.mktemp("tiny") / "corpus"
-    generate(out, n_characters=2, n_sentences=6, languages=["en", "ko"], foreign_sentences=2, jobs=2, progress=False)
+    generate(out, n_characters=2, n_sentences=6, languages=["en", "ko"], foreign_sentences=2, jobs=2, progress=False,
+             neural_sentences=0, neural_test=0)  # espeak only: the neural voices have their own tests
     return out
 
 

@@ -16,7 +16,7 @@ from train.synth.head import build_head
 
 # the old meaning of --languages still holds: ko, cmn and ja (default held-out languages) are held out
 ARGS = ["--characters", "3", "--sentences", "10", "--languages", "en,de,ko,cmn,ja", "--foreign-sentences", "2",
-        "--train-sentences", "1", "--shifted-voice", "2", "--quiet"]
+        "--train-sentences", "1", "--shifted-voice", "2", "--neural-sentences", "2", "--neural-test", "1", "--quiet"]
 
 
 def _digest(root):
@@ -42,29 +42,38 @@ def test_layout_splits_and_validation(corpus):
     ds.validate()
     assert ds.characters == ["arthur", "beatrix", "cornelius"]
     info = json.loads((corpus / "dataset.json").read_text())
-    assert set(info["splits"]) == {"train", "val", "test", "unseen_language", "cross_voice", "shifted_voice"}
+    assert set(info["splits"]) == {"train", "val", "test", "unseen_language", "cross_voice", "shifted_voice",
+                                   "neural_voice"}
     assert info["train_languages"] == ["en", "de"] and info["heldout_languages"] == ["ko", "cmn", "ja"]
     assert info["splits"]["train"]["languages"] == ["en", "de"]
     assert info["splits"]["unseen_language"]["languages"] == ["ko", "cmn", "ja"]
     for c, name in enumerate(ds.characters):
         ids = {s.split: sorted(x.id for x in ds.sequences(split=s.split, character=name)) for s in ds.sequences()}
         # each character its own German train sentence, one val and one test sentence shared by all
-        assert ids["train"] == [f"de_{c + 1:03d}"] + [f"en_{k:03d}" for k in range(1, 9)]
+        # ...and two English train sentences again in neural voices (a different pair for each character)
+        assert ids["train"] == sorted([f"de_{c + 1:03d}", *(f"en_{k:03d}" for k in range(1, 9)),
+                                       f"en_{c + 1:03d}_nv", f"en_{c + 5:03d}_nv"])
         assert ids["val"] == ["de_004", "en_009"] and ids["test"] == ["de_005", "en_010"]
         assert ids["unseen_language"] == ["cmn_001", "cmn_002", "ja_001", "ja_002", "ko_001", "ko_002"]
         assert len(ids["cross_voice"]) == 1 and name not in ids["cross_voice"][0]
         assert ids["shifted_voice"] == ["en_010_fast", "en_010_slow"]
-    # English sentences last 2 to 8 s, for every voice
+        assert ids["neural_voice"] == ["en_010_nv"]
+    # English sentences last 2 to 8 s, for every voice (the neural voices pause longer: up to 12 s)
     for seq in ds.sequences(language="en"):
         audio, sr = ds.load_audio(seq)
-        assert 2.0 <= len(audio) / sr <= 8.5, seq.key
+        assert 2.0 <= len(audio) / sr <= (12.0 if seq.id.endswith("_nv") else 8.5), seq.key
+        if seq.id.endswith("_nv"):
+            neural = seq.metadata()["voice"]["neural"]
+            assert neural["family"] in ("piper", "kokoro") and sr == {"piper": 22050, "kokoro": 24000}[neural["family"]]
+            assert "licence" in neural and seq.metadata()["phonemes"][-1][1] == pytest.approx(len(audio) / sr, abs=1e-3)
 
 
 def test_biwi_split_numbers():
     assert [split_of(k, 40) for k in (1, 32, 33, 36, 37, 40)] == ["train", "train", "val", "val", "test", "test"]
     tasks = plan(14, 40, ["en", "ko", "cmn", "ja"], seed=0, foreign_sentences=10)
     per_char = [t for t in tasks if t.character == 5]
-    assert sum(t.split == "train" for t in per_char) == 32
+    assert sum(t.split == "train" and t.neural is None for t in per_char) == 32
+    assert sum(t.split == "train" and t.neural is not None for t in per_char) == 16  # no Kokoro language: English only
     assert sum(t.split == "unseen_language" for t in per_char) == 30
     cross = [t for t in per_char if t.split == "cross_voice"]
     assert len(cross) == 4 and len({t.voice_of for t in cross}) == 4 and all(t.voice_of != 5 for t in cross)
@@ -79,14 +88,27 @@ def test_default_plan_trains_on_21_languages_and_holds_out_10():
     for c in (0, 13):
         per_char = [t for t in tasks if t.character == c]
         count = {s: sum(t.split == s for t in per_char) for s in {t.split for t in per_char}}
-        assert count == {"train": 32 + 2 * 20, "val": 4 + 20, "test": 4 + 20, "unseen_language": 4 * len(held),
-                         "cross_voice": 4, "shifted_voice": 16}
+        assert count == {"train": 32 + 2 * 20 + 16 + 2, "val": 4 + 20, "test": 4 + 20,
+                         "unseen_language": 4 * len(held), "cross_voice": 4, "shifted_voice": 16, "neural_voice": 4}
+        # the neural voices: half the English train sentences (Piper and Kokoro alternately, seeded speeds and
+        # Kokoro blends), two train sentences of a Kokoro language, and the English test sentences at speed 1
+        neural = [t for t in per_char if t.neural is not None]
+        en = [t for t in neural if t.split == "train" and t.language == "en"]
+        assert len(en) == 16 and len({t.sentence for t in en}) == 16
+        assert [t.neural.family for t in en].count("piper") == 8 and all("+" in t.neural.name
+                                                                      for t in en if t.neural.family == "kokoro")
+        assert all(0.85 <= t.neural.rate <= 1.2 for t in en) and len({t.neural.rate for t in en}) == 16
+        other = [t for t in neural if t.split == "train" and t.language != "en"]
+        assert len(other) == 2 and other[0].language in ("es", "fr", "it", "pt")
+        assert all(t.neural.family == "kokoro" for t in other)
+        assert all(t.neural.rate == 1.0 and "+" not in t.neural.name for t in neural if t.split == "neural_voice")
+        assert all(t.split in ("train", "neural_voice") for t in neural)
         # the English sentences and their numbering are unchanged; the test split has no jitter
         for t in per_char:
             if t.language == "en" and t.split in ("train", "val", "test") and c == 0:
                 assert t.text == english[t.seq_id].text and t.split == english[t.seq_id].split
         assert all(t.prosody == () for t in per_char if t.split in ("val", "test", "cross_voice", "unseen_language"))
-        assert all(t.prosody for t in per_char if t.split == "train")
+        assert all(t.prosody for t in per_char if t.split == "train" and t.neural is None)
         assert {t.language for t in per_char if t.split == "train"} == set(train)
         assert {t.language for t in per_char if t.split == "unseen_language"} == set(held)
     # other training languages: each character its own train sentences, never a val/test one
@@ -119,6 +141,8 @@ def test_train_and_shifted_voices_are_resynthesised_and_recorded(corpus):
     base = character(1).voice
     for seq in ds.sequences(split="train", character="beatrix"):
         meta = seq.metadata()
+        if seq.id.endswith("_nv"):  # a neural voice (tested in test_layout_splits_and_validation)
+            continue
         voice, change = meta["voice"], meta["voice"]["prosody"]
         assert voice["variant"] == base.variant
         assert voice["rate"] == base.rate + change["rate"] and voice["pitch"] == base.pitch + change["pitch"]

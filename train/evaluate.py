@@ -32,7 +32,7 @@ from .augment import NOISES, active_rms_db, babble, reverberate, variant_rng
 from .features_cache import BabblePool
 
 SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "shifted-voice": "shifted_voice",
-          "val": "val", "train": "train",
+          "neural-voice": "neural_voice", "val": "val", "train": "train",
           "noise": "test",  # the test split under each of NOISE_CONDITIONS, scored against the clean ground truth
           "real": "real"}  # --data is a folder of real human recordings (train.evaluate_real)
 # The noise split: fixed degradations of the held-out test audio (babble from other characters' test clips).

@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prosody-jitter", type=float, default=1.0,
                         help="scale of the per-sequence training prosody jitter (1: rate +-40 wpm, pitch +-20, "
                              "pitch range +-20; 0: none)")
+    parser.add_argument("--neural-sentences", type=int, default=16,
+                        help="English train sentences per character spoken again by a neural voice (Piper / Kokoro)")
+    parser.add_argument("--neural-foreign", type=int, default=2,
+                        help="train sentences per character in a Kokoro language (es/fr/it/pt) spoken by Kokoro")
+    parser.add_argument("--neural-test", type=int, default=4,
+                        help="English test sentences per character in the neural_voice split")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -58,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                        languages=_codes(args.languages), heldout=_codes(args.heldout), fps=args.fps, seed=args.seed,
                        jobs=args.jobs, foreign_sentences=args.foreign_sentences, cross_voice=args.cross_voice,
                        train_sentences=args.train_sentences, shifted_voice=args.shifted_voice,
-                       jitter=args.prosody_jitter, progress=not args.quiet)
+                       jitter=args.prosody_jitter, neural_sentences=args.neural_sentences,
+                       neural_foreign=args.neural_foreign, neural_test=args.neural_test, progress=not args.quiet)
     print(json.dumps(summary), file=sys.stderr)
     return 0

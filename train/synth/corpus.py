@@ -8,6 +8,11 @@ all characters to ``val`` and one to ``test``. Every ``train`` sequence is spoke
 prosody jitter of the character's voice (rate, pitch, pitch range), resynthesised by espeak-ng so
 the phoneme timeline and the motion stay exact.
 
+Human-like voices (``neural.py``: Piper and Kokoro-82M, neural TTS on the CPU) speak some of every
+character's English train sentences a second time (ids ``en_NNN_nv``), and two of its train sentences in a
+language Kokoro reads (Spanish, French, Italian or Portuguese; ``xx_NNN_nv``), each with a seeded speed and,
+for Kokoro, a seeded blend of two of its voices. Their timeline is the TTS's own phoneme durations.
+
 Test-only splits: ``unseen_language`` holds, per character, a few sentences of every *held-out*
 language (never trained on); ``cross_voice`` each English test sentence spoken by another
 character's voice (a different one for each sentence) while the face is this character's;
@@ -37,6 +42,7 @@ from .articulation import UnknownPhonemeError, articulate
 from .characters import Character, cast, character
 from .espeak import Voice, synthesize
 from .head import CHANNELS, Head, build_head
+from .neural import KOKORO_LANGUAGES, KOKORO_VOICES, LICENCES, PIPER_VOICE, NeuralVoice, prepare, speak
 from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, LANGUAGE_NAMES, TRAIN_LANGUAGES, sentences
 
 SPLIT_DESCRIPTIONS = {
@@ -48,6 +54,7 @@ SPLIT_DESCRIPTIONS = {
     "cross_voice": "test only: this character's face driven by the test sentences in other characters' voices",
     "shifted_voice": "test only: the English test sentences in this character's own voice, slower, faster, "
                      "lower and higher",
+    "neural_voice": "test only: the English test sentences spoken by the neural voices (Piper, Kokoro-82M)",
 }
 
 LEAD_SILENCE_S = 0.2  # every recording starts and ends at rest
@@ -58,6 +65,7 @@ JITTER = {"rate": 40, "pitch": 20, "pitch_range": 20}
 # the shifted_voice split: (id suffix, voice field, shift)
 SHIFTS = (("slow", "rate", -40), ("fast", "rate", 40), ("low", "pitch", -20), ("high", "pitch", 20))
 _LIMITS = {"rate": (80, 450), "pitch": (0, 100), "pitch_range": (0, 100)}  # what espeak-ng accepts
+NEURAL_SPEED = (0.85, 1.2)  # seeded speed factor of a neural train sequence
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class Task:
     sentence: int
     voice_of: int  # whose voice speaks it
     prosody: tuple[tuple[str, int], ...] = ()  # changes to that voice: (("rate", -12), ("pitch", 5), ...)
+    neural: NeuralVoice | None = None  # a neural TTS voice speaks instead of espeak-ng
 
     def voice(self) -> Voice:
         """The voice that really speaks: the speaker's own, with this task's prosody changes."""
@@ -91,6 +100,22 @@ def prosody_jitter(seed: int, character_index: int, seq_id: str, scale: float = 
         return ()
     rng = np.random.default_rng([seed, character_index, zlib.crc32(seq_id.encode("utf-8")), 0x9A0D])
     return tuple((name, int(round(rng.uniform(-1.0, 1.0) * span * scale))) for name, span in JITTER.items())
+
+
+def neural_voice(seed: int, character_index: int, seq_id: str, family: str, vary: bool = True) -> NeuralVoice:
+    """The seeded neural voice of one sequence: Piper at a random speed, or a blend of two Kokoro voices.
+
+    ``vary=False`` (test sequences): speed 1 and, for Kokoro, one unblended voice.
+    """
+    rng = np.random.default_rng([seed, character_index, zlib.crc32(seq_id.encode("utf-8")), 0x4E56])
+    speed = float(rng.uniform(*NEURAL_SPEED)) if vary else 1.0
+    if family == "piper":
+        return NeuralVoice("piper", PIPER_VOICE, speed)
+    a, b = rng.choice(len(KOKORO_VOICES), 2, replace=False)
+    if not vary:
+        return NeuralVoice("kokoro", KOKORO_VOICES[a], 1.0)
+    w = float(rng.uniform(0.25, 0.75))
+    return NeuralVoice("kokoro", f"{KOKORO_VOICES[a]}*{w:.2f}+{KOKORO_VOICES[b]}*{1 - w:.2f}", speed)
 
 
 def split_of(sentence: int, count: int) -> str:
@@ -137,8 +162,14 @@ def resolve_languages(languages=None, heldout=None) -> tuple[list[str], list[str
 
 def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, foreign_sentences: int = 4,
          cross_voice: int | None = None, *, heldout=None, train_sentences: int = 2, shifted_voice: int = 4,
-         jitter: float = 1.0) -> list[Task]:
-    """Every sequence of the corpus, in a fixed order (grouped by character)."""
+         jitter: float = 1.0, neural_sentences: int = 16, neural_foreign: int = 2, neural_test: int = 4) -> list[Task]:
+    """Every sequence of the corpus, in a fixed order (grouped by character).
+
+    ``neural_sentences``: English train sentences per character spoken again by a neural voice (Piper and
+    Kokoro alternately); ``neural_foreign``: the character's train sentences of one Kokoro language
+    (rotating over the trained ones among es/fr/it/pt) spoken by Kokoro; ``neural_test``: English test
+    sentences per character in the ``neural_voice`` split.
+    """
     train_langs, held_langs = resolve_languages(languages, heldout)
     tasks: list[Task] = []
     english = sentences("en", n_sentences, seed) if "en" in train_langs else []
@@ -150,6 +181,8 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
     test_numbers = [k for k in range(1, len(english) + 1) if split_of(k, len(english)) == "test"]
     n_cross = len(test_numbers) if cross_voice is None else min(cross_voice, len(test_numbers))
     shifts = SHIFTS[:max(0, min(shifted_voice, len(SHIFTS)))]
+    train_numbers = [k for k in range(1, len(english) + 1) if split_of(k, len(english)) == "train"]
+    kokoro_langs = [lang for lang in KOKORO_LANGUAGES if lang in others]
 
     def spoken(c: int, split: str, seq_id: str, lang: str, text: str, k: int) -> Task:
         prosody = prosody_jitter(seed, c, seq_id, jitter) if split == "train" else ()
@@ -164,6 +197,23 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
             for split, (k, text) in [*(("train", x) for x in own), ("val", numbered[n_own]),
                                      ("test", numbered[n_own + 1])]:
                 tasks.append(spoken(c, split, f"{lang}_{k:03d}", lang, text, k))
+        n_nv = min(max(0, neural_sentences), len(train_numbers))
+        for j in range(n_nv):  # spread over the train sentences, a different set for each character
+            k = train_numbers[(c + j * len(train_numbers) // n_nv) % len(train_numbers)]
+            seq_id = f"en_{k:03d}_nv"
+            tasks.append(Task(c, "train", seq_id, "en", english[k - 1], k, c,
+                              neural=neural_voice(seed, c, seq_id, ("piper", "kokoro")[j % 2])))
+        if kokoro_langs and neural_foreign > 0:
+            lang = kokoro_langs[c % len(kokoro_langs)]
+            numbered = list(enumerate(other_texts[lang], 1))[c * train_sentences:(c + 1) * train_sentences]
+            for k, text in numbered[:neural_foreign]:
+                seq_id = f"{lang}_{k:03d}_nv"
+                tasks.append(Task(c, "train", seq_id, lang, text, k, c,
+                                  neural=neural_voice(seed, c, seq_id, "kokoro")))
+        for j, k in enumerate(test_numbers[:max(0, neural_test)] if "en" in train_langs else []):
+            seq_id = f"en_{k:03d}_nv"
+            tasks.append(Task(c, "neural_voice", seq_id, "en", english[k - 1], k, c,
+                              neural=neural_voice(seed, c, seq_id, ("piper", "kokoro")[(c + j) % 2], vary=False)))
         for lang, texts in foreign.items():
             for k, text in enumerate(texts, 1):
                 tasks.append(Task(c, "unseen_language", f"{lang}_{k:03d}", lang, text, k, c))
@@ -196,7 +246,10 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
     """Speak, articulate, animate and write one sequence; returns (frames, seconds of audio)."""
     face, speaker = character(task.character), character(task.voice_of)
     voice = task.voice()
-    utt = synthesize(task.text, ESPEAK_LANGUAGE[task.language], voice)
+    if task.neural is not None:
+        utt = speak(task.text, task.language, task.neural, seed=zlib.crc32(f"{task.character}/{task.seq_id}".encode()))
+    else:
+        utt = synthesize(task.text, ESPEAK_LANGUAGE[task.language], voice)
     if utt.language_switches:
         raise RuntimeError(f"espeak-ng left {task.language} ({' '.join(utt.language_switches)}) "
                            f"reading {task.text!r}: it would spell characters out")
@@ -209,7 +262,9 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
                                   f"from espeak-ng {task.language} reading {task.text!r}") from None
     verts = _head(task.character).animate(art)
     voice_info = {"character": speaker.name, **voice.to_json()}
-    if task.prosody:
+    if task.neural is not None:  # the neural voice replaces the espeak voice
+        voice_info = {"neural": task.neural.to_json()}
+    elif task.prosody:
         voice_info["prosody"] = dict(task.prosody)  # the change from the speaker's own voice
     meta = {
         "character": face.name, "split": task.split, "id": task.seq_id, "language": task.language,
@@ -254,13 +309,15 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
              languages: list[str] | tuple[str, ...] | None = None, fps: float = 30.0, seed: int = 0,
              jobs: int | None = None, foreign_sentences: int = 4, cross_voice: int | None = None,
              progress: bool = True, *, heldout: list[str] | tuple[str, ...] | None = None,
-             train_sentences: int = 2, shifted_voice: int = 4, jitter: float = 1.0) -> dict:
+             train_sentences: int = 2, shifted_voice: int = 4, jitter: float = 1.0, neural_sentences: int = 16,
+             neural_foreign: int = 2, neural_test: int = 4) -> dict:
     """Generate the corpus into ``out``; returns a summary (sequences and frames per split, timing).
 
     ``languages`` / ``heldout``: see :func:`resolve_languages`; ``train_sentences``: train sentences
     per character for each training language but English; ``foreign_sentences``: sentences per
     character for each held-out language; ``shifted_voice``: shifted voices per English test sentence
-    (0-4); ``jitter``: scale of the training prosody jitter (0: every sequence in the base voice).
+    (0-4); ``jitter``: scale of the training prosody jitter (0: every sequence in the base voice);
+    ``neural_*``: the neural-voice sequences (see :func:`plan`; all 0: espeak-ng alone).
     """
     out = Path(out)
     train_langs, held_langs = resolve_languages(languages, heldout)
@@ -269,7 +326,10 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
     out.mkdir(parents=True, exist_ok=True)
     chars = cast(n_characters)
     tasks = plan(n_characters, n_sentences, train_langs, seed, foreign_sentences, cross_voice, heldout=held_langs,
-                 train_sentences=train_sentences, shifted_voice=shifted_voice, jitter=jitter)
+                 train_sentences=train_sentences, shifted_voice=shifted_voice, jitter=jitter,
+                 neural_sentences=neural_sentences, neural_foreign=neural_foreign, neural_test=neural_test)
+    if any(t.neural is not None for t in tasks):
+        prepare()  # fail early if a voice is missing, and reassemble Kokoro's model once, before the workers
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     start = time.monotonic()
     bar = Progress(len(tasks) + n_characters, "synth", enabled=progress)
@@ -299,7 +359,8 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
                 count(*result)
     languages_all = [*train_langs, *held_langs]
     split_languages = {"unseen_language": held_langs, "cross_voice": ["en"] if "en" in train_langs else [],
-                       "shifted_voice": ["en"] if "en" in train_langs else []}
+                       "shifted_voice": ["en"] if "en" in train_langs else [],
+                       "neural_voice": ["en"] if "en" in train_langs else []}
     splits = {name: {"description": desc, "languages": sorted({t.language for t in tasks if t.split == name},
                                                               key=languages_all.index)
                      if name not in split_languages else split_languages[name]}
@@ -320,6 +381,10 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
                       "cross_voice": cross_voice, "shifted_voice": [s for s, _, _ in SHIFTS[:max(0, shifted_voice)]],
                       "prosody_jitter": {name: round(span * jitter, 3) for name, span in JITTER.items()}
                       if jitter > 0 else None,
+                      "neural": {"sentences": neural_sentences, "foreign": neural_foreign, "test": neural_test,
+                                 "speed": list(NEURAL_SPEED),
+                                 "licences": {f: LICENCES[f] for f in sorted({t.neural.family for t in tasks
+                                                                               if t.neural is not None})}},
                       "articulation_channels": list(CHANNELS)},
     })
     return {"sequences": len(tasks), "frames": sum(e["frames"] for e in per_split.values()),
@@ -328,4 +393,5 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
 
 
 __all__ = ["generate", "plan", "split_of", "render_task", "resolve_languages", "prosody_jitter", "shift_voice",
+           "neural_voice", "NEURAL_SPEED",
            "Task", "Voice", "JITTER", "SHIFTS"]
