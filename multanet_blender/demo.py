@@ -56,6 +56,7 @@ def _bounds(objects):
 def build_scene(checkpoint: str, lines: list[dict]):
     """A fresh scene with the heads, the strips, a camera and Workbench settings; returns (scene, heads)."""
     import bpy
+    import numpy as np
 
     from . import blender_compat, checkpoints, head_mesh
 
@@ -77,7 +78,7 @@ def build_scene(checkpoint: str, lines: list[dict]):
     heads = cast_heads(ckpt, speakers)
 
     objects = {}
-    width = max(float(ckpt.head(h).template[:, 0].ptp()) for h in heads.values())
+    width = max(float(np.ptp(ckpt.head(h).template[:, 0])) for h in heads.values())
     for i, speaker in enumerate(speakers):
         x = (i - (len(speakers) - 1) / 2) * width * 1.35
         scene.cursor.location = (x, 0.0, 0.0)
