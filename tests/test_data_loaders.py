@@ -3,15 +3,19 @@
 import json
 import os
 import pickle
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 import soundfile
 
+from tests.conftest import ROOT
 from train.data import DatasetError, open_dataset
 from train.data.base import Template
 from train.data.folder import write_dataset_json, write_sequence, write_template
-from train.data.safe_pickle import UnsafePickleError, safe_load
+from train.data.safe_pickle import UnsafePickleError, safe_load, safe_loads
 
 V, FPS, SR = 12, 30.0, 16000
 
@@ -104,6 +108,60 @@ def test_restricted_unpickler(tmp_path):
     (tmp_path / "obj.pkl").write_bytes(pickle.dumps(np.array([object()], dtype=object)))
     with pytest.raises(UnsafePickleError):
         safe_load(tmp_path / "obj.pkl")
+
+
+def test_unpickler_keeps_plain_arrays(tmp_path):
+    value = {"f4": np.arange(6, dtype=np.float32).reshape(2, 3), "fortran": np.asfortranarray(np.ones((2, 3))),
+             "big_endian": np.arange(3, dtype=">f8"), "empty": np.zeros((0, 3)), "audio": np.arange(4, dtype=np.int16),
+             "mask": np.array([True, False]), "scalar": np.float32(0.5), "n": np.int64(-3)}
+    for protocol in range(5):  # protocol 2 writes an empty array's data as bytes()
+        back = safe_loads(pickle.dumps(value, protocol=protocol))
+        for key, v in value.items():
+            assert type(back[key]) is type(v) and np.array_equal(back[key], v), (protocol, key)
+        assert back["fortran"].flags.f_contiguous and back["big_endian"].dtype.kind == "f"
+
+
+FORGED = textwrap.dedent(
+    """
+    import pickle, sys
+    from tests.pickle_fuzz import ForgedArray
+    from train.data.safe_pickle import UnsafePickleError, safe_load
+
+    for i, (spec, field) in enumerate([("V8", "O"), ("f8", "O"), ("f8", "f8"), ("V8", "f8")]):
+        path = f"{sys.argv[1]}/forged{i}.pkl"
+        with open(path, "wb") as f:
+            pickle.dump({"F2": ForgedArray(spec, field)}, f, protocol=2)
+        try:
+            value = safe_load(path)
+        except UnsafePickleError as exc:
+            print(exc)
+        else:
+            print("LOADED", value["F2"].dtype, value["F2"].astype("f8"))
+    """
+)
+
+
+def test_unpickler_refuses_forged_dtype(tmp_path):
+    """A structured dtype with an object field, its state forged to say it holds no objects: numpy would
+    follow the array's bytes as a pointer (a segfault at 0x4141414141414141). Run in a child: it must not crash."""
+    proc = subprocess.run([sys.executable, "-c", FORGED, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 4 and not any("LOADED" in line for line in lines), proc.stdout
+    for i, line in enumerate(lines):
+        assert f"forged{i}.pkl: refused numpy dtype" in line, line
+    assert "dtype('V8')" in lines[0] and "dtype('O')" in lines[1] and "dtype state" in lines[2], proc.stdout
+
+
+def test_unpickler_fuzz(tmp_path):
+    """300 seeded random and mutated pickles in a child process: each loads to plain data or is refused with
+    UnsafePickleError; a crash (or any other exception) fails the run. bench/bench_unpickle_fuzz.py runs 10,000."""
+    proc = subprocess.run([sys.executable, "-m", "tests.pickle_fuzz", "--count", "300", "--seed", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stdout}{proc.stderr[-3000:]}"
+    counts = json.loads(proc.stdout)
+    assert counts["loaded"] + counts["refused"] == 300 and counts["loaded"] > 0 and counts["refused"] > 0, counts
 
 
 def test_biwi_layout(tmp_path):
