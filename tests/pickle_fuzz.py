@@ -4,7 +4,9 @@ mutated by flipping, inserting, deleting and repeating bytes, plus random bytes.
 
 Run as a script it loads ``--count`` of them in this process and prints one JSON line of counts:
 each input must load to plain data or raise ``UnsafePickleError``; anything else ends the run with
-a traceback, and a crash ends the process, so the caller runs it as a child and checks its exit status:
+a traceback (so does a refusal caused by a MemoryError: a few bytes must not claim gigabytes; the
+address space is limited so that one fails fast), and a crash ends the process, so the caller runs it
+as a child and checks its exit status:
 ``python -m tests.pickle_fuzz --count 300 --seed 0``.
 """
 
@@ -14,6 +16,7 @@ import argparse
 import json
 import pickle
 import random
+import resource
 import sys
 import time
 
@@ -126,7 +129,9 @@ def run(count: int, seed: int) -> dict:
     for i, data in enumerate(inputs(count, seed)):
         try:
             value = safe_loads(data, f"input {i}")
-        except UnsafePickleError:
+        except UnsafePickleError as exc:
+            if isinstance(exc.__cause__, MemoryError):  # a few bytes asked for gigabytes: a failure too
+                raise
             refused += 1
             continue
         touch(value)
@@ -138,7 +143,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--memory-gb", type=float, default=4.0, help="address-space limit: a memory bomb fails fast")
     args = parser.parse_args()
+    resource.setrlimit(resource.RLIMIT_AS, (int(args.memory_gb * 2**30), resource.getrlimit(resource.RLIMIT_AS)[1]))
     print(json.dumps(run(args.count, args.seed)))
     return 0
 

@@ -151,6 +151,12 @@ class _Restricted(pickle._Unpickler):
 
     dispatch[pickle.BUILD[0]] = load_build
 
+    def load_bytearray8(self):
+        """Refused before the pure-Python unpickler zero-fills a bytearray of the length the pickle claims."""
+        raise UnsafePickleError("refused a bytearray (protocol 5 buffer data)")
+
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+
     def _build_array(self, arr: np.ndarray, state) -> None:
         """Check an array's state (version, shape, dtype, Fortran order, data) before numpy sets it."""
         if not isinstance(state, tuple) or len(state) not in (4, 5) or (len(state) == 5 and state[0] != 1):
