@@ -3,15 +3,19 @@
 import json
 import os
 import pickle
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 import soundfile
 
+from tests.conftest import ROOT
 from train.data import DatasetError, open_dataset
 from train.data.base import Template
 from train.data.folder import write_dataset_json, write_sequence, write_template
-from train.data.safe_pickle import UnsafePickleError, safe_load
+from train.data.safe_pickle import UnsafePickleError, safe_load, safe_loads
 
 V, FPS, SR = 12, 30.0, 16000
 
@@ -106,19 +110,77 @@ def test_restricted_unpickler(tmp_path):
         safe_load(tmp_path / "obj.pkl")
 
 
-def test_biwi_layout(tmp_path):
+def test_unpickler_keeps_plain_arrays(tmp_path):
+    value = {"f4": np.arange(6, dtype=np.float32).reshape(2, 3), "fortran": np.asfortranarray(np.ones((2, 3))),
+             "big_endian": np.arange(3, dtype=">f8"), "empty": np.zeros((0, 3)), "audio": np.arange(4, dtype=np.int16),
+             "mask": np.array([True, False]), "scalar": np.float32(0.5), "n": np.int64(-3)}
+    for protocol in range(5):  # protocol 2 writes an empty array's data as bytes()
+        back = safe_loads(pickle.dumps(value, protocol=protocol))
+        for key, v in value.items():
+            assert type(back[key]) is type(v) and np.array_equal(back[key], v), (protocol, key)
+        assert back["fortran"].flags.f_contiguous and back["big_endian"].dtype.kind == "f"
+
+
+FORGED = textwrap.dedent(
+    """
+    import pickle, sys
+    from tests.pickle_fuzz import ForgedArray
+    from train.data.safe_pickle import UnsafePickleError, safe_load
+
+    for i, (spec, field) in enumerate([("V8", "O"), ("f8", "O"), ("f8", "f8"), ("V8", "f8")]):
+        path = f"{sys.argv[1]}/forged{i}.pkl"
+        with open(path, "wb") as f:
+            pickle.dump({"F2": ForgedArray(spec, field)}, f, protocol=2)
+        try:
+            value = safe_load(path)
+        except UnsafePickleError as exc:
+            print(exc)
+        else:
+            print("LOADED", value["F2"].dtype, value["F2"].astype("f8"))
+    """
+)
+
+
+def test_unpickler_refuses_forged_dtype(tmp_path):
+    """A structured dtype with an object field, its state forged to say it holds no objects: numpy would
+    follow the array's bytes as a pointer (a segfault at 0x4141414141414141). Run in a child: it must not crash."""
+    proc = subprocess.run([sys.executable, "-c", FORGED, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 4 and not any("LOADED" in line for line in lines), proc.stdout
+    for i, line in enumerate(lines):
+        assert f"forged{i}.pkl: refused numpy dtype" in line, line
+    assert "dtype('V8')" in lines[0] and "dtype('O')" in lines[1] and "dtype state" in lines[2], proc.stdout
+
+
+def test_unpickler_fuzz(tmp_path):
+    """300 seeded random and mutated pickles in a child process: each loads to plain data or is refused with
+    UnsafePickleError; a crash (or any other exception) fails the run. bench/bench_unpickle_fuzz.py runs 10,000."""
+    proc = subprocess.run([sys.executable, "-m", "tests.pickle_fuzz", "--count", "300", "--seed", "0"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stdout}{proc.stderr[-3000:]}"
+    counts = json.loads(proc.stdout)
+    assert counts["loaded"] + counts["refused"] == 300 and counts["loaded"] > 0 and counts["refused"] > 0, counts
+
+
+def _biwi(root):
     rng = np.random.default_rng(1)
-    (tmp_path / "vertices_npy").mkdir()
-    (tmp_path / "wav").mkdir()
-    (tmp_path / "regions").mkdir()
-    (tmp_path / "regions/lve.txt").write_text("0 1 2")
+    (root / "vertices_npy").mkdir()
+    (root / "wav").mkdir()
+    (root / "regions").mkdir()
+    (root / "regions/lve.txt").write_text("0 1 2")
     templates = {"F2": rng.normal(size=(V, 3)), "M3": rng.normal(size=(V, 3))}
-    (tmp_path / "templates.pkl").write_bytes(pickle.dumps(templates))
+    (root / "templates.pkl").write_bytes(pickle.dumps(templates))
     for subj in templates:
         for k in (1, 33, 40):
-            np.save(tmp_path / f"vertices_npy/{subj}_e{k:02d}.npy", rng.normal(size=(50, V * 3)))
-            soundfile.write(tmp_path / f"wav/{subj}_e{k:02d}.wav", np.zeros(32000, np.int16), 16000)
-    ds = open_dataset(tmp_path)
+            np.save(root / f"vertices_npy/{subj}_e{k:02d}.npy", rng.normal(size=(50, V * 3)))
+            soundfile.write(root / f"wav/{subj}_e{k:02d}.wav", np.zeros(32000, np.int16), 16000)
+    return root
+
+
+def test_biwi_layout(tmp_path):
+    ds = open_dataset(_biwi(tmp_path))
     ds.validate()
     assert ds.fps == 25 and ds.characters == ["F2", "M3"]
     assert [s.split for s in ds.sequences(character="F2")] == ["train", "val", "test"]
@@ -129,16 +191,21 @@ def test_biwi_layout(tmp_path):
         open_dataset(tmp_path).validate()
 
 
-def test_vocaset_layout(tmp_path):
+def _vocaset(root):
     rng = np.random.default_rng(2)
     subj = ["FaceTalk_170728_03272_TA", "FaceTalk_170809_00138_TA"]
     verts = rng.normal(size=(2 * 120, V, 3)).astype(np.float32)
-    np.save(tmp_path / "data_verts.npy", verts)
+    np.save(root / "data_verts.npy", verts)
     index = {s: {"sentence01": {f: i * 120 + f for f in range(120)}} for i, s in enumerate(subj)}
-    (tmp_path / "subj_seq_to_idx.pkl").write_bytes(pickle.dumps(index))
-    (tmp_path / "templates.pkl").write_bytes(pickle.dumps({s: rng.normal(size=(V, 3)) for s in subj}))
+    (root / "subj_seq_to_idx.pkl").write_bytes(pickle.dumps(index))
+    (root / "templates.pkl").write_bytes(pickle.dumps({s: rng.normal(size=(V, 3)) for s in subj}))
     audio = {s: {"sentence01": {"audio": np.zeros(44000, np.int16), "sample_rate": 22000}} for s in subj}
-    (tmp_path / "raw_audio_fixed.pkl").write_bytes(pickle.dumps(audio))
+    (root / "raw_audio_fixed.pkl").write_bytes(pickle.dumps(audio))
+    return subj, verts, audio
+
+
+def test_vocaset_layout(tmp_path):
+    subj, verts, audio = _vocaset(tmp_path)
     ds = open_dataset(tmp_path)
     ds.validate()
     assert ds.fps == 60
@@ -151,3 +218,55 @@ def test_vocaset_layout(tmp_path):
     (tmp_path / "raw_audio_fixed.pkl").write_bytes(pickle.dumps(audio))
     with pytest.raises(DatasetError, match="audio lasts 5.00 s"):
         open_dataset(tmp_path).validate()
+
+
+PLY_HEADER = f"ply\nformat ascii 1.0\nelement vertex {V}\nproperty float x\nproperty float y\nproperty float z\n"
+PLY_VERTICES = "0 0 0\n" * V
+
+
+@pytest.mark.parametrize("name, text, fragment", [
+    ("BIWI.obj", "v 0 0 0\nf 1 2 x\n", "line 2"),
+    ("BIWI.obj", "f 1 2\n", "line 1"),
+    ("BIWI.obj", "f 0 1 2\n", "line 1"),
+    ("BIWI.ply", PLY_HEADER + "element face 1\nproperty list uchar int vertex_indices\nend_header\n" + PLY_VERTICES
+     + "3 0 1 q\n", f"line {10 + V}"),
+    ("BIWI.ply", PLY_HEADER + "element face 1\nproperty list uchar int vertex_indices\nend_header\n" + PLY_VERTICES
+     + "3 0 1\n", f"line {10 + V}"),
+    ("BIWI.ply", PLY_HEADER + "element face 2\nproperty list uchar int vertex_indices\nend_header\n" + PLY_VERTICES
+     + "3 0 1 2\n", "2 faces"),
+    ("BIWI.ply", PLY_HEADER + "element face many\nend_header\n", "element face many"),
+    ("BIWI.ply", PLY_HEADER + "element face 1\n" + PLY_VERTICES + "3 0 1 2\n", "end_header"),
+    ("faces.npy", np.arange(6), "expected integer faces"),
+    ("regions/lve.txt", "0 1 x", "vertex indices"),
+])
+def test_biwi_malformed_files_are_named(tmp_path, name, text, fragment):
+    _biwi(tmp_path)
+    if isinstance(text, np.ndarray):
+        np.save(tmp_path / name, text)
+    else:
+        (tmp_path / name).write_text(text)
+    _expect(tmp_path, fragment, name)
+
+
+@pytest.mark.parametrize("name, text", [("BIWI.obj", f"f 1 2 {V + 1}\n"),
+                                        ("BIWI.ply", PLY_HEADER + "element face 1\nend_header\n" + PLY_VERTICES
+                                         + "3 -1 0 1\n")])
+def test_biwi_face_index_out_of_range(tmp_path, name, text):
+    _biwi(tmp_path)
+    (tmp_path / name).write_text(text)
+    _expect(tmp_path, "out of range", name)
+
+
+@pytest.mark.parametrize("index", [["FaceTalk_170728_03272_TA"], {"FaceTalk_170728_03272_TA": ["sentence01"]},
+                                   {"FaceTalk_170728_03272_TA": {"sentence01": {0: "row"}}}])
+def test_vocaset_index_not_a_dict(tmp_path, index):
+    _vocaset(tmp_path)
+    (tmp_path / "subj_seq_to_idx.pkl").write_bytes(pickle.dumps(index))
+    _expect(tmp_path, "expected", "subj_seq_to_idx.pkl")
+
+
+@pytest.mark.parametrize("masks", [[0, 1, 2], {"lips": ["upper", "lower"]}])
+def test_vocaset_masks_not_a_dict(tmp_path, masks):
+    _vocaset(tmp_path)
+    (tmp_path / "FLAME_masks.pkl").write_bytes(pickle.dumps(masks))
+    _expect(tmp_path, "expected", "FLAME_masks.pkl")

@@ -181,7 +181,7 @@ class PickledTemplatesDataset(MotionDataset):
 
     root: Path
     _templates_raw: dict
-    _faces: tuple[np.ndarray, np.ndarray]
+    _faces: tuple[np.ndarray, np.ndarray, Path | None]  # flat indices, sizes, the file they came from
     _lips: np.ndarray
     _upper: np.ndarray
     _sequences: list[Sequence]
@@ -190,6 +190,11 @@ class PickledTemplatesDataset(MotionDataset):
         if character not in self._templates_raw:
             raise DatasetError(f"{self.root / 'templates.pkl'}: no template for subject {character!r}")
         verts = np.asarray(self._templates_raw[character], np.float32).reshape(-1, 3)
+        indices = self._faces[0]
+        if len(indices) and (indices.min() < 0 or indices.max() >= len(verts)):
+            bad = indices.min() if indices.min() < 0 else indices.max()
+            raise DatasetError(f"{self._faces[2]}: face vertex index {bad} is out of range for the {len(verts)} "
+                               f"vertices of the template of {character!r}")
         return Template(name=character, vertices=verts, face_indices=self._faces[0], face_sizes=self._faces[1],
                         lip_indices=self._lips, upper_face_indices=self._upper)
 

@@ -94,5 +94,8 @@ class BiwiDataset(PickledTemplatesDataset):
 def _indices(path: Path) -> np.ndarray:
     if not path.is_file():
         return np.zeros(0, np.int32)
-    text = path.read_text().replace(",", " ").split()
-    return np.array([int(float(t)) for t in text], np.int32)
+    try:
+        text = path.read_text().replace(",", " ").split()
+        return np.array([int(float(t)) for t in text], np.int32)
+    except (ValueError, OverflowError) as exc:
+        raise DatasetError(f"{path}: expected whole-number vertex indices, space or comma separated ({exc})") from exc

@@ -42,7 +42,12 @@ class VocasetDataset(PickledTemplatesDataset):
                 raise DatasetError(f"{self.root / name}: missing (VOCASET release layout)")
         self._verts = np.load(self.root / "data_verts.npy", mmap_mode="r", allow_pickle=False)
         self._templates_raw = safe_load(self.root / "templates.pkl")
-        index = safe_load(self.root / "subj_seq_to_idx.pkl")
+        index_path = self.root / "subj_seq_to_idx.pkl"
+        index = safe_load(index_path)
+        if not isinstance(index, dict) or not all(
+                isinstance(seqs, dict) and all(isinstance(frames, dict) for frames in seqs.values())
+                for seqs in index.values()):
+            raise DatasetError(f"{index_path}: expected a dict of subject -> sequence -> frame -> row of data_verts")
         self._audio_raw: dict | None = None
         split_of = {}
         for split, subjects in (splits or VOCA_SPLITS).items():
@@ -52,7 +57,11 @@ class VocasetDataset(PickledTemplatesDataset):
         for subj in sorted(index):
             for seq_name in sorted(index[subj]):
                 frames = index[subj][seq_name]
-                rows = np.array([frames[k] for k in sorted(frames)], np.int64)
+                try:
+                    rows = np.array([frames[k] for k in sorted(frames)], np.int64)
+                except (TypeError, ValueError, OverflowError) as exc:
+                    raise DatasetError(f"{index_path}: {subj}/{seq_name}: expected integer frame -> row of "
+                                       f"data_verts ({exc})") from exc
                 self._sequences.append(Sequence(character=str(subj), split=split_of.get(subj, "train"),
                                                 id=str(seq_name), language="en",
                                                 source=self.root / "data_verts.npy", extra={"rows": rows}))
@@ -62,8 +71,13 @@ class VocasetDataset(PickledTemplatesDataset):
         masks_path = self.root / "FLAME_masks.pkl"
         if masks_path.is_file():
             masks = safe_load(masks_path)
-            self._lips = np.asarray(masks.get("lips", []), np.int32)
-            upper = [np.asarray(masks[k]) for k in ("forehead", "eye_region") if k in masks]
+            if not isinstance(masks, dict):
+                raise DatasetError(f"{masks_path}: expected a dict of region name -> vertex indices")
+            try:
+                self._lips = np.asarray(masks.get("lips", []), np.int32)
+                upper = [np.asarray(masks[k], np.int32).reshape(-1) for k in ("forehead", "eye_region") if k in masks]
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise DatasetError(f"{masks_path}: expected integer vertex indices per region ({exc})") from exc
             self._upper = np.unique(np.concatenate(upper)).astype(np.int32) if upper else self._upper
         self._faces = read_faces(self.root, ("faces.npy", "FLAME_sample.ply", "FLAME_sample.obj", "faces.obj"))
 
