@@ -9,17 +9,48 @@ import time
 
 import numpy as np
 
+from .atomic import atomic_write
 from .audio import load_speech
 from .checkpoint import load_checkpoint
 from .errors import MulTaNetError
 from .inference import Animator
 from .lpc import FeatureConfig, features
+from .paths import require_output_path
 from .pointcache import write_npy, write_pc2
+
+FPS_RANGE = (1.0, 1000.0)  # animation rates the command line accepts
+MAX_OUTPUT_BYTES = 4 << 30  # a larger vertex output needs --allow-large (1 h of a 5,000-vertex head at 30 fps: 6.5 GB)
+
+
+def _fps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not FPS_RANGE[0] <= value <= FPS_RANGE[1]:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text} is outside {FPS_RANGE[0]:g}-{FPS_RANGE[1]:g} frames per second")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not np.isfinite(value) or abs(value) > 1e9:
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number below 1e9 in size")
+    return value
+
+
+def _size(n_bytes: float) -> str:
+    return f"{n_bytes / (1 << 30):.1f} GB" if n_bytes >= 1 << 30 else f"{n_bytes / (1 << 20):.1f} MB"
 
 
 def cmd_features(args: argparse.Namespace) -> int:
+    require_output_path(args.out, "--out", MulTaNetError)
     feats = features(load_speech(args.audio), args.fps, FeatureConfig())
-    np.save(args.out, feats)
+    with atomic_write(args.out) as f:  # a full disk leaves the old file (or none), never a truncated one
+        np.save(f, feats)
     print(f"wrote {args.out}: float32 {list(feats.shape)} (frames x grid frames x LPC order)")
     return 0
 
@@ -47,19 +78,26 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_animate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    require_output_path(args.out, "--out", MulTaNetError)
+    ext = os.path.splitext(args.out)[1].lower()
+    if ext not in (".npy", ".pc2"):
+        raise MulTaNetError(f"--out must end in .npy (vertices) or .pc2 (point cache), got '{args.out}'")
     ckpt = load_checkpoint(args.checkpoint)
     animator = Animator(ckpt, args.character)
     emotion = animator.emotion_vector(args.emotion, args.strength)
     samples = load_speech(args.audio)
     coeffs = animator.coefficients(samples, args.fps, emotion)
     n, v = coeffs.shape[0], animator.head.n_vertices
-    ext = os.path.splitext(args.out)[1].lower()
+    size = 12.0 * n * v
+    if size > MAX_OUTPUT_BYTES and not args.allow_large:
+        raise MulTaNetError(f"{args.out} would be {_size(size)} ({n:,} frames x {v:,} vertices); the limit is "
+                            f"{_size(MAX_OUTPUT_BYTES)}: split the audio, or pass --allow-large")
+    if size > 256 << 20:
+        print(f"writing {_size(size)} to {args.out}", file=sys.stderr)
     if ext == ".pc2":
         write_pc2(args.out, animator.iter_vertices(coeffs), n, v, start_frame=args.start_frame)
     elif ext == ".npy":
         write_npy(args.out, animator.iter_vertices(coeffs), n, v)
-    else:
-        raise MulTaNetError(f"--out must end in .npy (vertices) or .pc2 (point cache), got '{args.out}'")
     seconds = samples.shape[0] / ckpt.features.sample_rate
     took = time.perf_counter() - t0
     print(f"wrote {args.out}: {n} frames x {v} vertices of '{animator.head.name}' for {seconds:.2f} s of audio "
@@ -72,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("features", help="LPC features of an audio file: float32 [T, 64, 32] .npy")
     p.add_argument("--audio", required=True)
-    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--fps", type=_fps, default=30.0)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_features)
     p = sub.add_parser("info", help="what a checkpoint holds")
@@ -82,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--character", required=True)
     p.add_argument("--audio", required=True)
-    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--fps", type=_fps, default=30.0, help="frames per second, 1-1000")
     p.add_argument("--emotion", default=None, help="an emotion preset of the head (default: neutral)")
-    p.add_argument("--strength", type=float, default=1.0, help="emotion strength, 0 = neutral")
-    p.add_argument("--start-frame", type=float, default=0.0, help="first frame of a .pc2 cache")
+    p.add_argument("--strength", type=_finite, default=1.0, help="emotion strength, 0 = neutral")
+    p.add_argument("--start-frame", type=_finite, default=0.0, help="first frame of a .pc2 cache")
     p.add_argument("--out", required=True)
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"write vertex output over {_size(MAX_OUTPUT_BYTES)} (refused without it)")
     p.set_defaults(func=cmd_animate)
     args = parser.parse_args(argv)
     try:

@@ -14,11 +14,13 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import AudioError
+from .paths import require_regular_file
 from .resample import resample_poly
 
 TARGET_RATE = 16000
 MIN_RATE = 8000
 MAX_SECONDS = 2 * 3600.0  # longer clips are refused before decoding: split them
+SILENCE_PEAK = 10 ** (-60 / 20)  # a clip whose loudest sample is below -60 dBFS has no speech in it
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -78,13 +80,57 @@ def prepare(samples: np.ndarray, rate: float, name: str = "audio") -> np.ndarray
     return resample(to_mono(to_float(samples)), rate, TARGET_RATE, name)
 
 
+def require_sound(samples: np.ndarray, name: str, channels: np.ndarray | None = None) -> np.ndarray:
+    """``samples`` (mono) unless they are silent (peak below -60 dBFS); ``channels``, the audio before the
+    down-mix, lets the error say when the channels cancel each other (anti-phase stereo)."""
+    peak = float(np.abs(samples).max(initial=0.0))
+    if peak < SILENCE_PEAK:
+        level = "every sample is zero" if peak == 0 else f"peak {20 * np.log10(peak):.0f} dBFS"
+        before = float(np.abs(channels).max(initial=0.0)) if channels is not None else 0.0
+        if channels is not None and channels.ndim == 2 and channels.shape[1] > 1 and before >= SILENCE_PEAK:
+            raise AudioError(f"{name} is silent once its {channels.shape[1]} channels are mixed to mono ({level}; "
+                             f"the channels peak at {20 * np.log10(before):.0f} dBFS): they cancel each other "
+                             "(one is the other inverted); export one channel and use that")
+        raise AudioError(f"{name} is silent ({level}): nothing to lip-sync")
+    return samples
+
+
+def wav_truncation(path: str) -> str | None:
+    """For a RIFF WAVE file whose data chunk declares more bytes than the file holds: what is missing."""
+    import struct
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block, rate = 0, 0
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            cid, n = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            start = f.tell()
+            if cid == b"fmt " and n >= 16:
+                fmt = f.read(14)
+                if len(fmt) < 14:
+                    return None  # not ours to judge: the decoder reports a broken header
+                _, _, rate, _, block = struct.unpack("<HHIIH", fmt)
+            if cid == b"data":
+                held = size - start
+                if n in (0, 0xFFFFFFFF) or n <= held or not (block and rate):  # streaming placeholders
+                    return None
+                return (f"its header declares {n // block / rate:.3f} s of audio but the file holds "
+                        f"{held // block / rate:.3f} s")
+            f.seek(start + n + (n & 1))
+
+
 def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     """Decode a wav/flac/ogg file: float32 [n, channels] and its sample rate, with clear errors."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise AudioError(f"audio file '{path}' does not exist")
-    if os.path.isdir(path):
-        raise AudioError(f"audio file '{path}' is a folder, not a sound file")
+    path = require_regular_file(path, "audio file", AudioError)
+    missing = wav_truncation(path)
+    if missing:
+        raise AudioError(f"audio file '{path}' is truncated: {missing}; export it again")
     try:
         import soundfile
     except ImportError as exc:  # pragma: no cover - inside Blender the add-on decodes with aud
@@ -107,6 +153,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 
 
 def load_speech(path: str | os.PathLike) -> np.ndarray:
-    """A sound file ready for the features: checked, mono, float32 at 16 kHz."""
+    """A sound file ready for the features: checked, mono, float32 at 16 kHz, and not silent."""
     samples, rate = read_audio(path)
-    return prepare(samples, rate, name=f"audio file '{os.fspath(path)}'")
+    name = f"audio file '{os.fspath(path)}'"
+    return require_sound(prepare(samples, rate, name=name), name, samples)

@@ -22,6 +22,7 @@ from .atomic import atomic_write
 from .errors import CheckpointError, MulTaNetError
 from .lpc import FeatureConfig
 from .network_spec import NetworkSpec
+from .paths import require_regular_file
 
 FORMAT = "multanet-checkpoint"
 VERSION = 1
@@ -145,10 +146,7 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint, basis_dtype
 
 
 def _open_npz(path: str) -> dict[str, np.ndarray]:
-    if not os.path.exists(path):
-        raise CheckpointError(f"checkpoint '{path}' does not exist")
-    if os.path.isdir(path):
-        raise CheckpointError(f"checkpoint '{path}' is a folder, not a .npz file")
+    path = require_regular_file(path, "checkpoint", CheckpointError)
     with open(path, "rb") as f:
         magic = f.read(4)
     if magic[:1] == b"\x80":

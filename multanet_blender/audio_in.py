@@ -12,14 +12,14 @@ refused with a message that says why.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .core import audio as core_audio
 from .core.errors import AudioError
+from .core.paths import require_regular_file
 
-SILENCE_PEAK = 10 ** (-60 / 20)  # a clip whose loudest sample is below -60 dBFS has no speech in it
+SILENCE_PEAK = core_audio.SILENCE_PEAK
+require_sound = core_audio.require_sound  # one silence rule (and message) for the add-on and the command line
 
 
 def _aud():
@@ -28,14 +28,6 @@ def _aud():
     except ImportError:
         return None
     return aud
-
-
-def require_sound(samples: np.ndarray, name: str) -> np.ndarray:
-    peak = float(np.abs(samples).max(initial=0.0))
-    if peak < SILENCE_PEAK:
-        level = "every sample is zero" if peak == 0 else f"peak {20 * np.log10(peak):.0f} dBFS"
-        raise AudioError(f"{name} is silent ({level}): nothing to lip-sync")
-    return samples
 
 
 def _from_aud(sound, name: str) -> np.ndarray:
@@ -62,7 +54,7 @@ def _from_aud(sound, name: str) -> np.ndarray:
     # core resamples, as it does for training: aud's resampler differs from it by a few percent near
     # 8 kHz, enough to move the LPC features (and its best quality is 7x slower)
     samples = core_audio.prepare(data, rate, name)
-    return require_sound(samples, name)
+    return require_sound(samples, name, data)
 
 
 def file_samples(path: str) -> np.ndarray:
@@ -70,10 +62,7 @@ def file_samples(path: str) -> np.ndarray:
     name = f"audio file '{path}'"
     if not path:
         raise AudioError("no audio file chosen")
-    if not os.path.exists(path):
-        raise AudioError(f"{name} does not exist")
-    if os.path.isdir(path):
-        raise AudioError(f"{name} is a folder, not a sound file")
+    require_regular_file(path, "audio file", AudioError)  # a FIFO would block aud forever
     aud = _aud()
     if aud is None:
         return require_sound(_without_aud(path), name)
@@ -94,8 +83,7 @@ def sound_samples(sound, name: str) -> np.ndarray:
         return require_sound(_without_aud(bpy.path.abspath(sound.filepath, library=sound.library)), name)
     if sound.packed_file is None:
         path = bpy.path.abspath(sound.filepath, library=sound.library)
-        if not os.path.exists(path):
-            raise AudioError(f"{name}: its file '{path}' does not exist")
+        require_regular_file(path, f"{name}: its file", AudioError)
     # the original datablock has no audio handle; its evaluated copy does (Blender's copy-on-evaluation)
     factory = sound.evaluated_get(bpy.context.evaluated_depsgraph_get()).factory or sound.factory
     if factory is None:
