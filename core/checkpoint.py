@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -156,6 +157,7 @@ def _open_npz(path: str) -> dict[str, np.ndarray]:
         )
     if magic != b"PK\x03\x04":
         raise CheckpointError(f"'{path}' is not a MulTaNet checkpoint (.npz archive); its header is {magic!r}")
+    _check_members(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
@@ -163,6 +165,47 @@ def _open_npz(path: str) -> dict[str, np.ndarray]:
         raise CheckpointError(f"checkpoint '{path}' is truncated or corrupt ({exc})") from exc
     except ValueError as exc:  # object arrays need pickle: refused
         raise CheckpointError(f"checkpoint '{path}' holds an array that needs pickle; refused ({exc})") from exc
+
+
+MAX_CHECKPOINT_BYTES = 2 << 30  # uncompressed; the paper-size model with 14 full-detail heads is ~1 GB
+MAX_MEMBERS = 100_000
+
+
+def _check_members(path: str) -> None:
+    """Refuse a zip bomb before anything is decompressed: the declared sizes in the zip directory and every
+    member's .npy header (dtype, shape) must be plain, consistent with each other, and bounded in total."""
+    def fail(msg: str) -> None:
+        raise CheckpointError(f"checkpoint '{path}': {msg}; refused before decompressing anything")
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_MEMBERS:
+                fail(f"it holds {len(members):,} arrays (at most {MAX_MEMBERS:,})")
+            total = sum(m.file_size for m in members)
+            if total > MAX_CHECKPOINT_BYTES:
+                fail(f"its arrays declare {total / (1 << 30):.1f} GB uncompressed (at most "
+                     f"{MAX_CHECKPOINT_BYTES >> 30} GB)")
+            for m in members:
+                if m.is_dir() or not m.filename.endswith(".npy"):
+                    fail(f"'{m.filename}' is not an array")
+                with zf.open(m) as f:
+                    try:
+                        version = np.lib.format.read_magic(f)
+                        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                else np.lib.format.read_array_header_2_0)
+                        shape, _, dtype = read(f, max_header_size=10_000)
+                    except (ValueError, SyntaxError, EOFError) as exc:
+                        fail(f"'{m.filename}' has no valid .npy header ({exc})")
+                    header = f.tell()
+                if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+                    fail(f"'{m.filename}' holds {dtype} data, which needs pickle")
+                count = math.prod(int(n) for n in shape)
+                if count * dtype.itemsize != m.file_size - header:
+                    fail(f"'{m.filename}' declares {count:,} x {dtype.itemsize}-byte elements (shape {tuple(shape)}) "
+                         f"but holds {max(0, m.file_size - header):,} bytes")
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise CheckpointError(f"checkpoint '{path}' is truncated or corrupt ({exc})") from exc
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -178,10 +221,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"checkpoint '{path}': metadata is not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"checkpoint '{path}': its metadata must be a JSON object, got {type(meta).__name__}")
+    if meta.get("format") != FORMAT:
         raise CheckpointError(f"'{path}' is not a MulTaNet checkpoint (format is {meta.get('format')!r})")
     version = meta.get("version")
-    if not isinstance(version, int) or version > VERSION or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION or version < 1:
         raise CheckpointError(
             f"checkpoint '{path}' has format version {version!r}; this MulTaNet reads versions 1 to {VERSION} "
             "(update the add-on to read newer checkpoints)"
@@ -195,8 +240,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     except MulTaNetError as exc:
         raise CheckpointError(f"checkpoint '{path}': {exc}") from exc
     fps = meta["fps"]
-    if not isinstance(fps, int | float) or not np.isfinite(fps) or fps <= 0:
+    if not isinstance(fps, int | float) or isinstance(fps, bool) or not np.isfinite(fps) or not 0 < fps <= 1000:
         raise CheckpointError(f"checkpoint '{path}': fps must be a positive number, got {fps!r}")
+    if not isinstance(meta.get("info", {}), dict):
+        raise CheckpointError(f"checkpoint '{path}': info must be a JSON object, got {type(meta['info']).__name__}")
     if not isinstance(meta["heads"], list) or not meta["heads"]:
         raise CheckpointError(f"checkpoint '{path}': it holds no character heads")
     heads = []

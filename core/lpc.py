@@ -48,12 +48,12 @@ class FeatureConfig:
     level: str = "none"  # "log_energy": one more feature per grid frame, its level relative to the clip's speech
 
     def __post_init__(self) -> None:
-        if self.level not in LEVELS:
+        if not isinstance(self.level, str) or self.level not in LEVELS:
             raise MulTaNetError(f"feature config: level must be one of {LEVELS}, got {self.level!r}")
-        for name in ("sample_rate", "window", "n_frames", "order"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise MulTaNetError(f"feature config: {name} must be a positive integer, got {value!r}")
+        for name, hi in (("sample_rate", 192_000), ("window", 1 << 16), ("n_frames", 1024), ("order", 1024)):
+            value = getattr(self, name)  # bounded: the window alone sets the memory of every clip's features
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= hi:
+                raise MulTaNetError(f"feature config: {name} must be an integer from 1 to {hi}, got {value!r}")
         if self.window % self.n_frames:
             raise MulTaNetError(
                 f"feature config: window ({self.window} samples) must be a multiple of n_frames "

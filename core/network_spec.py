@@ -17,6 +17,7 @@ by the member count, so ``mean + coefficients @ basis`` is exactly the ensemble'
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 from .errors import MulTaNetError, from_json_object
@@ -24,6 +25,7 @@ from .lpc import FeatureConfig
 
 ARCHITECTURES = ("multanet", "karras")
 ACTIVATIONS = ("relu", "leaky_relu")
+MAX_CHANNELS = 4096  # far above the paper's 256: bounds what a checkpoint's metadata can make us allocate
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,26 @@ class NetworkSpec:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        def integer(name, value, lo, hi):
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                raise MulTaNetError(f"network: {name} must be an integer from {lo} to {hi}, got {value!r}")
+
+        for name in ("architecture", "activation"):
+            if not isinstance(getattr(self, name), str):
+                raise MulTaNetError(f"network: {name} must be a string, got {getattr(self, name)!r}")
+        if not isinstance(self.formant_channels, list | tuple) or not self.formant_channels:
+            raise MulTaNetError(f"network: formant_channels must be a list of integers, got {self.formant_channels!r}")
+        for c in self.formant_channels:
+            integer("a formant channel count", c, 1, MAX_CHANNELS)
+        for name, hi in (("articulation_channels", MAX_CHANNELS), ("last_kernel", 64), ("emotion_dim", 1024),
+                         ("n_characters", 10_000), ("members", 64), ("n_frames", 1024), ("order", 1024),
+                         ("level_channels", 1)):
+            integer(name, getattr(self, name), 0 if name == "level_channels" else 1, hi)
+        slope = self.negative_slope
+        if not isinstance(slope, int | float) or isinstance(slope, bool) or not math.isfinite(slope):
+            raise MulTaNetError(f"network: negative_slope must be a finite number, got {slope!r}")
+        if not isinstance(self.extra, dict):
+            raise MulTaNetError(f"network: extra must be an object, got {type(self.extra).__name__}")
         object.__setattr__(self, "formant_channels", tuple(int(c) for c in self.formant_channels))
         if self.architecture not in ARCHITECTURES:
             raise MulTaNetError(f"network: architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")

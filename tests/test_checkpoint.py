@@ -119,6 +119,15 @@ def test_truncated_file(ckpt_path, tmp_path):
         (lambda a, m: m["features"].__setitem__("level", "loudness"), "level must be one of"),
         (lambda a, m: a.__setitem__("stray", np.zeros(2)), "unexpected arrays"),
         (lambda a, m: m["heads"][1].__setitem__("n_vertices", 5), "n_vertices"),
+        # metadata types (issue 10): JSON true is not a number, a list is not an object
+        (lambda a, m: m.__setitem__("version", True), "format version True"),
+        (lambda a, m: m.__setitem__("fps", True), "fps must be a positive number"),
+        (lambda a, m: m.__setitem__("info", [1, 2]), "info must be a JSON object, got list"),
+        (lambda a, m: m["network"].__setitem__("negative_slope", "x"), "negative_slope must be a finite number"),
+        (lambda a, m: m["network"].__setitem__("formant_channels", [10**9] * 5), "formant channel count"),
+        (lambda a, m: m["network"].__setitem__("n_characters", True), "n_characters must be an integer"),
+        (lambda a, m: m["features"].__setitem__("window", 64 << 20), "window must be an integer from 1 to 65536"),
+        (lambda a, m: m["features"].__setitem__("level", ["none"]), "level must be one of"),
     ],
 )
 def test_invalid_contents_are_named(ckpt_path, tmp_path, edit, message):
@@ -133,3 +142,51 @@ def test_failed_save_leaves_no_file(tmp_path):
     with pytest.raises(CheckpointError):
         save_checkpoint(tmp_path / "x.npz", ckpt)
     assert os.listdir(tmp_path) == []
+
+
+def test_metadata_that_is_not_an_object(ckpt_path, tmp_path):
+    with np.load(ckpt_path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["__metadata__"] = np.array(json.dumps([1, 2, 3]))
+    np.savez(tmp_path / "list.npz", **arrays)
+    with pytest.raises(CheckpointError, match="metadata must be a JSON object, got list"):
+        load_checkpoint(tmp_path / "list.npz")
+
+
+def _npy_member(zf, name, header_shape, dtype, payload: bytes):
+    header = {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": header_shape}
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, header)
+    zf.writestr(name, buf.getvalue() + payload)
+
+
+@pytest.mark.parametrize("shape, payload, message", [
+    ((10**15,), b"\0" * 16, "declares 1,000,000,000,000,000 x 4-byte elements"),
+    ((2 * 10**9,), b"\0" * 16, "declares 2,000,000,000 x 4-byte elements"),
+])
+def test_array_headers_are_checked_before_decompressing(tmp_path, monkeypatch, shape, payload, message):
+    path = tmp_path / "forged.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        _npy_member(zf, "__metadata__.npy", (), "<U4", "abcd".encode("utf-32-le"))
+        _npy_member(zf, "w.npy", shape, "<f4", payload)
+
+    def never(*a, **k):
+        raise AssertionError("decompressed before the headers were checked")
+
+    monkeypatch.setattr(np, "load", never)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+
+
+def test_a_zip_bomb_is_refused_from_the_zip_directory(ckpt_path, tmp_path, monkeypatch):
+    import core.checkpoint
+
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, zeros=np.zeros(4 << 20, np.float32))  # 16 MB of zeros in a few kB
+    assert os.path.getsize(path) < 100_000
+    monkeypatch.setattr(core.checkpoint, "MAX_CHECKPOINT_BYTES", 8 << 20)
+    monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("decompressed a bomb"))
+    with pytest.raises(CheckpointError, match=r"declare 0\.0 GB uncompressed|declare .* uncompressed"):
+        load_checkpoint(path)
