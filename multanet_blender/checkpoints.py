@@ -2,7 +2,8 @@
 
 Loading a checkpoint validates all of it (core.checkpoint); the add-on keeps the last few loaded
 ones, keyed by path, size and modification time, so the panel can redraw and bake without
-re-reading the file, and a checkpoint rewritten on disk is read again.
+re-reading the file, and a checkpoint rewritten on disk is read again. A file that failed to load is
+remembered the same way, so a bad checkpoint costs one failed load until it changes on disk.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import os
 from collections import OrderedDict
 
 from .core.checkpoint import Checkpoint, load_checkpoint
-from .core.errors import CheckpointError
+from .core.errors import CheckpointError, MulTaNetError
 
 DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "default.npz")
 _CACHE_SIZE = 3
 _cache: OrderedDict[tuple, Checkpoint] = OrderedDict()
+_failed: OrderedDict[tuple, Exception] = OrderedDict()  # a bad file fails once, not on every panel redraw
+_FAILED_SIZE = 16
 
 
 def load(path: str) -> Checkpoint:
@@ -32,7 +35,15 @@ def load(path: str) -> Checkpoint:
     if key in _cache:
         _cache.move_to_end(key)
         return _cache[key]
-    ckpt = load_checkpoint(path)
+    if key in _failed:
+        raise _failed[key]
+    try:
+        ckpt = load_checkpoint(path)
+    except MulTaNetError as exc:
+        _failed[key] = exc
+        while len(_failed) > _FAILED_SIZE:
+            _failed.popitem(last=False)
+        raise
     _cache[key] = ckpt
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
@@ -41,6 +52,7 @@ def load(path: str) -> Checkpoint:
 
 def clear_cache() -> None:
     _cache.clear()
+    _failed.clear()
 
 
 def up_axis(ckpt: Checkpoint) -> str:

@@ -130,3 +130,26 @@ def test_edit_mode_is_refused(face, assets, tmp_path):
                      head="char00", audio_file=assets["wav16"])
     finally:
         bpy.ops.object.mode_set(mode="OBJECT")
+
+
+def test_a_failed_checkpoint_load_is_cached_until_the_file_changes(blender, tmp_path, monkeypatch):
+    from multanet_blender import checkpoints
+
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    calls = []
+    real = checkpoints.load_checkpoint
+    monkeypatch.setattr(checkpoints, "load_checkpoint", lambda p: calls.append(p) or real(p))
+    checkpoints.clear_cache()
+    for _ in range(3):  # three panel redraws
+        with pytest.raises(Exception, match="truncated or corrupt"):
+            checkpoints.load(str(bad))
+    assert len(calls) == 1
+    os.utime(bad, ns=(0, 10**18))  # rewritten on disk: read again
+    with pytest.raises(Exception, match="truncated or corrupt"):
+        checkpoints.load(str(bad))
+    assert len(calls) == 2
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(Exception, match="is not a file"):  # never opened: it would block
+        checkpoints.load(str(fifo))
