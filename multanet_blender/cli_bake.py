@@ -92,13 +92,60 @@ def _ensure_addon() -> None:
         register()
 
 
+TEMP_TAG = ".multanet-"  # .SCENE.blend.multanet-PID.blend: the save in progress of process PID
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(out: str) -> list[str]:
+    """Remove the temporary saves and half-made backups that a killed earlier run left beside ``out``."""
+    folder, base = os.path.dirname(out), os.path.basename(out)
+    removed = []
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        for prefix in (f".{base}{TEMP_TAG}", f".{base}{BACKUP_SUFFIX}{TEMP_TAG}"):
+            pid = name[len(prefix):].split(".", 1)[0] if name.startswith(prefix) else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(folder, name))
+                    removed.append(name)
+    return removed
+
+
+def _backup(path: str) -> str:
+    """``path`` copied to ``path + BACKUP_SUFFIX`` through a temporary file: a kill never leaves a half backup."""
+    import shutil
+
+    backup = path + BACKUP_SUFFIX
+    tmp = os.path.join(os.path.dirname(backup), f".{os.path.basename(backup)}{TEMP_TAG}{os.getpid()}.blend")
+    try:
+        shutil.copy2(path, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, backup)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return backup
+
+
 def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
-    """Save the open file to ``out`` through a temporary file beside it; back up ``path`` when in place."""
+    """Save the open file to ``out`` through a temporary file beside it; back ``path`` up when it is
+    overwritten (``--in-place``, or an output folder that is the source's own)."""
     import bpy
 
     folder = os.path.dirname(out)
     os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(out)}.multanet-{os.getpid()}.blend")
+    clean_leftovers(out)
+    tmp = os.path.join(folder, f".{os.path.basename(out)}{TEMP_TAG}{os.getpid()}.blend")
+    overwrites_source = in_place or os.path.abspath(out) == os.path.abspath(path)
     try:
         # copy=True: the open file keeps its own path; relative paths are remapped for the new folder
         with quiet():
@@ -107,12 +154,8 @@ def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
             raise OSError(f"Blender did not write '{tmp}'")
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        if in_place:
-            import shutil
-
-            backup = path + BACKUP_SUFFIX
-            shutil.copy2(path, backup)
-            result.backup = backup
+        if overwrites_source:
+            result.backup = _backup(path)
         os.replace(tmp, out)
         result.output = out
     finally:
@@ -234,6 +277,17 @@ def _worker_command(path: str, out: str, args) -> list[str]:
     return cmd
 
 
+def die_with_parent() -> None:
+    """In a worker, before it runs: Linux sends it SIGKILL when the process that started it dies, so a
+    killed batch never leaves workers writing files. Elsewhere a no-op."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
 def _run_workers(files: list[str], args, progress: Progress) -> list[FileResult]:
     """Each file in its own ``python -m multanet_blender bake --worker`` process, ``args.workers`` at a time."""
     pending = list(files)
@@ -245,7 +299,7 @@ def _run_workers(files: list[str], args, progress: Progress) -> list[FileResult]
         while pending and len(running) < args.workers:
             path = pending.pop(0)
             proc = subprocess.Popen(_worker_command(path, destination(path, args), args), stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True, env=env)
+                                    stderr=subprocess.PIPE, text=True, env=env, preexec_fn=die_with_parent)
             running[proc] = path
             progress.show(f"baking {len(running)} file{'s' if len(running) > 1 else ''}")
         time.sleep(0.05)

@@ -98,3 +98,52 @@ def test_usage_errors():
         cli_bake.main(["x.blend"])  # neither --output-dir nor --in-place
     with pytest.raises(SystemExit):
         cli_bake.main(["x.blend", "--in-place", "--all", "--strip", "a"])
+
+
+def test_output_dir_that_is_the_source_folder_keeps_a_backup_and_old_leftovers_are_cleaned(blender, assets, tmp_path):
+    shot = make_blend(str(tmp_path / "shot.blend"), assets, lines=1)
+    original = digest(shot)
+    # what a run killed with -9 left: its temporary save and a half-made backup (PID of no living process)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    for name in (f".shot.blend.multanet-{pid}.blend", f".shot.blend1.multanet-{pid}.blend"):
+        (tmp_path / name).write_bytes(b"half written")
+    proc = run_cli(shot, "--output-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert digest(shot + "1") == original  # overwriting the source always keeps it as .blend1
+    assert nla_lines(shot) == {"char00": ["char00: line 1"]}
+    assert sorted(os.listdir(tmp_path)) == ["shot.blend", "shot.blend1"]  # the leftovers are gone
+
+
+def test_a_worker_dies_with_its_parent(tmp_path):
+    """A batch killed with -9 takes its workers with it (they would go on writing files)."""
+    marker = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", f"""
+import subprocess, sys, time
+sys.path.insert(0, {ROOT!r})
+from multanet_blender.cli_bake import die_with_parent
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], preexec_fn=die_with_parent)
+open({str(marker)!r}, "w").write(str(child.pid))
+time.sleep(60)
+"""])
+    import time
+
+    for _ in range(200):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    parent.kill()
+    parent.wait()
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as f:  # a zombie (reaped by init soon) counts as gone
+            if f.read().split(") ")[1].startswith("Z"):
+                break
+        time.sleep(0.05)
+    else:
+        os.kill(child, 9)
+        pytest.fail("the worker outlived its parent")
