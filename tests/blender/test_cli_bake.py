@@ -147,3 +147,15 @@ time.sleep(60)
     else:
         os.kill(child, 9)
         pytest.fail("the worker outlived its parent")
+
+
+def test_a_strip_whose_file_is_a_fifo_fails_at_once(blender, assets, tmp_path):
+    path = make_blend(str(tmp_path / "shot.blend"), assets, lines=1)
+    os.mkfifo(tmp_path / "pipe.wav")
+    for sound in bpy.data.sounds:
+        sound.filepath = str(tmp_path / "pipe.wav")
+    bpy.ops.wm.save_mainfile()
+    original = digest(path)
+    proc = run_cli(path, "--output-dir", str(tmp_path / "out"), timeout=60)  # before: blocked forever
+    assert proc.returncode == 1 and "is a FIFO (named pipe)" in proc.stdout, proc.stdout + proc.stderr
+    assert digest(path) == original and not (tmp_path / "out" / "shot.blend").exists()
