@@ -236,6 +236,10 @@ def remove_lip_sync(obj) -> str:
     rec = record(obj)
     if not rec:
         return f"'{obj.name}' has no lip sync"
+    if obj.type != "MESH":  # nothing is ever baked onto one: its record came with a copy or by hand; no file goes
+        del obj[RECORD]
+        return (f"removed the lip-sync record from '{obj.name}' "
+                f"(a {obj.type.lower()}, not a mesh: nothing was baked on it)")
     removed = []
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is not None:

@@ -153,3 +153,15 @@ def test_a_failed_checkpoint_load_is_cached_until_the_file_changes(blender, tmp_
     os.mkfifo(fifo)
     with pytest.raises(Exception, match="is not a file"):  # never opened: it would block
         checkpoints.load(str(fifo))
+
+
+def test_remove_on_a_non_mesh_object_with_a_record(blender, tmp_path):
+    from multanet_blender import lipsync
+
+    victim = tmp_path / "someone_elses.pc2"
+    victim.write_bytes(b"keep me")
+    bpy.ops.object.camera_add()
+    cam = bpy.context.active_object
+    cam[lipsync.RECORD] = {"mode": "VERTEX_CACHE", "cache": str(victim), "action": "A"}
+    assert bpy.ops.multanet.remove_lip_sync() == {"FINISHED"}  # before: AttributeError on Camera.update
+    assert lipsync.RECORD not in cam.keys() and victim.read_bytes() == b"keep me"
