@@ -22,21 +22,22 @@ FPS_RANGE = (1.0, 1000.0)  # animation rates the command line accepts
 MAX_OUTPUT_BYTES = 4 << 30  # a larger vertex output needs --allow-large (1 h of a 5,000-vertex head at 30 fps: 6.5 GB)
 
 
-def _fps(text: str) -> float:
+def _number(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def _fps(text: str) -> float:
+    value = _number(text)
     if not FPS_RANGE[0] <= value <= FPS_RANGE[1]:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"{text} is outside {FPS_RANGE[0]:g}-{FPS_RANGE[1]:g} frames per second")
     return value
 
 
 def _finite(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = _number(text)
     if not np.isfinite(value) or abs(value) > 1e9:
         raise argparse.ArgumentTypeError(f"{text} is not a finite number below 1e9 in size")
     return value

