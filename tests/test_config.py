@@ -27,3 +27,17 @@ def test_base_by_path_chains_and_loops_are_refused(tmp_path):
         load_config(str(tmp_path / "c.json"))
     with pytest.raises(ValueError, match="no such config"):
         load_config("nonexistent")
+
+
+def test_scheduled_values_step_by_epoch_and_bad_schedules_are_named():
+    from train.config import learning_rate, scheduled
+
+    cfg = load_config("real_closure")
+    assert [learning_rate(cfg, e) for e in (0, 5, 6, 7, 8, 13, 14, 15)] == [1e-3, 1e-3, 1e-4, 1e-4, 1e-3, 1e-3,
+                                                                            1e-4, 1e-4]
+    assert [scheduled(cfg, "bilabial_weight", e, 1.0) for e in (0, 7, 8, 15)] == [1.0, 1.0, 5.0, 5.0]
+    assert scheduled(load_config("default_real"), "bilabial_weight", 3, 1.0) == 1.0  # absent: the default
+    assert scheduled({"w": 2}, "w", 0, 1.0) == 2.0
+    for bad in ("x", [], [[0]], True):
+        with pytest.raises(ValueError, match="'w'"):
+            scheduled({"w": bad}, "w", 0, 1.0)

@@ -178,3 +178,38 @@ def test_epoch_fraction_above_one_draws_several_shuffles(tiny_corpus, tiny_confi
     info = json.loads((tmp_path / "f" / "run.json").read_text())
     pairs = info["train_frames"] - info["train_sequences"]  # every frame but each sequence's last starts a pair
     assert info["history"][0]["frames"] == 2 * round(2.5 * pairs)
+
+
+def test_bilabial_frames_follow_the_phone_timeline(tiny_corpus):
+    from train.data import open_dataset
+    from train.training_data import bilabial_frames, load_frames
+
+    assert bilabial_frames([[0.0, 0.1, "_"], [0.1, 0.2, "m"], [0.2, 0.3, "a"], [0.3, 0.4, "B"]], 30.0, 13).tolist() == \
+        [False] * 3 + [True] * 3 + [False] * 3 + [True] * 3 + [False]
+    assert not bilabial_frames(None, 30.0, 5).any()
+    ds = open_dataset(tiny_corpus)
+    from train.features_cache import default_cache_dir
+    from core.lpc import FeatureConfig
+
+    cfg = FeatureConfig()
+    data = load_frames(ds, ["arthur"], "train", cfg, default_cache_dir(tiny_corpus, cfg))
+    # every frame marked lies inside a p/b/m of its sequence's espeak timeline, and English speech has some
+    assert 0.01 < data.bilabial.mean() < 0.2
+    first = data.seq == 0
+    phones = data.sequences[0].metadata()["phonemes"]
+    t = np.flatnonzero(data.bilabial[first]) / ds.fps
+    assert all(any(s <= x < e and p.strip("ˈˌː")[:1] in "pbm" for s, e, p in phones) for x in t)
+
+
+def test_bilabial_weight_changes_training_only_from_its_epoch(tiny_corpus, tiny_config, tmp_path):
+    cfg = json.loads(open(tiny_config).read())
+    weighted = tmp_path / "weighted.json"
+    weighted.write_text(json.dumps({**cfg, "bilabial_weight": [[0, 1.0], [2, 5.0]]}))
+    assert fit(tiny_corpus, tiny_config, tmp_path / "a", "--stop-after", "2") == 0
+    assert fit(tiny_corpus, weighted, tmp_path / "b", "--stop-after", "2") == 0
+    a2, b2 = state(tmp_path / "a" / "state.pt"), state(tmp_path / "b" / "state.pt")
+    assert all(torch.equal(v, b2["model"][k]) for k, v in a2["model"].items())  # weight 1 until epoch 2: same
+    assert fit(tiny_corpus, tiny_config, tmp_path / "a", "--resume") == 0
+    assert fit(tiny_corpus, weighted, tmp_path / "b", "--resume") == 0
+    a3, b3 = state(tmp_path / "a" / "state.pt"), state(tmp_path / "b" / "state.pt")
+    assert any(not torch.equal(v, b3["model"][k]) for k, v in a3["model"].items())

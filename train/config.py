@@ -58,10 +58,22 @@ def load_config(name_or_path: str, **overrides) -> dict:
     return config
 
 
+def scheduled(config: dict, key: str, epoch: int, default: float) -> float:
+    """``config[key]`` at ``epoch``: a number, or ``[[start_epoch, value], ...]`` whose last step at or
+    before ``epoch`` holds (the first step's value before it); ``default`` when the key is absent."""
+    schedule = config.get(key, default)
+    if isinstance(schedule, (int, float)) and not isinstance(schedule, bool):
+        return float(schedule)
+    if not isinstance(schedule, list) or not schedule or not all(
+            isinstance(step, list) and len(step) == 2 for step in schedule):
+        raise ValueError(f"config {key!r}: expected a number or [[start_epoch, value], ...], got {schedule!r}")
+    value = schedule[0][1]
+    for start, v in schedule:
+        if epoch >= start:
+            value = v
+    return float(value)
+
+
 def learning_rate(config: dict, epoch: int) -> float:
     """The rate of the last ``[start_epoch, lr]`` step of ``lr_schedule`` at or before ``epoch``."""
-    lr = config["lr_schedule"][0][1]
-    for start, value in config["lr_schedule"]:
-        if epoch >= start:
-            lr = value
-    return float(lr)
+    return scheduled(config, "lr_schedule", epoch, 0.0)

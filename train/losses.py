@@ -2,7 +2,9 @@
 
 Rows come in pairs (2i, 2i+1) = frames (t, t+1) of one sequence.
 
-* position: mean squared vertex error, i.e. (1/3V) sum over coordinates, averaged over frames;
+* position: mean squared vertex error, i.e. (1/3V) sum over coordinates, averaged over frames; with
+  ``bilabial_weight`` in the config, frames inside a P/B/M phone count that many times in the average
+  (the lips must close there, and those frames are few: about 5 % of speech);
 * motion: the same on the pair's frame-to-frame difference, times 2 (Karras's 2/3V: one
   difference per two frames);
 * emotion regulariser: mean squared difference of the pair's emotion vectors (1/E), divided by
@@ -20,6 +22,13 @@ import torch
 
 def position_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (pred - target).square().mean()
+
+
+def weighted_position_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
+                           total_weight: torch.Tensor) -> torch.Tensor:
+    """Each row's mean squared error times its ``weight``, summed and divided by ``total_weight`` (the
+    weights' sum over the whole batch, so that a batch's groups add up to one weighted mean)."""
+    return ((pred - target).square().mean(1) * weight).sum() / total_weight
 
 
 def motion_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -29,8 +29,8 @@ import torch.distributed as dist
 from torch import nn
 
 from .augment import AugmentConfig
-from .config import learning_rate
-from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss
+from .config import learning_rate, scheduled
+from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss, weighted_position_loss
 from .model import TrainingModel
 from .training_data import FrameData
 
@@ -185,6 +185,8 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         for group in optimiser.param_groups:
             group["lr"] = lr
         freeze = epoch < int(config["freeze_head_epochs"])
+        bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
+        weigh = bilabial_weight != 1.0 and data.bilabial is not None
         rng = np.random.default_rng([int(job.seed), epoch])
         variant_rng = np.random.default_rng([int(job.seed), epoch, 1])
         count = max(n_ranks, int(round(len(pairs) * float(config["epoch_fraction"]))))
@@ -221,8 +223,15 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
                 outs, emotion = wrapped(x, frames, groups)
             rows = len(idx)
             pairs_out = list(zip(outs, targets, strict=True))
+            if weigh:
+                w = torch.from_numpy(np.where(data.bilabial[idx], bilabial_weight, 1.0).astype(np.float32)).to(device)
+                w_sum = w.sum()
+                position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum)
+                               for (o, t), (_, r0, r1) in zip(pairs_out, groups, strict=True))
+            else:
+                position = sum(position_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out)
             terms = {
-                "position": sum(position_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out),
+                "position": position,
                 "motion": sum(motion_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out),
                 "emotion": emotion_regulariser(emotion.float()),
             }

@@ -34,6 +34,7 @@ class FrameData:
     targets: list[np.ndarray]  # per character float32 [N_c, 3V]
     sequences: list[Sequence]
     n_frames: int  # grid frames per window
+    bilabial: np.ndarray | None = None  # bool [N]: the frame lies inside a P/B/M phone (None: no phone timelines)
 
     @property
     def n(self) -> int:
@@ -58,6 +59,19 @@ class FrameData:
         return np.flatnonzero(self.char == c)
 
 
+def bilabial_frames(phonemes: list | None, fps: float, n: int) -> np.ndarray:
+    """bool [n]: frames whose time ``t / fps`` lies inside a bilabial phone of the ``[[start_s, end_s, phone],
+    ...]`` timeline (IPA or ARPAbet); all False without a timeline."""
+    from .speech_metrics import phone_class
+
+    mark = np.zeros(n, bool)
+    times = np.arange(n) / float(fps)
+    for start, end, phone in phonemes or []:
+        if phone_class(str(phone)) == "bilabial":
+            mark |= (times >= float(start)) & (times < float(end))
+    return mark
+
+
 def select_sequences(dataset: MotionDataset, character: str, split: str, sentences: int | None) -> list[Sequence]:
     seqs = sorted(dataset.sequences(split=split, character=character), key=lambda s: s.id)
     return seqs[:sentences] if sentences else seqs
@@ -71,7 +85,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     n_variants = 1 + (augment.variants if augment else 0)
     pool = BabblePool(dataset, split) if augment else None
     grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
-    wins, chars, rows, seq_ids, targets, sequences = [], [], [], [], [], []
+    wins, chars, rows, seq_ids, targets, sequences, bilabial = [], [], [], [], [], [], []
     templates = [dataset.template(c) for c in characters]
     offset = 0
     for c, name in enumerate(characters):
@@ -92,6 +106,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
             chars.append(np.full(n, c, np.int64))
             rows.append(np.arange(row, row + n, dtype=np.int64))
             seq_ids.append(np.full(n, len(sequences), np.int64))
+            bilabial.append(bilabial_frames(seq.metadata().get("phonemes"), dataset.fps, n))
             sequences.append(seq)
             per_char.append(np.asarray(verts[:n], np.float32).reshape(n, -1))
             row += n
@@ -101,7 +116,8 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     return FrameData(characters=list(characters), templates=templates,
                      grid=np.stack([np.concatenate(g) for g in grids]),
                      win=np.concatenate(wins), char=np.concatenate(chars), row=np.concatenate(rows),
-                     seq=np.concatenate(seq_ids), targets=targets, sequences=sequences, n_frames=cfg.n_frames)
+                     seq=np.concatenate(seq_ids), targets=targets, sequences=sequences, n_frames=cfg.n_frames,
+                     bilabial=np.concatenate(bilabial))
 
 
 def frame_counts(dataset: MotionDataset, characters: list[str], split: str, cfg: FeatureConfig,
