@@ -188,8 +188,8 @@ def test_bilabial_frames_follow_the_phone_timeline(tiny_corpus):
         [False] * 3 + [True] * 3 + [False] * 3 + [True] * 3 + [False]
     assert not bilabial_frames(None, 30.0, 5).any()
     ds = open_dataset(tiny_corpus)
-    from train.features_cache import default_cache_dir
     from core.lpc import FeatureConfig
+    from train.features_cache import default_cache_dir
 
     cfg = FeatureConfig()
     data = load_frames(ds, ["arthur"], "train", cfg, default_cache_dir(tiny_corpus, cfg))
