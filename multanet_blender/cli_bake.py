@@ -22,6 +22,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
+from .core.atomic import pid_alive
+
 BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
 RESULT_TAG = "MULTANET_RESULT "
 
@@ -95,16 +97,6 @@ def _ensure_addon() -> None:
 TEMP_TAG = ".multanet-"  # .SCENE.blend.multanet-PID.blend: the save in progress of process PID
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_leftovers(out: str) -> list[str]:
     """Remove the temporary saves and half-made backups that a killed earlier run left beside ``out``."""
     folder, base = os.path.dirname(out), os.path.basename(out)
@@ -112,7 +104,7 @@ def clean_leftovers(out: str) -> list[str]:
     for name in os.listdir(folder) if os.path.isdir(folder) else []:
         for prefix in (f".{base}{TEMP_TAG}", f".{base}{BACKUP_SUFFIX}{TEMP_TAG}"):
             pid = name[len(prefix):].split(".", 1)[0] if name.startswith(prefix) else ""
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(os.path.join(folder, name))
                     removed.append(name)

@@ -9,6 +9,7 @@ mesh or bad audio raise before anything changes. Each object remembers what was 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
-from . import audio_in, blender_compat, checkpoints
+from . import audio_in, blender_compat, caches, checkpoints
 from .core.errors import MulTaNetError
 from .core.inference import Animator
 from .core.pointcache import write_pc2
@@ -180,7 +181,7 @@ def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, 
     emotion_vector = head.emotion(emotion or None, strength)
     cache_path = ""
     if mode == "VERTEX_CACHE":
-        cache_path = os.path.join(resolve_cache_dir(cache_dir), bpy.path.clean_name(obj.name) + ".pc2")
+        cache_path = caches.new_cache_path(resolve_cache_dir(cache_dir), obj.name)
 
     fps = scene_fps(scene)
     if source.strip_name:
@@ -277,11 +278,8 @@ def remove_lip_sync(obj) -> str:
         obj.modifiers.remove(mod)
         removed.append("the Mesh Cache modifier")
     cache = rec.get("cache", "")
-    if cache:
-        path = bpy.path.abspath(cache)
-        if os.path.isfile(path):
-            os.remove(path)
-            removed.append(f"'{os.path.basename(path)}'")
+    if cache and isinstance(cache, str):  # the file stays: undo, redo or the saved .blend may still use it
+        removed.append(f"(its cache '{os.path.basename(cache)}' stays on disk until Clean Unused Caches)")
     del obj[RECORD]
     obj.data.update()
     return f"removed lip sync from '{obj.name}': " + (", ".join(removed) or "nothing left to remove")
@@ -343,6 +341,7 @@ def _write_cache(bake: Bake, path: str) -> None:
         yield rest
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    caches.remove_stale_writes(os.path.dirname(path))  # left by a Blender killed mid-write
     write_pc2(path, chunks(), len(bake.frames), motion.rest.shape[0], start_frame=bake.timing.final_start - 1)
 
 
@@ -365,23 +364,20 @@ def _bake_cache(bake: Bake) -> dict:
 def apply_bake(bake: Bake) -> str:
     """Replace ``bake.obj``'s lip sync with ``bake``; returns a one-line report."""
     obj = bake.obj
-    tmp = ""
     if bake.mode == "VERTEX_CACHE":
-        # the new cache goes to a temporary file first: a failure here leaves the scene and the old bake alone
-        tmp = bake.cache_path + ".partial"
-        _write_cache(bake, tmp)
+        # a new file (written atomically) under a name no other bake used: a failure here leaves the scene
+        # and the old bake alone, and the old bake's file stays for undo and for the saved .blend
+        _write_cache(bake, bake.cache_path)
     try:
         if has_lip_sync(obj):
             remove_lip_sync(obj)
-        if bake.mode == "VERTEX_CACHE":
-            os.replace(tmp, bake.cache_path)
-            tmp = ""
-            done = _bake_cache(bake)
-        else:
-            done = _bake_shape_keys(bake)
-    finally:
-        if tmp and os.path.exists(tmp):
-            os.remove(tmp)
+        done = _bake_cache(bake) if bake.mode == "VERTEX_CACHE" else _bake_shape_keys(bake)
+    except BaseException:
+        if bake.cache_path and not any(m.type == "MESH_CACHE" and bpy.path.abspath(m.filepath) == bake.cache_path
+                                       for m in obj.modifiers):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(bake.cache_path)  # written by this bake a moment ago; nothing uses it
+        raise
     obj[RECORD] = {
         "mode": bake.mode, "head": bake.head_name, "checkpoint": bake.checkpoint_path,
         "source": bake.source_label, "emotion": bake.emotion, "strength": bake.strength,

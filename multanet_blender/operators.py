@@ -12,7 +12,7 @@ import math
 import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from . import checkpoints, head_mesh, lipsync, preferences, properties
+from . import caches, checkpoints, head_mesh, lipsync, preferences, properties
 from .core.errors import MulTaNetError
 
 
@@ -115,7 +115,8 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
 
 
 class MULTANET_OT_remove_lip_sync(bpy.types.Operator):
-    """Remove the lip sync shape keys, Action, Mesh Cache modifier and cache file from the mesh"""
+    """Remove the lip sync shape keys, Action and Mesh Cache modifier from the mesh (its cache file stays
+    for undo and saved files; Clean Unused Caches deletes it)"""
 
     bl_idname = "multanet.remove_lip_sync"
     bl_label = "Remove Lip Sync"
@@ -135,6 +136,32 @@ class MULTANET_OT_remove_lip_sync(bpy.types.Operator):
             self.report({"ERROR"}, f"Remove Lip Sync: {exc}")
             return {"CANCELLED"}
         self.report({"INFO"}, message)
+        return {"FINISHED"}
+
+
+class MULTANET_OT_clean_unused_caches(bpy.types.Operator):
+    """Delete this add-on's vertex-cache files in the cache folder that no object in this file uses
+    (other .blend files that share the folder may still use them)"""
+
+    bl_idname = "multanet.clean_unused_caches"
+    bl_label = "Clean Unused Caches"
+    bl_options = {"REGISTER"}
+
+    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", description="default: the panel's")
+
+    def invoke(self, context, event):
+        return context.window_manager.invoke_confirm(self, event)
+
+    def execute(self, context):
+        try:
+            folder = lipsync.resolve_cache_dir(_panel_value(self, context, "cache_dir",
+                                                            context.scene.multanet.cache_dir))
+            removed = caches.clean_unused(folder)
+        except (MulTaNetError, OSError) as exc:
+            self.report({"ERROR"}, f"Clean Unused Caches: {exc}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"deleted {len(removed)} unused cache file{'s' if len(removed) != 1 else ''} "
+                              f"from '{folder}'" + (f": {', '.join(removed)}" if removed else ""))
         return {"FINISHED"}
 
 
@@ -195,6 +222,7 @@ class MULTANET_MT_recent_checkpoints(bpy.types.Menu):
             self.layout.label(text="(none yet)")
 
 
-classes = (MULTANET_OT_generate_lip_sync, MULTANET_OT_remove_lip_sync, MULTANET_OT_add_head_mesh,
+classes = (MULTANET_OT_generate_lip_sync, MULTANET_OT_remove_lip_sync, MULTANET_OT_clean_unused_caches,
+           MULTANET_OT_add_head_mesh,
            MULTANET_OT_use_recent_checkpoint, MULTANET_MT_recent_checkpoints)
 register, unregister = bpy.utils.register_classes_factory(classes)

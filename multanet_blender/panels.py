@@ -86,6 +86,7 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
             layout.prop(settings, "cache_dir")
             if settings.cache_dir.startswith("//") and not bpy.data.filepath:
                 layout.label(text="save the .blend first, or choose an absolute folder", icon="ERROR")
+            layout.operator("multanet.clean_unused_caches", icon="TRASH")
 
         col = layout.column()
         col.scale_y = 1.6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import bpy
@@ -121,8 +122,8 @@ def test_vertex_cache_plays_core_vertices(blender, assets, tmp_path):
                                        bake_mode="VERTEX_CACHE", **source)
     first, end = baked_range(obj)
     mod = obj.modifiers["MulTaNet Lip Sync"]
-    assert mod.type == "MESH_CACHE" and mod.filepath == "//multanet_cache/char00.pc2"
-    assert os.path.isfile(tmp_path / "multanet_cache" / "char00.pc2")
+    assert mod.type == "MESH_CACHE" and re.fullmatch(r"//multanet_cache/char00\.[0-9a-f]{8}\.pc2", mod.filepath)
+    assert os.listdir(tmp_path / "multanet_cache") == [os.path.basename(mod.filepath)]
     assert obj.data.shape_keys is None
 
     animator, coeffs = core_coefficients(assets, 30.0)
@@ -150,11 +151,16 @@ def test_rebake_replaces_and_remove_restores(blender, assets, tmp_path):
     assert len(bpy.data.actions) == 1
     bpy.ops.multanet.generate_lip_sync(**args, bake_mode="VERTEX_CACHE")  # switching mode replaces too
     assert obj.data.shape_keys is None and not bpy.data.actions
-    assert len(obj.modifiers) == 1 and os.path.isfile(tmp_path / "multanet_cache" / "char00.pc2")
+    first_cache = bpy.path.abspath(obj.modifiers[0].filepath)
+    assert len(obj.modifiers) == 1 and os.path.isfile(first_cache)
     bpy.ops.multanet.generate_lip_sync(**args, bake_mode="VERTEX_CACHE")
-    assert len(obj.modifiers) == 1 and os.listdir(tmp_path / "multanet_cache") == ["char00.pc2"]
+    # a new file per bake; the old one stays (undo and the saved .blend may name it) until cleaned
+    assert len(obj.modifiers) == 1 and bpy.path.abspath(obj.modifiers[0].filepath) != first_cache
+    assert len(os.listdir(tmp_path / "multanet_cache")) == 2
     bpy.ops.multanet.generate_lip_sync(**args)
     bpy.ops.multanet.remove_lip_sync(object=obj.name)
+    assert bpy.ops.multanet.clean_unused_caches() == {"FINISHED"}
+    assert os.listdir(tmp_path / "multanet_cache") == []
     after = scene_state(str(tmp_path))
     after["files"] = [f for f in after["files"] if f != "multanet_cache"]
     assert after == before_bake

@@ -92,7 +92,7 @@ def test_failures_keep_a_previous_bake(face, assets, tmp_path):
     root = str(tmp_path)
     args = dict(object="char00", checkpoint=assets["checkpoint"], head="char00")
     generate(audio_file=assets["wav16"], bake_mode="VERTEX_CACHE", **args)
-    cache = tmp_path / "multanet_cache" / "char00.pc2"
+    (cache,) = (tmp_path / "multanet_cache").iterdir()
     data = cache.read_bytes()
     expect_error("does not exist", root, audio_file=str(tmp_path / "missing.wav"), bake_mode="VERTEX_CACHE",
                  **args)
@@ -108,8 +108,8 @@ def test_vertex_cache_needs_a_place(blender, assets, tmp_path):
     expect_error("the .blend is not saved", None, **args)
     # an unsaved file with a folder given (what the folder browser answers): an absolute path
     generate(cache_dir=str(tmp_path / "caches"), **args)
-    assert obj.modifiers["MulTaNet Lip Sync"].filepath == str(tmp_path / "caches" / "char00.pc2")
-    assert (tmp_path / "caches" / "char00.pc2").is_file()
+    (cache,) = (tmp_path / "caches").iterdir()
+    assert obj.modifiers["MulTaNet Lip Sync"].filepath == str(cache) and cache.name.startswith("char00.")
 
 
 def test_an_animators_own_action_is_never_replaced(face, assets, tmp_path):

@@ -1,0 +1,91 @@
+"""Vertex-cache files: one uniquely named file per bake, never deleted while anything may still use it.
+
+Every bake writes a new ``<object>.<8 hex digits>.pc2``, so two objects whose names clean to the same
+text (``Ada.1``, ``Ada_1``), or a Shift+D copy that carries the original's record, never share or
+overwrite a file. Remove and re-bake leave the old file where it is: undo, redo and the .blend saved
+on disk may still name it. :func:`clean_unused` deletes, on request, only files that match that
+pattern, lie in the cache folder, and that no object in the open file uses (its Mesh Cache modifiers,
+its lip-sync records); with them go the temporary files of cache writes that a killed Blender left.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import bpy
+
+from .core.atomic import stale_partials
+
+CACHE_NAME = re.compile(r"^.+\.[0-9a-f]{8}\.pc2$")
+
+
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def new_cache_path(folder: str, object_name: str) -> str:
+    """A file name in ``folder`` that no earlier bake used: the cleaned object name and a random tag."""
+    stem = bpy.path.clean_name(object_name)
+    while True:
+        path = os.path.join(folder, f"{stem}.{secrets.token_hex(4)}.pc2")
+        if not os.path.exists(path):
+            return path
+
+
+def referenced() -> set[str]:
+    """Every file a Mesh Cache modifier or a lip-sync record of an object in the open file names."""
+    from .lipsync import RECORD
+
+    used = set()
+    for obj in bpy.data.objects:
+        for mod in getattr(obj, "modifiers", ()):
+            if mod.type == "MESH_CACHE" and mod.filepath:
+                used.add(_norm(bpy.path.abspath(mod.filepath, library=obj.library)))
+        rec = obj.get(RECORD)
+        cache = rec.get("cache") if hasattr(rec, "get") else None
+        if isinstance(cache, str) and cache:
+            used.add(_norm(bpy.path.abspath(cache, library=obj.library)))
+    return used
+
+
+def unused(folder: str) -> list[str]:
+    """This add-on's cache files in ``folder`` that nothing in the open file uses, sorted."""
+    if not os.path.isdir(folder):
+        return []
+    used = referenced()
+    out = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if CACHE_NAME.match(name) and os.path.isfile(path) and not os.path.islink(path) and _norm(path) not in used:
+            out.append(path)
+    return out
+
+
+def stale_writes(folder: str) -> list[str]:
+    """Temporary files of cache writes that a killed Blender left in ``folder``: ``atomic_write``'s of a
+    dead process, and the ``<name>.pc2.partial`` files of versions before 2026-11."""
+    legacy = [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".pc2.partial")] \
+        if os.path.isdir(folder) else []
+    return stale_partials(folder) + legacy
+
+
+def remove_stale_writes(folder: str) -> list[str]:
+    return _remove(stale_writes(folder))
+
+
+def clean_unused(folder: str) -> list[str]:
+    """Delete :func:`unused` files and :func:`stale_writes`; returns the names deleted."""
+    return _remove(unused(folder) + stale_writes(folder))
+
+
+def _remove(paths: list[str]) -> list[str]:
+    removed = []
+    for path in paths:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            continue
+        removed.append(os.path.basename(path))
+    return removed
