@@ -27,7 +27,7 @@ sys.path.insert(0, ROOT)
 
 import bpy  # noqa: E402
 
-from bench.common import FIXTURE, best_of  # noqa: E402
+from bench.common import FIXTURE, best_of, cli  # noqa: E402
 from core.checkpoint import save_checkpoint  # noqa: E402
 from train.random_heads import numpy_checkpoint  # noqa: E402
 
@@ -109,4 +109,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    cli(__doc__)
     main()

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import bpy  # noqa: E402
 
-from bench.common import best_of, speech_file  # noqa: E402
+from bench.common import best_of, cli, speech_file  # noqa: E402
 from core.checkpoint import save_checkpoint  # noqa: E402
 from train.random_heads import numpy_checkpoint  # noqa: E402
 
@@ -110,4 +110,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    cli(__doc__)
     main()

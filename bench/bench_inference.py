@@ -24,7 +24,7 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.common import best_of, speech_file  # noqa: E402
+from bench.common import best_of, cli, speech_file  # noqa: E402
 from core.audio import load_speech  # noqa: E402
 from core.checkpoint import save_checkpoint  # noqa: E402
 from core.inference import Animator  # noqa: E402
@@ -105,4 +105,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    cli(__doc__)
     main()

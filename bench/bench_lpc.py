@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
 
-from bench.common import best_of, speech_file  # noqa: E402
+from bench.common import best_of, cli, speech_file  # noqa: E402
 from core.audio import load_speech  # noqa: E402
 from core.lpc import features  # noqa: E402
 from core.lpc_reference import features_reference  # noqa: E402
@@ -34,4 +34,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    cli(__doc__)
     main()

@@ -81,12 +81,12 @@ def measure(model: str, config_name: str, characters: int, vertices: int, steps:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", default="small")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="small", help="training config whose network and batch are timed")
     parser.add_argument("--characters", type=int, default=4, help="MulTaNet heads in each batch")
-    parser.add_argument("--vertices", type=int, default=3000)
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--vertices", type=int, default=3000, help="vertices of every random head")
+    parser.add_argument("--steps", type=int, default=60, help="optimiser steps timed per model")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="torch CPU threads")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable
@@ -30,3 +31,9 @@ def best_of(fn: Callable[[], object], repeats: int = 3) -> tuple[float, object]:
         out = fn()
         best = min(best, time.perf_counter() - t)
     return best, out
+
+
+def cli(doc: str, argv: list[str] | None = None) -> argparse.Namespace:
+    """The benchmark's command line: ``--help`` prints its docstring (what it measures) and exits."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser.parse_args(argv)

@@ -2,7 +2,7 @@
 
 Two heads of the model (by default the bundled one) side by side, turned a little toward each other;
 the bundled dialogue (``demo_audio/``: espeak-ng speech in the voices the synthetic corpus gives those
-characters, English then Korean, made by ``python -m train.demo_audio``) as Sequencer strips named by
+characters, English then Korean, made by ``python -m train demo-audio``) as Sequencer strips named by
 the dialogue rule (``<object name>: ...``); every line baked with :func:`.batch.bake_dialogue`; the
 sounds packed and the scene saved as ``DIR/demo.blend``. Then Blender renders, with Workbench at a
 small size, ``DIR/contact_sheet.png`` (a row per line, frames across it, speaker named in the corner)
@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import checkpoints
 
     p = argparse.ArgumentParser(prog="python -m multanet_blender demo", description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for demo.blend, the contact sheet (PNG) and the video (MP4)")
     p.add_argument("--checkpoint", default=checkpoints.DEFAULT_MODEL,
                    help="a .npz checkpoint with two or more heads (default: the bundled model)")
     p.add_argument("--no-video", action="store_true", help="skip the MP4 (the contact sheet is still rendered)")

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("train.preview", "render a contact sheet of a folder-format dataset's characters"),
     "fit": ("train.fit", "train MulTaNet or KarrasNet ensembles on a dataset (torchrun for several processes)"),
     "export": ("train.export", "write a trained run as a core checkpoint (.npz) with emotion presets"),
+    "demo-audio": ("train.demo_audio", "regenerate the add-on demo's bundled dialogue (Ogg files, dialogue.json)"),
     "evaluate": ("train.evaluate", "LVE, MVE, FDD and jitter of checkpoints on a dataset split; tables and plots"),
 }
 

@@ -1,4 +1,4 @@
-"""Regenerate the demo's bundled dialogue: ``python -m train.demo_audio`` (needs the train group).
+"""Regenerate the demo's bundled dialogue: ``python -m train demo-audio`` (needs the train group).
 
 Two characters of the synthetic cast talk, in English and then in Korean, each with the espeak-ng
 voice the training corpus gives that character (:mod:`train.synth.characters`), so the default
@@ -10,8 +10,10 @@ files are committed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 
 import numpy as np
 import soundfile
@@ -33,22 +35,35 @@ GAP_S = 0.4  # silence between lines
 PAD_S = 0.15  # silence inside each file, before and after the speech
 
 
-def main() -> None:
-    os.makedirs(OUT, exist_ok=True)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default=OUT,
+                        help="folder for the .ogg files and dialogue.json (default: the add-on's demo_audio/, "
+                             "whose committed files it replaces)")
+
+
+def run(args: argparse.Namespace) -> int:
+    write_dialogue(args.out)
+    return 0
+
+
+def write_dialogue(out: str) -> None:
+    os.makedirs(out, exist_ok=True)
     voices = {c.name: c.voice for c in cast(14)}
     lines = []
     for i, (speaker, language, text) in enumerate(DIALOGUE):
         utt = synthesize(text, ESPEAK_LANGUAGE[language], voices[speaker]).padded(PAD_S, PAD_S)
         name = f"{i + 1:02d}_{speaker}_{language}.ogg"
         audio = utt.audio.astype(np.float32) / 32768.0
-        soundfile.write(os.path.join(OUT, name), audio, utt.sample_rate, format="OGG", subtype="VORBIS")
+        soundfile.write(os.path.join(out, name), audio, utt.sample_rate, format="OGG", subtype="VORBIS")
         lines.append({"speaker": speaker, "language": language, "text": text, "file": name,
                       "gap_before_s": 0.5 if i == 0 else GAP_S, "duration_s": round(utt.duration, 3)})
-        print(f"{name}: {utt.duration:.2f} s, {os.path.getsize(os.path.join(OUT, name)) / 1e3:.0f} KB  {text}")
-    with open(os.path.join(OUT, "dialogue.json"), "w", encoding="utf-8") as f:
+        print(f"{name}: {utt.duration:.2f} s, {os.path.getsize(os.path.join(out, name)) / 1e3:.0f} KB  {text}")
+    with open(os.path.join(out, "dialogue.json"), "w", encoding="utf-8") as f:
         json.dump({"lines": lines}, f, ensure_ascii=False, indent=1)
         f.write("\n")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(prog="python -m train.demo_audio", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    sys.exit(run(parser.parse_args()))

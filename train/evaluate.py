@@ -52,17 +52,18 @@ AXES = {"X": 0, "Y": 1, "Z": 2}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", action="append", required=True,
                         help="[LABEL=]PATH to an .npz, or a folder of .npz forming one model; repeat to compare")
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--split", default="test", choices=list(SPLITS))
+    parser.add_argument("--data", type=Path, required=True,
+                        help="dataset folder (folder format, BIWI, VOCASET); for --split real, a folder of recordings")
+    parser.add_argument("--split", default="test", choices=list(SPLITS), help="the sequences to score (default: test)")
     parser.add_argument("--characters", default=None, help="comma-separated subset")
     parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
     parser.add_argument("--emotion", default="neutral", help="preset name used for every head")
     parser.add_argument("--scale", type=float, default=1000.0,
                         help="length unit factor for the tables (1000: data in metres, tables in mm)")
-    parser.add_argument("--json", type=Path, default=None)
-    parser.add_argument("--report", type=Path, default=None)
-    parser.add_argument("--plots", type=Path, default=None)
-    parser.add_argument("--clips-per-language", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON here")
+    parser.add_argument("--report", type=Path, default=None, help="write the Markdown report here")
+    parser.add_argument("--plots", type=Path, default=None, help="folder for the lip-opening and per-character plots")
+    parser.add_argument("--clips-per-language", type=int, default=2, help="lip plots drawn per language")
 
 
 def parse_models(specs: list[str]) -> dict[str, dict[str, Checkpoint]]:

@@ -37,7 +37,8 @@ PROBE_FRAMES = 300  # training frames per head kept in heads.npz to name emotion
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (folder format, BIWI or VOCASET)")
     parser.add_argument("--out", type=Path, required=True, help="run folder (created)")
-    parser.add_argument("--model", choices=["multanet", "karras"], default="multanet")
+    parser.add_argument("--model", choices=["multanet", "karras"], default="multanet",
+                        help="MulTaNet (all characters, one shared network) or KarrasNet ensembles (one per character)")
     parser.add_argument("--config", default="small", help="small | paper | path to a JSON config")
     parser.add_argument("--characters", default=None, help="comma-separated names (default: all)")
     parser.add_argument("--sentences", type=int, default=None,
@@ -56,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--freeze-mfl", action="store_true",
                         help="with --init: train only the new heads and their emotion vectors")
     parser.add_argument("--cache", type=Path, default=None, help="feature cache folder (default: DATA/.feature_cache)")
-    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
 def _heads_arrays(templates, probes: list[np.ndarray], offsets, scales, start: int = 0) -> dict[str, np.ndarray]:

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="a folder-format dataset (e.g. from `python -m train synth`)")
     parser.add_argument("--out", type=Path, default=Path("preview.png"), help="PNG to write")
     parser.add_argument("--split", default="train", help="split to search for the peak frames")
-    parser.add_argument("--dpi", type=int, default=110)
+    parser.add_argument("--dpi", type=int, default=110, help="resolution of the PNG")
 
 
 def face_normals(vertices: np.ndarray, flat: np.ndarray, sizes: np.ndarray) -> np.ndarray:

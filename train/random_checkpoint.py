@@ -46,12 +46,13 @@ def make_random_model(architecture: str = "multanet", characters: int = 2, verti
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="the .npz checkpoint to write")
-    parser.add_argument("--architecture", choices=["multanet", "karras"], default="multanet")
+    parser.add_argument("--architecture", choices=["multanet", "karras"], default="multanet",
+                        help="MulTaNet (shared network, one head per character) or KarrasNet (one character)")
     parser.add_argument("--characters", type=int, default=2, help="heads (MulTaNet)")
     parser.add_argument("--members", type=int, default=3, help="ensemble size (KarrasNet)")
     parser.add_argument("--vertices", type=int, default=5023, help="about this many vertices per head")
     parser.add_argument("--components", type=int, default=150, help="PCA components per head")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights and heads")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heldout", default=None,
                         help="comma-separated held-out languages, test only in unseen_language (default: "
                              + ",".join(HELDOUT_LANGUAGES) + "); '' for none")
-    parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--fps", type=float, default=30.0, help="motion frames per second")
     parser.add_argument("--seed", type=int, default=0, help="chooses the sentences and the prosody jitter, "
                                                              "never the characters")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
