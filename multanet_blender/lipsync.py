@@ -91,16 +91,28 @@ def rest_positions(obj) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def check_target(obj, head) -> None:
+def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
+    """Raise, saying what to do (``advise``), unless ``obj`` is a mesh with ``head``'s topology; with
+    ``ckpt``, name another of its heads that the mesh does match."""
     if obj is None:
         raise MulTaNetError("no target mesh chosen")
     if obj.type != "MESH":
         raise MulTaNetError(f"'{obj.name}' is a {obj.type.lower()} object, not a mesh")
     if obj.mode == "EDIT":
         raise MulTaNetError(f"'{obj.name}' is in Edit Mode: leave it first, so its mesh is up to date")
-    problem = topology_problem(head, obj.name, *mesh_topology(obj.data))
+    topology = mesh_topology(obj.data)
+    problem = topology_problem(head, obj.name, *topology)
     if problem:
-        raise MulTaNetError(problem)
+        other = [h.name for h in (ckpt.heads if ckpt is not None else []) if h.name != head.name
+                 and topology_problem(h, obj.name, *topology) is None]
+        if other:
+            raise MulTaNetError(f"{problem}; it matches head '{other[0]}': choose that head")
+        if not advise:
+            raise MulTaNetError(problem)
+        raise MulTaNetError(
+            f"{problem}. A head animates only its own mesh (same vertices, same order): use Add Head Mesh "
+            f"for head '{head.name}' and bind your character to it (Surface Deform), or train a head "
+            f"for this mesh (python -m train fit --init CHECKPOINT --freeze-mfl; README, 'Your own character')")
 
 
 def resolve_cache_dir(cache_dir: str) -> str:
@@ -173,7 +185,7 @@ def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, 
     if not head_name:
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(head_name)
-    check_target(obj, head)
+    check_target(obj, head, ckpt)
     if mode == "SHAPE_KEYS" and not layered:
         _check_free_action(obj)
     if not math.isfinite(strength):

@@ -188,6 +188,13 @@ class MULTANET_OT_add_head_mesh(bpy.types.Operator):
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Add Head Mesh: {exc}")
             return {"CANCELLED"}
+        # the panel follows what was added, so that the next Generate uses this head on this mesh
+        if path != properties.checkpoint_path(settings):
+            if path == checkpoints.DEFAULT_MODEL:
+                settings.model = "DEFAULT"
+            else:
+                settings.model, settings.checkpoint_path = "FILE", path
+        settings.head = name
         settings.target = obj
         self.report({"INFO"}, f"added '{obj.name}': head '{name}', {len(obj.data.vertices):,} vertices")
         return {"FINISHED"}

@@ -14,7 +14,7 @@ def match_status(obj, head) -> tuple[bool, str]:
     if obj is None:
         return False, "choose a mesh, or add the head's own"
     try:
-        lipsync.check_target(obj, head)
+        lipsync.check_target(obj, head, advise=False)  # the Add Head Mesh button is right below
         fit = MeshMotion(head, lipsync.rest_positions(obj)).fit_error
     except MulTaNetError as exc:
         return False, str(exc)

@@ -54,6 +54,11 @@ def test_add_head_mesh_has_the_heads_topology(blender, assets):
     assert obj.rotation_euler[0] == pytest.approx(math.pi / 2)  # the checkpoint's heads are Y-up
     assert bpy.context.scene.multanet.target == obj
     assert bpy.context.view_layer.objects.active == obj
+    # the panel follows: its checkpoint and head are the added ones, so the next Generate just works
+    settings = bpy.context.scene.multanet
+    assert (settings.model, settings.checkpoint_path, settings.head) == ("FILE", assets["checkpoint"], "char01")
+    assert bpy.ops.multanet.generate_lip_sync(audio_file=assets["wav16"]) == {"FINISHED"}
+    assert obj.data.shape_keys is not None
 
 
 def test_panel_state_lists_heads_and_presets(blender, assets):

@@ -36,8 +36,10 @@ def test_mismatched_mesh(face, assets, tmp_path):
     msg = expect_error("head 'char00' expects 299 vertices; 'Cube' has 8", str(tmp_path), object="Cube",
                        checkpoint=assets["checkpoint"], head="char00", audio_file=assets["wav16"])
     assert msg.startswith("Error: Generate Lip Sync:")
-    expect_error("head 'char01' expects 338 vertices; 'char00' has 299", str(tmp_path), object="char00",
-                 checkpoint=assets["checkpoint"], head="char01", audio_file=assets["wav16"])
+    assert "use Add Head Mesh for head 'char00'" in msg and "--freeze-mfl" in msg  # what to do about it
+    msg = expect_error("head 'char01' expects 338 vertices; 'char00' has 299", str(tmp_path), object="char00",
+                       checkpoint=assets["checkpoint"], head="char01", audio_file=assets["wav16"])
+    assert "; it matches head 'char00': choose that head" in msg
     bpy.ops.object.camera_add()
     expect_error("is a camera object, not a mesh", str(tmp_path), object=bpy.context.active_object.name,
                  checkpoint=assets["checkpoint"], head="char00", audio_file=assets["wav16"])
