@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import bpy
 import numpy as np
@@ -180,3 +181,18 @@ def test_recent_checkpoints_are_remembered(assets, tmp_path, monkeypatch):
         addon_utils.disable("multanet_blender", default_set=True)
         bpy.ops.wm.read_factory_settings(use_empty=True)
     assert registered() == []
+
+
+def test_the_readme_script_runs_as_written(blender, assets, tmp_path, monkeypatch, capsys):
+    """The README's scripting example, copied as is, with a recorded line where it says."""
+    import re
+    import shutil
+
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
+    script = re.search(r"From a script.*?```python\n(.*?)```", readme, re.S).group(1)
+    shutil.copy(assets["wav16"], tmp_path / "line01.wav")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(script, "README.md", "exec"), {})
+    assert "'head': 'beatrix'" in capsys.readouterr().out
+    obj = bpy.data.objects["beatrix"]
+    assert "multanet_lipsync" not in obj.keys() and obj.data.shape_keys is None  # removed at the end
