@@ -67,8 +67,26 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"{feat.n_frames} frames x {feat.hop} samples "
           f"({1000 * feat.window / feat.sample_rate:.0f} ms window at {feat.sample_rate} Hz); "
           f"trained at {ckpt.fps:g} fps")
-    if ckpt.info:
-        print("  info      " + ", ".join(f"{k}={v}" for k, v in ckpt.info.items()))
+    info = ckpt.info or {}
+    if info.get("trained"):
+        done = f"{info['epochs']}/{info.get('epochs_planned', info['epochs'])} epochs" if "epochs" in info else ""
+        secs = f"{float(info['train_seconds']):,.0f} s" if isinstance(info.get("train_seconds"), (int, float)) else ""
+        parts = [f"config {info['config']}" if "config" in info else "", done,
+                 f"{secs} on {info['device']}" if secs and "device" in info else secs,
+                 f"exported {info['exported']}" if "exported" in info else ""]
+        print("  training  " + ", ".join(p for p in parts if p))
+    elif info.get("trained") is False:
+        print("  training  untrained (random weights)")
+    extras = [f"up axis {info['up_axis']}" if "up_axis" in info else "",
+              "coefficient filter " + ", ".join(f"{c:g}" for c in info["coefficient_filter"])
+              if isinstance(info.get("coefficient_filter"), list) else ""]
+    if any(extras):
+        print("  output    " + "; ".join(e for e in extras if e))
+    if args.verbose:
+        for key, value in info.items():
+            print(f"    {key}: {value}")
+    elif info:
+        print(f"  ({len(info)} provenance fields: python -m core info --verbose)")
     print(f"  {len(ckpt.heads)} character(s):")
     for h in ckpt.heads:
         print(f"    {h.name}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
@@ -116,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_features)
     p = sub.add_parser("info", help="what a checkpoint holds")
     p.add_argument("checkpoint", help="a MulTaNet or KarrasNet .npz checkpoint")
+    p.add_argument("--verbose", action="store_true", help="every provenance field (the training run, its paths)")
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("animate", help="audio -> vertex animation (.npy [T, V, 3] or .pc2)")
     p.add_argument("--checkpoint", required=True, help="a .npz checkpoint (python -m core info lists its heads)")

@@ -190,3 +190,13 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory(ckpt_path, tmp_path, monke
     monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("decompressed a bomb"))
     with pytest.raises(CheckpointError, match=r"declare 0\.0 GB uncompressed|declare .* uncompressed"):
         load_checkpoint(path)
+
+
+def test_info_of_the_bundled_model_is_short_and_verbose_has_the_provenance(capsys):
+    bundled = os.path.join(os.path.dirname(__file__), "..", "multanet_blender", "models", "default.npz")
+    assert core_main(["info", bundled]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 200  # was one 1,100-character line
+    assert "training  config " in out and "up axis Y" in out and "command" not in out
+    assert core_main(["info", "--verbose", bundled]) == 0
+    assert "    command: python -m train fit" in capsys.readouterr().out
