@@ -12,7 +12,7 @@ from core.checkpoint import load_checkpoint
 from core.inference import Animator
 from core.lpc import features
 from train.__main__ import main
-from train.presets import kmeans, make_presets
+from train.presets import make_presets
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +111,10 @@ def test_evaluate_matches_core_metrics_by_hand(trained, tiny_corpus, tmp_path):
     assert "lve_per_character_unseen_language.png" in pngs and any(p.startswith("lips_") for p in pngs)
 
 
-def test_kmeans_finds_clusters_and_presets_are_named_by_their_effect():
+def test_presets_are_the_clusters_named_by_their_effect():
     rng = np.random.default_rng(1)
-    centres = np.array([[3.0, 0, 0, 0], [-3.0, 0, 0, 0], [0, 3.0, 0, 0]])
-    x = np.concatenate([c + 0.1 * rng.standard_normal((50, 4)) for c in centres])
-    found, labels = kmeans(x, 3, seed=0)
-    assert sorted(np.bincount(labels).tolist()) == [50, 50, 50]
-    assert all(np.abs(found - c).sum(1).min() < 0.2 for c in centres)
+    centres = np.array([[3.0, 0, 0, 0], [-3.0, 0, 0, 0], [0, 3.0, 0, 0], [4.5, -1.0, 0, 0]])
+    x = np.concatenate([c + 0.1 * rng.standard_normal((50, 4)) for c in centres[:3]])
     # a toy face: emotion[0] opens the mouth (lips 0/1 spread along y), emotion[1] raises the brow (vertex 2)
     def animate(e):
         v = np.zeros((5, 3, 3))
@@ -126,4 +123,10 @@ def test_kmeans_finds_clusters_and_presets_are_named_by_their_effect():
         return v
     presets = make_presets(x.astype(np.float32), animate, np.array([0, 1]), np.array([2]), "Y", k=3)
     assert set(presets) == {"neutral", "open", "tight", "brows up"}
+    for name, centre in zip(["open", "tight", "brows up"], centres, strict=False):
+        assert np.abs(np.array(presets[name]) - centre).max() < 0.1, name
+    # two clusters that both open the mouth: the second is told apart by its brows, not by a number
+    x = np.concatenate([x, centres[3] + 0.1 * rng.standard_normal((40, 4))])
+    presets = make_presets(x.astype(np.float32), animate, np.array([0, 1]), np.array([2]), "Y", k=4)
+    assert set(presets) == {"neutral", "open", "tight", "brows up", "open, brows down"}
     assert presets["open"][0] > 2 and presets["tight"][0] < -2 and presets["brows up"][1] > 2
