@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -70,18 +71,39 @@ def destination(path: str, args) -> str:
 
 
 @contextlib.contextmanager
-def quiet():
-    """Blender's own chatter on stdout (file read/saved, render frames) goes to /dev/null meanwhile."""
+def quiet(filter_stderr: bool = False):
+    """Blender's own chatter on stdout (file read/saved, render frames) goes to /dev/null meanwhile; yields
+    ``say(text)``, which still reaches the real stdout. ``filter_stderr``: stderr is held back and passed
+    on afterwards without the ``EGL Error`` lines that a headless GPU context start prints (harmless:
+    Blender falls back to another configuration)."""
     sys.stdout.flush()
+    sys.stderr.flush()
     saved = os.dup(1)
+    saved_err = os.dup(2) if filter_stderr else -1
+    held = tempfile.TemporaryFile() if filter_stderr else None
+
+    def say(text: str) -> None:
+        os.write(saved, (text + "\n").encode())
+
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 1)
-            yield
+            if held is not None:
+                os.dup2(held.fileno(), 2)
+            yield say
     finally:
         sys.stdout.flush()
+        sys.stderr.flush()
         os.dup2(saved, 1)
         os.close(saved)
+        if held is not None:
+            os.dup2(saved_err, 2)
+            os.close(saved_err)
+            held.seek(0)
+            for line in held.read().decode(errors="replace").splitlines():
+                if not line.startswith("EGL Error"):
+                    print(line, file=sys.stderr)
+            held.close()
 
 
 def _ensure_addon() -> None:

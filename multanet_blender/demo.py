@@ -209,7 +209,7 @@ def _render(scene, camera, path: str, size: tuple[int, int], note: str):
     render.resolution_x, render.resolution_y = size
     render.use_stamp_note, render.stamp_note_text = bool(note), note
     render.filepath = path
-    with quiet():
+    with quiet(filter_stderr=True):
         bpy.ops.render.render(write_still=True)
     pixels = _read_png(path)
     os.remove(path)
@@ -267,8 +267,21 @@ def render_video(scene, out_dir: str) -> str:
     path = os.path.join(out_dir, "demo.mp4")
     render.filepath = path
     render.use_file_extension = False
-    with quiet():
-        bpy.ops.render.render(animation=True)
+    total = scene.frame_end - scene.frame_start + 1
+    with quiet(filter_stderr=True) as say:
+        done = [0, time.perf_counter()]
+
+        def progress(*_):
+            done[0] += 1
+            if done[0] == total or time.perf_counter() - done[1] >= 5.0:  # a line every 5 s
+                done[1] = time.perf_counter()
+                say(f"  video frame {done[0]}/{total} ({100 * done[0] // total} %)")
+
+        bpy.app.handlers.render_write.append(progress)
+        try:
+            bpy.ops.render.render(animation=True)
+        finally:
+            bpy.app.handlers.render_write.remove(progress)
     return path
 
 
@@ -310,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     sheet = contact_sheet(scene, lines, objects, out)
     print(f"demo: rendered {sheet} ({len(lines)} x {SHEET_COLUMNS} frames) in {time.perf_counter() - t:.1f} s")
+    old_video = os.path.join(out, "demo.mp4")
+    if args.no_video and os.path.isfile(old_video):
+        os.remove(old_video)  # it would show an earlier run's animation beside this run's files
+        print(f"demo: removed the earlier {old_video} (--no-video)")
     if not args.no_video:
         t = time.perf_counter()
         video = render_video(scene, out)

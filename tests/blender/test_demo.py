@@ -13,11 +13,14 @@ from multanet_blender import demo
 pytestmark = needs_aud  # sound strips need Audaspace (absent from the pip bpy 4.2 module)
 
 
-def test_demo_builds_bakes_saves_and_renders_a_contact_sheet(blender, assets, tmp_path):
+def test_demo_builds_bakes_saves_and_renders_a_contact_sheet(blender, assets, tmp_path, capfd):
     lines = demo.dialogue()
     assert len({line["speaker"] for line in lines}) >= 2 and len({line["language"] for line in lines}) >= 2
+    (tmp_path / "demo.mp4").write_bytes(b"an earlier run's video")
     assert demo.main(["--out", str(tmp_path), "--checkpoint", assets["checkpoint"], "--no-video"]) == 0
-    assert sorted(os.listdir(tmp_path)) == ["contact_sheet.png", "demo.blend"]
+    assert sorted(os.listdir(tmp_path)) == ["contact_sheet.png", "demo.blend"]  # no stale video beside them
+    out, err = capfd.readouterr()
+    assert "removed the earlier" in out and "EGL Error" not in out + err
     sheet = bpy.data.images.load(str(tmp_path / "contact_sheet.png"))
     wide = (480, 270)
     assert tuple(sheet.size) == (wide[0] + demo.SHEET_COLUMNS * wide[1], len(lines) * wide[1])
