@@ -1,5 +1,6 @@
 """The repository's promises: licence everywhere, README's two commands, CI runs the second."""
 
+import os
 import pathlib
 import re
 import tomllib
@@ -42,3 +43,14 @@ def test_dependency_groups_exist():
     assert {"core", "train", "blender", "test", "dev"} <= set(groups)
     assert sorted(groups["blender"]) == ["bpy==5.0.1", "numpy>=1.26,<2"]  # the demo needs nothing else
     assert "torch==2.13.0" in groups["train"]  # the CPU wheel; an unpinned torch pulls CUDA
+
+
+def test_docs_stand_on_their_own():
+    """Nothing in the repository sends a reader outside it (the design notes beside the checkout are not shipped)."""
+    import glob
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for path in [os.path.join(root, "README.md"), *glob.glob(os.path.join(root, "docs", "*.md"))]:
+        text = open(path, encoding="utf-8").read()
+        assert "../shared" not in text and "DESIGN.md" not in text, path
+    assert os.path.isfile(os.path.join(root, "docs", "ARCHITECTURE.md"))
