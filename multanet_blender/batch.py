@@ -11,23 +11,24 @@ fills it (:func:`fill_dialogue`):
    skipped.
 
 The head is the one of the panel's checkpoint whose topology matches the mesh (the one named like
-the object when several match). :func:`bake_dialogue` bakes each line as its own Action, placed as
-an NLA strip at the line's frames on a "Lip Sync" track of the character's shape keys, so lines can
-be moved, blended and layered under hand-keyed animation. The shape keys are shared by all lines
-of a character. Re-baking a line replaces its Action; lines of one character that overlap in time
-are reported and the later one skipped.
+the object when several match). :func:`bake_steps` (the one batch driver; :func:`bake_dialogue` runs it
+to the end) bakes each line as its own Action on the character's "Lip Sync" NLA track (:mod:`.nla`).
+Lines of one character that overlap in time are reported and the later one skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import bpy
 
-from . import blender_compat, checkpoints, lipsync, properties
+from . import blender_compat, checkpoints, lipsync, pipeline, properties
+from . import record as records
 from .core.errors import MulTaNetError
 from .mapping import topology_problem
+from .record import Target
+from .request import BakeRequest, Source
 
 
 @dataclass
@@ -57,7 +58,8 @@ def head_for_mesh(ckpt, obj) -> str:
     matching = [h.name for h in ckpt.heads if topology_problem(h, obj.name, *topo) is None]
     if not matching:
         return ""
-    recorded = lipsync.record(obj).get("head", "")
+    rec = records.read(obj)
+    recorded = rec.head if rec is not None else ""
     for preferred in (recorded, obj.name):
         if preferred in matching:
             return preferred
@@ -163,91 +165,6 @@ def _jobs(scene, lines, report: BatchReport) -> list[_Job]:
     return keep
 
 
-def _track(key):
-    anim = key.animation_data or key.animation_data_create()
-    track = anim.nla_tracks.get(lipsync.NLA_TRACK)
-    if track is None:
-        track = anim.nla_tracks.new()
-        track.name = lipsync.NLA_TRACK
-    return track
-
-
-def _remove_line(key, strip_name: str, owner: str) -> None:
-    anim = key.animation_data
-    track = anim.nla_tracks.get(lipsync.NLA_TRACK) if anim is not None else None
-    if track is not None:
-        for nla in [n for n in track.strips if n.action is not None and n.action.get(lipsync.LINE_STRIP) == strip_name]:
-            track.strips.remove(nla)
-    for action in [a for a in bpy.data.actions
-                   if a.get(lipsync.LINE_OWNER) == owner and a.get(lipsync.LINE_STRIP) == strip_name]:
-        if action.users == 0:
-            bpy.data.actions.remove(action)
-
-
-def _place(track, action, first: int, end: int, name: str):
-    """An NLA strip playing ``action`` (keys from ``first - 0.5`` to ``end - 0.5``) at the same frames.
-
-    ``strips.new`` takes whole start frames and refuses any overlap, so a line that fits exactly
-    between two others starts one frame short, is moved back half a frame, then lengthened."""
-    action.use_frame_range = True
-    action.frame_start, action.frame_end = first - 0.5, end - 1.5
-    try:
-        nla = track.strips.new(name, first, action)
-    finally:
-        action.use_frame_range = False
-    nla.frame_start_ui = first - 0.5  # moves the strip, keeping its length
-    nla.action_frame_start = first - 0.5
-    nla.action_frame_end = end - 0.5
-    nla.blend_type = "REPLACE"
-    if (nla.frame_start, nla.frame_end) != (first - 0.5, end - 0.5) or nla.scale != 1.0:
-        raise MulTaNetError(f"NLA strip '{name}' landed on frames {nla.frame_start:g}-{nla.frame_end:g}, "
-                            f"not {first - 0.5:g}-{end - 0.5:g}")
-    return nla
-
-
-def _fix_extrapolation(track) -> None:
-    """The first strip holds its rest both ways, the others hold their trailing rest forward."""
-    for i, nla in enumerate(sorted(track.strips, key=lambda n: n.frame_start)):
-        nla.extrapolation = "HOLD" if i == 0 else "HOLD_FORWARD"
-
-
-def _prepare_object(obj, head: str, checkpoint_path: str) -> None:
-    """Clear a single bake (or a batch with another head) before baking dialogue lines onto ``obj``."""
-    rec = lipsync.record(obj)
-    if rec and (rec.get("mode") != "NLA" or rec.get("head") != head or rec.get("checkpoint") != checkpoint_path):
-        lipsync.remove_lip_sync(obj)
-
-
-def bake_line(scene, job: _Job, checkpoint_path: str) -> str:
-    """Bake one dialogue line onto its character as an Action on the "Lip Sync" NLA track."""
-    line = job.line
-    bake = lipsync.plan_bake(scene, job.obj, checkpoint_path, job.head, lipsync.Source(strip_name=job.strip.name),
-                             line.emotion or "", line.strength, "SHAPE_KEYS", layered=True)
-    obj = job.obj
-    _prepare_object(obj, job.head, checkpoint_path)
-    created_basis, names = lipsync.ensure_shape_keys(obj, bake.motion)
-    key = obj.data.shape_keys
-    _remove_line(key, job.strip.name, obj.name)
-    action = lipsync.build_action(bake, f"MulTaNet {obj.name} | {job.strip.name}")
-    action[lipsync.LINE_OWNER] = obj.name
-    action[lipsync.LINE_STRIP] = job.strip.name
-    track = _track(key)
-    try:
-        _place(track, action, bake.timing.final_start, bake.timing.final_end, job.strip.name)
-    except (RuntimeError, MulTaNetError) as exc:
-        for nla in [n for n in track.strips if n.action == action]:
-            track.strips.remove(nla)
-        bpy.data.actions.remove(action)
-        raise MulTaNetError(f"cannot place '{job.strip.name}' on the '{lipsync.NLA_TRACK}' track: {exc}") from exc
-    _fix_extrapolation(track)
-    rec = lipsync.record(obj)
-    obj[lipsync.RECORD] = {
-        "mode": "NLA", "head": job.head, "checkpoint": checkpoint_path, "keys": len(names),
-        "created_basis": int(rec.get("created_basis", created_basis)),
-    }
-    return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({job.head})"
-
-
 def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
     """The lines to bake, in timeline order, and a report holding those skipped (with why)."""
     report = BatchReport()
@@ -265,31 +182,61 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
     return _jobs(scene, lines, report), report, checkpoint_path
 
 
-def bake_job(scene, job: _Job, checkpoint_path: str, report: BatchReport) -> None:
-    """Bake one line; its outcome goes to ``report`` and the line's status."""
-    try:
-        what = bake_line(scene, job, checkpoint_path)
-    except (MulTaNetError, OSError) as exc:
-        job.line.status = "failed"
-        report.failed.append((job.strip.name, str(exc)))
-        return
-    job.line.status = "baked"
-    report.baked.append((job.strip.name, what))
+def request_for(job: _Job, checkpoint_path: str) -> BakeRequest:
+    """The bake request of one dialogue line."""
+    return BakeRequest(obj=job.obj, checkpoint=checkpoint_path, head=job.head,
+                       source=Source(strip_name=job.strip.name), emotion=job.line.emotion or "",
+                       strength=job.line.strength, target=Target.NLA)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Progress of a batch: line ``index`` of ``total`` (``strip``) is about to be baked."""
+
+    index: int
+    total: int
+    strip: str
+
+
+def bake_steps(scene, lines=None) -> Generator[Step, bool | None, BatchReport]:
+    """The one batch driver: yields a :class:`Step` before each line and bakes it when resumed; sending
+    True instead stops there (the rest are reported as cancelled). Its return value is the report.
+
+    Bake All Dialogue (one line per timer tick, so the viewport stays live), the headless operator,
+    the demo and the command-line bake all drive this generator."""
+    jobs, report, checkpoint_path = start(scene, lines)
+    for i, job in enumerate(jobs):
+        if (yield Step(i, len(jobs), job.strip.name)):
+            report.cancelled = True
+            report.skipped += [(j.strip.name, "cancelled") for j in jobs[i:]]
+            break
+        try:
+            what = pipeline.run(scene, request_for(job, checkpoint_path))
+        except (MulTaNetError, OSError) as exc:
+            job.line.status = "failed"
+            report.failed.append((job.strip.name, str(exc)))
+        else:
+            job.line.status = "baked"
+            report.baked.append((job.strip.name, what))
+    scene.multanet_dialogue.last_summary = report.summary().splitlines()[0]
+    return report
 
 
 def bake_dialogue(scene, lines=None, on_progress: Callable[[int, int, str], None] | None = None,
                   should_cancel: Callable[[], bool] | None = None) -> BatchReport:
-    """Bake every (or the given) dialogue line of ``scene``; each line is baked whole or not at all."""
-    jobs, report, checkpoint_path = start(scene, lines)
-    for i, job in enumerate(jobs):
-        if should_cancel is not None and should_cancel():
-            report.cancelled = True
-            report.skipped += [(j.strip.name, "cancelled") for j in jobs[i:]]
-            break
-        if on_progress is not None:
-            on_progress(i, len(jobs), job.strip.name)
-        bake_job(scene, job, checkpoint_path, report)
+    """Bake every (or the given) dialogue line of ``scene`` in one go; each line is baked whole or not at all."""
+    steps = bake_steps(scene, lines)
+    total = 0
+    try:
+        step = next(steps)
+        while True:
+            total = step.total
+            cancel = should_cancel is not None and should_cancel()
+            if on_progress is not None and not cancel:
+                on_progress(step.index, step.total, step.strip)
+            step = steps.send(cancel)
+    except StopIteration as done:
+        report = done.value
     if on_progress is not None:
-        on_progress(len(jobs), len(jobs), "")
-    scene.multanet_dialogue.last_summary = report.summary().splitlines()[0]
+        on_progress(total, total, "")
     return report

@@ -16,6 +16,7 @@ import secrets
 
 import bpy
 
+from . import record as records
 from .core.atomic import stale_partials
 
 CACHE_NAME = re.compile(r"^.+\.[0-9a-f]{8}\.pc2$")
@@ -36,17 +37,14 @@ def new_cache_path(folder: str, object_name: str) -> str:
 
 def referenced() -> set[str]:
     """Every file a Mesh Cache modifier or a lip-sync record of an object in the open file names."""
-    from .lipsync import RECORD
-
     used = set()
     for obj in bpy.data.objects:
         for mod in getattr(obj, "modifiers", ()):
             if mod.type == "MESH_CACHE" and mod.filepath:
                 used.add(_norm(bpy.path.abspath(mod.filepath, library=obj.library)))
-        rec = obj.get(RECORD)
-        cache = rec.get("cache") if hasattr(rec, "get") else None
-        if isinstance(cache, str) and cache:
-            used.add(_norm(bpy.path.abspath(cache, library=obj.library)))
+        rec = records.read(obj)
+        if rec is not None and rec.cache:
+            used.add(_norm(bpy.path.abspath(rec.cache, library=obj.library)))
     return used
 
 

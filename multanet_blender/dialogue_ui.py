@@ -12,7 +12,7 @@ from bpy.props import (
     StringProperty,
 )
 
-from . import batch
+from . import batch, blender_compat
 
 
 def _is_mesh(self, obj) -> bool:
@@ -52,12 +52,20 @@ class MULTANET_UL_dialogue(bpy.types.UIList):
         row.label(text=item.status or "")
 
 
+def _has_sound_strips(cls, context) -> bool:
+    if context.scene is not None and blender_compat.sound_strips(context.scene):
+        return True
+    cls.poll_message_set("The Sequencer has no sound strips: add the dialogue's audio there first")
+    return False
+
+
 class MULTANET_OT_fill_dialogue(bpy.types.Operator):
     """Fill the dialogue list from the Sequencer's sound strips ('<object>: ...' names, or assigned channels)"""
 
     bl_idname = "multanet.fill_dialogue"
     bl_label = "Fill from Strips"
     bl_options = {"REGISTER", "UNDO"}
+    poll = classmethod(_has_sound_strips)
 
     def execute(self, context):
         messages = batch.fill_dialogue(context.scene)
@@ -102,13 +110,12 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
     bl_idname = "multanet.bake_all_dialogue"
     bl_label = "Bake All Dialogue"
     bl_options = {"REGISTER", "UNDO"}
+    poll = classmethod(_has_sound_strips)
 
     _timer = None
     _cancel = False
-    _jobs: list = []
-    _index = 0
-    _report: batch.BatchReport | None = None
-    _checkpoint = ""
+    _steps = None  # batch.bake_steps: the one batch driver
+    _step: batch.Step | None = None
 
     def _finish(self, context, report: batch.BatchReport):
         for strip, why in report.skipped:
@@ -125,43 +132,40 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
     def invoke(self, context, event):
         if context.window is None:
             return self.execute(context)
-        self._jobs, self._report, self._checkpoint = batch.start(context.scene)
-        if not self._jobs:
-            return self._finish(context, self._report)
-        self._index, self._cancel = 0, False
+        self._steps, self._cancel = batch.bake_steps(context.scene), False
+        try:
+            self._step = next(self._steps)
+        except StopIteration as done:  # nothing to bake: the report says why
+            return self._finish(context, done.value)
         wm = context.window_manager
-        wm.progress_begin(0, len(self._jobs))
+        wm.progress_begin(0, self._step.total)
         self._timer = wm.event_timer_add(0.01, window=context.window)
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
 
     def modal(self, context, event):
-        if event.type == "ESC":
+        if event.type == "ESC" and event.value == "PRESS":
             self._cancel = True
-        if event.type != "TIMER":
             return {"RUNNING_MODAL"}
-        if self._cancel or self._index >= len(self._jobs):
-            return self._end(context)
-        job = self._jobs[self._index]
-        batch.bake_job(context.scene, job, self._checkpoint, self._report)  # one line per tick: the UI stays live
-        self._index += 1
-        context.window_manager.progress_update(self._index)
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}  # the viewport, timeline and panels stay usable while lines bake
+        step = self._step
         if context.area:
-            context.area.header_text_set(f"Baking dialogue {self._index}/{len(self._jobs)}: {job.strip.name}"
-                                         f"  (Esc: stop)")
+            context.area.header_text_set(f"Baking dialogue {step.index + 1}/{step.total}: {step.strip}  (Esc: stop)")
+        try:
+            self._step = self._steps.send(self._cancel)  # one line per tick
+        except StopIteration as done:
+            return self._end(context, done.value)
+        context.window_manager.progress_update(self._step.index)
         return {"RUNNING_MODAL"}
 
-    def _end(self, context):
+    def _end(self, context, report: batch.BatchReport):
         wm = context.window_manager
         wm.event_timer_remove(self._timer)
         wm.progress_end()
         if context.area:
             context.area.header_text_set(None)
-        if self._cancel and self._index < len(self._jobs):
-            self._report.cancelled = True
-            self._report.skipped += [(job.strip.name, "cancelled") for job in self._jobs[self._index:]]
-        context.scene.multanet_dialogue.last_summary = self._report.summary().splitlines()[0]
-        return self._finish(context, self._report)
+        return self._finish(context, report)
 
 
 class MULTANET_PT_dialogue(bpy.types.Panel):

@@ -18,15 +18,18 @@ import bpy
 import numpy as np
 
 from . import audio_in, blender_compat, caches, checkpoints
+from . import record as records
 from .core.errors import MulTaNetError
 from .core.inference import Animator
 from .core.pointcache import write_pc2
 from .mapping import MeshMotion, topology_problem
+from .record import LipSyncRecord, Target
+from .request import BakeRequest, Source  # noqa: F401 - Source: re-exported for scripts that used lipsync.Source
 from .timing import StripTiming, slice_for_strip, visible
 
 KEY_PREFIX = "MulTaNet."  # shape keys: "MulTaNet.mean", "MulTaNet.c000", ... sort together and say whose they are
 MEAN_KEY = KEY_PREFIX + "mean"
-RECORD = "multanet_lipsync"  # object ID property: what was baked
+RECORD = records.KEY  # object ID property: what was baked (read and written by .record only)
 MODIFIER_NAME = "MulTaNet Lip Sync"
 NLA_TRACK = "Lip Sync"  # batch-baked dialogue lines: one NLA strip (and Action) per line
 LINE_OWNER = "multanet_object"  # Action ID property: the object a dialogue line's Action animates
@@ -136,31 +139,22 @@ def blend_relative(path: str) -> str:
 
 
 @dataclass
-class Source:
-    """Where the speech comes from: a Sequencer sound strip or a sound file placed at a frame."""
-
-    strip_name: str = ""
-    file_path: str = ""  # absolute
-    file_frame: int = 1
-
-
-@dataclass
 class Bake:
     """Everything a bake will write, computed without touching the scene."""
 
-    obj: object
+    request: BakeRequest
     head_name: str
-    checkpoint_path: str
-    mode: str  # "SHAPE_KEYS" | "VERTEX_CACHE"
     timing: StripTiming
     source_label: str
     motion: MeshMotion
     coefficients: np.ndarray  # [n, K] visible frames
     sounding: np.ndarray  # [n] bool: frames the sound reaches
-    emotion: str
-    strength: float
     cache_path: str = ""  # absolute .pc2 path for VERTEX_CACHE
-    key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS
+    key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS and NLA
+
+    @property
+    def obj(self):
+        return self.request.obj
 
     @property
     def frames(self) -> np.ndarray:
@@ -174,28 +168,23 @@ class Bake:
                                [t.final_end - 0.5]])
 
 
-def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, emotion: str = "",
-              strength: float = 1.0, mode: str = "SHAPE_KEYS", cache_dir: str = "//multanet_cache",
-              layered: bool = False) -> Bake:
-    """Everything a bake writes, computed and checked; ``layered``: for an NLA strip (dialogue), which
-    goes under the animator's own Action rather than replacing it."""
-    if mode not in ("SHAPE_KEYS", "VERTEX_CACHE"):
-        raise MulTaNetError(f"bake mode must be SHAPE_KEYS or VERTEX_CACHE, not {mode!r}")
-    ckpt = checkpoints.load(checkpoint_path)
-    if not head_name:
+def plan_bake(scene, request: BakeRequest) -> Bake:
+    """Everything ``request`` writes, computed and checked, without touching the scene."""
+    obj = request.obj
+    ckpt = checkpoints.load(request.checkpoint)
+    if not request.head:
         raise MulTaNetError("no character head chosen")
-    head = ckpt.head(head_name)
+    head = ckpt.head(request.head)
     check_target(obj, head, ckpt)
-    if mode == "SHAPE_KEYS" and not layered:
+    if request.target is Target.SHAPE_KEYS:
         _check_free_action(obj)
-    if not math.isfinite(strength):
-        raise MulTaNetError(f"emotion strength must be a number, got {strength}")
-    emotion_vector = head.emotion(emotion or None, strength)
+    emotion_vector = head.emotion(request.emotion or None, request.strength)
     cache_path = ""
-    if mode == "VERTEX_CACHE":
-        cache_path = caches.new_cache_path(resolve_cache_dir(cache_dir), obj.name)
+    if request.target is Target.VERTEX_CACHE:
+        cache_path = caches.new_cache_path(resolve_cache_dir(request.cache_dir), obj.name)
 
     fps = scene_fps(scene)
+    source = request.source
     if source.strip_name:
         strip = find_strip(scene, source.strip_name)
         label = f"strip '{strip.name}'"
@@ -214,9 +203,8 @@ def plan_bake(scene, obj, checkpoint_path: str, head_name: str, source: Source, 
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
     coefficients, sounding = visible(coefficients, piece)
     motion = MeshMotion(head, rest_positions(obj))
-    bake = Bake(obj, head.name, checkpoint_path, mode, timing, label, motion, coefficients, sounding,
-                emotion, float(strength), cache_path)
-    if mode == "SHAPE_KEYS":
+    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path)
+    if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]
     return bake
 
@@ -225,7 +213,8 @@ def _check_free_action(obj) -> None:
     """Never replace an animator's own Action on the shape keys."""
     key = obj.data.shape_keys
     anim = key.animation_data if key is not None else None
-    if anim is not None and anim.action is not None and anim.action.name != record(obj).get("action"):
+    rec = records.read(obj)
+    if anim is not None and anim.action is not None and anim.action.name != (rec.action if rec else None):
         raise MulTaNetError(
             f"the shape keys of '{obj.name}' are animated by Action '{anim.action.name}': unassign it, or push "
             f"it down to an NLA track, before baking, so that lip sync does not replace it"
@@ -234,25 +223,19 @@ def _check_free_action(obj) -> None:
 
 # --- changing the scene -------------------------------------------------------------------------
 
-def record(obj) -> dict:
-    """What was baked onto ``obj`` (its ID-property record), as a dict; {} if nothing."""
-    rec = obj.get(RECORD)
-    return rec.to_dict() if rec is not None else {}
-
-
 def has_lip_sync(obj) -> bool:
-    return obj is not None and RECORD in obj.keys()
+    return records.has(obj)
 
 
 def remove_lip_sync(obj) -> str:
     """Take away everything a bake put on ``obj``; returns what was removed, in words."""
-    rec = record(obj)
-    if not rec:
+    if not records.has(obj):
         return f"'{obj.name}' has no lip sync"
     if obj.type != "MESH":  # nothing is ever baked onto one: its record came with a copy or by hand; no file goes
-        del obj[RECORD]
+        records.clear(obj)
         return (f"removed the lip-sync record from '{obj.name}' "
                 f"(a {obj.type.lower()}, not a mesh: nothing was baked on it)")
+    rec = records.read(obj) or LipSyncRecord(Target.SHAPE_KEYS)  # unreadable: only our own named keys go
     removed = []
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is not None:
@@ -266,7 +249,7 @@ def remove_lip_sync(obj) -> str:
             bpy.data.actions.remove(action)
         if lines:
             removed.append(f"{len(lines)} dialogue Action{'s' if len(lines) != 1 else ''}")
-        action = bpy.data.actions.get(rec.get("action", ""))
+        action = bpy.data.actions.get(rec.action)
         anim = key.animation_data
         if anim is not None and action is not None and anim.action == action:
             anim.action = None
@@ -279,20 +262,19 @@ def remove_lip_sync(obj) -> str:
         if ours:
             removed.append(f"{len(ours)} shape keys")
         key = obj.data.shape_keys
-        if rec.get("created_basis") and key is not None and len(key.key_blocks) == 1:
+        if rec.created_basis and key is not None and len(key.key_blocks) == 1:
             obj.shape_key_remove(key.key_blocks[0])
         if obj.data.shape_keys is not None:
             anim = obj.data.shape_keys.animation_data
             if anim is not None and anim.action is None and not anim.nla_tracks and not anim.drivers:
                 obj.data.shape_keys.animation_data_clear()
-    mod = obj.modifiers.get(rec.get("modifier", ""))
+    mod = obj.modifiers.get(rec.modifier) if rec.modifier else None
     if mod is not None and mod.type == "MESH_CACHE":
         obj.modifiers.remove(mod)
         removed.append("the Mesh Cache modifier")
-    cache = rec.get("cache", "")
-    if cache and isinstance(cache, str):  # the file stays: undo, redo or the saved .blend may still use it
-        removed.append(f"(its cache '{os.path.basename(cache)}' stays on disk until Clean Unused Caches)")
-    del obj[RECORD]
+    if rec.cache:  # the file stays: undo, redo or the saved .blend may still use it
+        removed.append(f"(its cache '{os.path.basename(rec.cache)}' stays on disk until Clean Unused Caches)")
+    records.clear(obj)
     obj.data.update()
     return f"removed lip sync from '{obj.name}': " + (", ".join(removed) or "nothing left to remove")
 
@@ -335,7 +317,7 @@ def _bake_shape_keys(bake: Bake) -> dict:
     created_basis, names = ensure_shape_keys(bake.obj, bake.motion)
     action = build_action(bake, f"MulTaNet {bake.obj.name}")
     blender_compat.assign_action(bake.obj.data.shape_keys, action)
-    return {"created_basis": int(created_basis), "action": action.name, "keys": len(names)}
+    return {"created_basis": created_basis, "action": action.name, "keys": len(names)}
 
 
 def _write_cache(bake: Bake, path: str) -> None:
@@ -374,28 +356,31 @@ def _bake_cache(bake: Bake) -> dict:
 
 
 def apply_bake(bake: Bake) -> str:
-    """Replace ``bake.obj``'s lip sync with ``bake``; returns a one-line report."""
+    """Replace ``bake.obj``'s lip sync with ``bake`` (SHAPE_KEYS or VERTEX_CACHE); returns a one-line report."""
     obj = bake.obj
-    if bake.mode == "VERTEX_CACHE":
+    target = bake.request.target
+    if target is Target.NLA:
+        raise MulTaNetError("a dialogue line is applied by multanet_blender.nla, not as a single bake")
+    if target is Target.VERTEX_CACHE:
         # a new file (written atomically) under a name no other bake used: a failure here leaves the scene
         # and the old bake alone, and the old bake's file stays for undo and for the saved .blend
         _write_cache(bake, bake.cache_path)
     try:
         if has_lip_sync(obj):
             remove_lip_sync(obj)
-        done = _bake_cache(bake) if bake.mode == "VERTEX_CACHE" else _bake_shape_keys(bake)
+        done = _bake_cache(bake) if target is Target.VERTEX_CACHE else _bake_shape_keys(bake)
     except BaseException:
         if bake.cache_path and not any(m.type == "MESH_CACHE" and bpy.path.abspath(m.filepath) == bake.cache_path
                                        for m in obj.modifiers):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(bake.cache_path)  # written by this bake a moment ago; nothing uses it
         raise
-    obj[RECORD] = {
-        "mode": bake.mode, "head": bake.head_name, "checkpoint": bake.checkpoint_path,
-        "source": bake.source_label, "emotion": bake.emotion, "strength": bake.strength,
-        "frame_start": bake.timing.final_start, "frame_end": bake.timing.final_end, **done,
-    }
+    request = bake.request
+    records.write(obj, LipSyncRecord(
+        target=target, head=bake.head_name, checkpoint=request.checkpoint, source=bake.source_label,
+        emotion=request.emotion, strength=float(request.strength), frame_start=bake.timing.final_start,
+        frame_end=bake.timing.final_end, **done))
     obj.data.update()
-    what = "shape keys" if bake.mode == "SHAPE_KEYS" else "a vertex cache"
+    what = "shape keys" if target is Target.SHAPE_KEYS else "a vertex cache"
     return (f"lip sync for '{obj.name}' (head '{bake.head_name}') from {bake.source_label}: "
             f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} as {what}")

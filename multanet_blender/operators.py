@@ -7,13 +7,14 @@ strip="Line 01")`` run the same code. A failure reports why and changes nothing.
 
 from __future__ import annotations
 
-import math
-
 import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
-from . import caches, checkpoints, head_mesh, lipsync, preferences, properties
+from . import caches, checkpoints, head_mesh, lipsync, pipeline, preferences, properties
+from . import record as records
 from .core.errors import MulTaNetError
+from .record import Target
+from .request import BakeRequest, Source
 
 
 def _panel_value(op, context, name: str, panel_value):
@@ -48,6 +49,13 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
     bl_label = "Generate Lip Sync"
     bl_options = {"REGISTER", "UNDO"}
 
+    @classmethod
+    def poll(cls, context):
+        if any(o.type == "MESH" for o in bpy.data.objects):
+            return True
+        cls.poll_message_set("There is no mesh to animate: use Add Head Mesh, or add your character")
+        return False
+
     object: StringProperty(name="Object", description="Mesh object to animate (default: the panel's target)")
     checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH",
                                description="A .npz checkpoint, or DEFAULT for the bundled model")
@@ -72,23 +80,23 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             return {"RUNNING_MODAL"}
         return self.execute(context)
 
-    def _source(self, context) -> lipsync.Source:
+    def _source(self, context) -> Source:
         settings, scene = context.scene.multanet, context.scene
         if self.properties.is_property_set("strip"):
-            return lipsync.Source(strip_name=self.strip)
+            return Source(strip_name=self.strip)
         if self.properties.is_property_set("audio_file"):
-            return lipsync.Source(file_path=bpy.path.abspath(self.audio_file),
+            return Source(file_path=bpy.path.abspath(self.audio_file),
                                   file_frame=_panel_value(self, context, "audio_frame", scene.frame_start))
         if settings.audio == "FILE":
-            return lipsync.Source(file_path=bpy.path.abspath(settings.audio_file) if settings.audio_file else "",
+            return Source(file_path=bpy.path.abspath(settings.audio_file) if settings.audio_file else "",
                                   file_frame=_panel_value(self, context, "audio_frame", settings.audio_frame))
         if settings.strip:
-            return lipsync.Source(strip_name=settings.strip)
+            return Source(strip_name=settings.strip)
         strip = lipsync.default_strip(scene)
         if strip is None:
             raise MulTaNetError(f"scene '{scene.name}' has no sound strip to use: add one in the Sequencer, "
                                 f"select it, or choose an audio file")
-        return lipsync.Source(strip_name=strip.name)
+        return Source(strip_name=strip.name)
 
     def execute(self, context):
         settings = context.scene.multanet
@@ -100,11 +108,11 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             strength = _panel_value(self, context, "strength", settings.strength)
             mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
             cache_dir = self.directory or _panel_value(self, context, "cache_dir", settings.cache_dir)
-            if not math.isfinite(strength):
-                raise MulTaNetError("emotion strength must be a number")
-            bake = lipsync.plan_bake(context.scene, obj, path, head, self._source(context), emotion, strength,
-                                     mode, cache_dir)
-            message = lipsync.apply_bake(bake)
+            if obj is None:
+                raise MulTaNetError("no target mesh chosen")
+            request = BakeRequest(obj=obj, checkpoint=path, head=head, source=self._source(context),
+                                  emotion=emotion, strength=strength, target=Target(mode), cache_dir=cache_dir)
+            message = pipeline.run(context.scene, request)
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Generate Lip Sync: {exc}")
             return {"CANCELLED"}
@@ -121,6 +129,13 @@ class MULTANET_OT_remove_lip_sync(bpy.types.Operator):
     bl_idname = "multanet.remove_lip_sync"
     bl_label = "Remove Lip Sync"
     bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        if any(records.has(o) for o in bpy.data.objects):
+            return True
+        cls.poll_message_set("No object in this file has lip sync to remove")
+        return False
 
     object: StringProperty(name="Object", description="Mesh object (default: the panel's target)")
 

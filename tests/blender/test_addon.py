@@ -31,7 +31,7 @@ def test_register_and_unregister_leave_nothing_behind():
         assert registered() == CLASSES and len(CLASSES) == 19
         assert hasattr(bpy.types, "MULTANET_PT_lip_sync") and hasattr(bpy.types, "MULTANET_OT_add_head_mesh")
         assert "multanet" in bpy.types.Scene.bl_rna.properties
-        assert bpy.ops.multanet.generate_lip_sync.poll()
+        assert bpy.ops.multanet.add_head_mesh.poll()
         multanet_blender.unregister()
         assert registered() == [] and not hasattr(bpy.types, "MULTANET_PT_lip_sync")
         assert "multanet" not in bpy.types.Scene.bl_rna.properties
@@ -196,3 +196,18 @@ def test_the_readme_script_runs_as_written(blender, assets, tmp_path, monkeypatc
     assert "'head': 'beatrix'" in capsys.readouterr().out
     obj = bpy.data.objects["beatrix"]
     assert "multanet_lipsync" not in obj.keys() and obj.data.shape_keys is None  # removed at the end
+
+
+def test_operators_say_why_they_cannot_run(blender, assets):
+    """poll with poll_message_set: an empty file has nothing to animate, remove, or bake as dialogue."""
+    for op, why in ((bpy.ops.multanet.generate_lip_sync, "no mesh to animate"),
+                    (bpy.ops.multanet.remove_lip_sync, "no object in this file has lip sync"),
+                    (bpy.ops.multanet.bake_all_dialogue, "no sound strips"),
+                    (bpy.ops.multanet.fill_dialogue, "no sound strips")):
+        assert not op.poll()
+        with pytest.raises(RuntimeError, match=f"(?i){why}"):
+            op()
+    obj = add_head(assets["checkpoint"])
+    assert bpy.ops.multanet.generate_lip_sync.poll() and not bpy.ops.multanet.remove_lip_sync.poll()
+    bpy.ops.multanet.generate_lip_sync(audio_file=assets["wav16"])
+    assert bpy.ops.multanet.remove_lip_sync.poll() and obj.data.shape_keys is not None

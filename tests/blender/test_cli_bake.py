@@ -20,11 +20,11 @@ pytestmark = needs_aud  # sound strips need Audaspace (absent from the pip bpy 4
 def make_blend(path: str, assets, checkpoint: str | None = None, lines: int = 2) -> str:
     """A scene with two heads and ``lines`` strips named by the dialogue rule, saved at ``path``."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    settings = bpy.context.scene.multanet
-    settings.model, settings.checkpoint_path = "FILE", checkpoint or assets["checkpoint"]
     bpy.context.scene.render.fps = 30
     add_head(assets["checkpoint"], "char00")
     add_head(assets["checkpoint"], "char01")
+    settings = bpy.context.scene.multanet  # after Add Head Mesh, which sets the panel to its own checkpoint
+    settings.model, settings.checkpoint_path = "FILE", checkpoint or assets["checkpoint"]
     for i in range(lines):
         add_strip(assets["wav16"], 1 + 200 * i, f"char0{i % 2}: line {i + 1}", channel=1 + i % 2)
     bpy.ops.wm.save_as_mainfile(filepath=path)

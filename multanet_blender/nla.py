@@ -1,0 +1,98 @@
+"""Dialogue lines on the NLA: each line's Action becomes a strip on the character's "Lip Sync" track.
+
+Lines of one character share its shape keys; each line has its own Action (tagged with its object and
+strip), placed at the line's frames, so lines can be moved, blended and layered under hand-keyed
+animation. Re-baking a line replaces its Action.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+from . import lipsync
+from . import record as records
+from .core.errors import MulTaNetError
+from .record import LipSyncRecord, Target
+
+
+def _track(key):
+    anim = key.animation_data or key.animation_data_create()
+    track = anim.nla_tracks.get(lipsync.NLA_TRACK)
+    if track is None:
+        track = anim.nla_tracks.new()
+        track.name = lipsync.NLA_TRACK
+    return track
+
+
+def _remove_line(key, strip_name: str, owner: str) -> None:
+    anim = key.animation_data
+    track = anim.nla_tracks.get(lipsync.NLA_TRACK) if anim is not None else None
+    if track is not None:
+        for nla in [n for n in track.strips if n.action is not None and n.action.get(lipsync.LINE_STRIP) == strip_name]:
+            track.strips.remove(nla)
+    for action in [a for a in bpy.data.actions
+                   if a.get(lipsync.LINE_OWNER) == owner and a.get(lipsync.LINE_STRIP) == strip_name]:
+        if action.users == 0:
+            bpy.data.actions.remove(action)
+
+
+def _place(track, action, first: int, end: int, name: str):
+    """An NLA strip playing ``action`` (keys from ``first - 0.5`` to ``end - 0.5``) at the same frames.
+
+    ``strips.new`` takes whole start frames and refuses any overlap, so a line that fits exactly
+    between two others starts one frame short, is moved back half a frame, then lengthened."""
+    action.use_frame_range = True
+    action.frame_start, action.frame_end = first - 0.5, end - 1.5
+    try:
+        nla = track.strips.new(name, first, action)
+    finally:
+        action.use_frame_range = False
+    nla.frame_start_ui = first - 0.5  # moves the strip, keeping its length
+    nla.action_frame_start = first - 0.5
+    nla.action_frame_end = end - 0.5
+    nla.blend_type = "REPLACE"
+    if (nla.frame_start, nla.frame_end) != (first - 0.5, end - 0.5) or nla.scale != 1.0:
+        raise MulTaNetError(f"NLA strip '{name}' landed on frames {nla.frame_start:g}-{nla.frame_end:g}, "
+                            f"not {first - 0.5:g}-{end - 0.5:g}")
+    return nla
+
+
+def _fix_extrapolation(track) -> None:
+    """The first strip holds its rest both ways, the others hold their trailing rest forward."""
+    for i, nla in enumerate(sorted(track.strips, key=lambda n: n.frame_start)):
+        nla.extrapolation = "HOLD" if i == 0 else "HOLD_FORWARD"
+
+
+def _prepare_object(obj, head: str, checkpoint_path: str) -> None:
+    """Clear a single bake (or dialogue baked with another head) before baking dialogue lines onto ``obj``."""
+    rec = records.read(obj)
+    if records.has(obj) and (rec is None or rec.target is not Target.NLA or rec.head != head
+                             or rec.checkpoint != checkpoint_path):
+        lipsync.remove_lip_sync(obj)
+
+
+def apply_line(bake: lipsync.Bake) -> str:
+    """Put a planned dialogue line (target NLA) on its character's "Lip Sync" track; returns what was done."""
+    request = bake.request
+    obj, strip_name = request.obj, request.source.strip_name
+    _prepare_object(obj, bake.head_name, request.checkpoint)
+    created_basis, names = lipsync.ensure_shape_keys(obj, bake.motion)
+    key = obj.data.shape_keys
+    _remove_line(key, strip_name, obj.name)
+    action = lipsync.build_action(bake, f"MulTaNet {obj.name} | {strip_name}")
+    action[lipsync.LINE_OWNER] = obj.name
+    action[lipsync.LINE_STRIP] = strip_name
+    track = _track(key)
+    try:
+        _place(track, action, bake.timing.final_start, bake.timing.final_end, strip_name)
+    except (RuntimeError, MulTaNetError) as exc:
+        for strip in [n for n in track.strips if n.action == action]:
+            track.strips.remove(strip)
+        bpy.data.actions.remove(action)
+        raise MulTaNetError(f"cannot place '{strip_name}' on the '{lipsync.NLA_TRACK}' track: {exc}") from exc
+    _fix_extrapolation(track)
+    previous = records.read(obj)
+    records.write(obj, LipSyncRecord(
+        target=Target.NLA, head=bake.head_name, checkpoint=request.checkpoint, keys=len(names),
+        created_basis=previous.created_basis if previous is not None else created_basis))
+    return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({bake.head_name})"

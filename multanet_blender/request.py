@@ -1,0 +1,55 @@
+"""One description of a bake, whatever asked for it: the Generate operator, Bake All Dialogue (modal or
+not), the demo and the command-line bake each build a :class:`BakeRequest`, and
+:func:`.pipeline.run` carries it out (plan, infer, apply).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .core.errors import MulTaNetError
+from .record import Target
+
+DEFAULT_CACHE_DIR = "//multanet_cache/"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the speech comes from: a Sequencer sound strip, or a sound file placed at a frame."""
+
+    strip_name: str = ""
+    file_path: str = ""  # absolute
+    file_frame: int = 1
+
+    def describe(self) -> str:
+        return f"strip '{self.strip_name}'" if self.strip_name else f"audio file '{self.file_path}'"
+
+
+@dataclass(frozen=True)
+class BakeRequest:
+    """What to bake: onto which mesh, with which checkpoint and head, from which speech, how, where.
+
+    ``target`` NLA is a dialogue line: its Action goes on the object's "Lip Sync" NLA track beside the
+    other lines, under the animator's own Action, and ``source`` is the line's strip."""
+
+    obj: object  # a bpy mesh object
+    checkpoint: str  # absolute path, or checkpoints.DEFAULT_MODEL
+    head: str
+    source: Source
+    emotion: str = ""  # a preset of the head; "" = neutral
+    strength: float = 1.0
+    target: Target = Target.SHAPE_KEYS
+    cache_dir: str = DEFAULT_CACHE_DIR  # VERTEX_CACHE: the folder ("//" = beside the .blend)
+
+    def __post_init__(self):
+        if not isinstance(self.target, Target):
+            try:
+                object.__setattr__(self, "target", Target(self.target))
+            except ValueError:
+                raise MulTaNetError(f"bake target must be one of {', '.join(t.value for t in Target)}, "
+                                    f"not {self.target!r}") from None
+        if not isinstance(self.strength, (int, float)) or not math.isfinite(self.strength):
+            raise MulTaNetError(f"emotion strength must be a number, got {self.strength}")
+        if self.target is Target.NLA and not self.source.strip_name:
+            raise MulTaNetError("a dialogue line is baked from a Sequencer strip, not from a file")
