@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from .core.atomic import pid_alive
+from .core.progress import StatusLine, bar
 
 BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
 RESULT_TAG = "MULTANET_RESULT "
@@ -233,32 +235,26 @@ def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progres
 # --- progress and summary -------------------------------------------------------------------------
 
 class Progress:
-    """One line on stderr: files done, the current file's lines; redrawn in place on a terminal."""
+    """Files done and the current file's lines on one status line (a terminal redraws it in place; a log
+    gets a line per finished file and per finished line list)."""
 
-    def __init__(self, n_files: int, stream=sys.stderr):
-        self.n_files, self.done, self.stream = n_files, 0, stream
-        self.tty = stream.isatty()
+    def __init__(self, n_files: int, stream=None):
+        self.n_files, self.done = n_files, 0
+        self.line = StatusLine(stream, every=math.inf)
         self.t0 = time.perf_counter()
 
     def show(self, label: str, line_done: int = 0, line_total: int = 0) -> None:
-        width = 24
         frac = (self.done + (line_done / line_total if line_total else 0)) / max(self.n_files, 1)
-        bar = "#" * int(round(width * frac)) + "." * (width - int(round(width * frac)))
         lines = f" line {line_done}/{line_total}" if line_total else ""
-        text = f"[{bar}] {self.done}/{self.n_files} files{lines}  {label}  {time.perf_counter() - self.t0:.1f} s"
-        if self.tty:
-            self.stream.write("\r" + text[:150].ljust(150))
-        elif not line_total or line_done == line_total:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        text = f"{bar(frac)} {self.done}/{self.n_files} files{lines}  {label}  {time.perf_counter() - self.t0:.1f} s"
+        self.line.show(text[:150], force=not line_total or line_done == line_total)
 
     def file_done(self, label: str) -> None:
         self.done += 1
         self.show(label)
 
     def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
+        self.line.done()
 
 
 def summary_table(results: list[FileResult]) -> str:

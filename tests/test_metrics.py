@@ -45,3 +45,4 @@ def test_jerk_of_a_cubic_and_jitter_ratio():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(MulTaNetError, match="must both be"):
         mve(np.zeros((3, 4, 3)), np.zeros((3, 5, 3)))
+

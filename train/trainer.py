@@ -28,6 +28,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from core.progress import StatusLine
+
 from .augment import AugmentConfig
 from .config import learning_rate, scheduled
 from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss, weighted_position_loss
@@ -77,27 +79,6 @@ class Job:
     seed: int
     label: str = "fit"
     extra_state: dict = field(default_factory=dict)
-
-
-class Progress:
-    """One line on stderr: epoch, step, running losses, throughput; redrawn at most every ``every`` s."""
-
-    def __init__(self, enabled: bool, stream=sys.stderr):
-        self.enabled, self.stream = enabled, stream
-        self.every = 0.5 if getattr(stream, "isatty", lambda: False)() else 10.0
-        self.last = 0.0
-
-    def show(self, text: str, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.enabled and (force or now - self.last >= self.every):
-            self.last = now
-            self.stream.write(f"\r{text}" if self.every < 1 else f"{text}\n")
-            self.stream.flush()
-
-    def done(self, text: str) -> None:
-        if self.enabled:
-            self.stream.write(f"\r{text}\n" if self.every < 1 else f"{text}\n")
-            self.stream.flush()
 
 
 def _groups(chars: np.ndarray, head_of: list[int]) -> list[tuple[int, int, int]]:
@@ -174,7 +155,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             writer = SummaryWriter(str(tensorboard))
         except ImportError:
             print("tensorboard is not installed: no TensorBoard logs", file=sys.stderr)
-    bar = Progress(enabled=not quiet and rank == 0)
+    bar = StatusLine(enabled=not quiet and rank == 0)
     pin = device.type == "cuda"
     frozen_ids = {id(p) for p in job.frozen_early}
     step_global = start * math.ceil(len(pairs) * float(config["epoch_fraction"]) / batch)

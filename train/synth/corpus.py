@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import time
 import zlib
 from dataclasses import dataclass, replace
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.progress import StatusLine, bar
 from train.data.base import Template
 from train.data.folder import write_dataset_json, write_sequence, write_template
 
@@ -284,25 +284,23 @@ def _run_task(args) -> tuple[str, int, float]:
 
 
 class Progress:
-    """A text progress bar on stderr."""
+    """Tasks done out of ``total``, with elapsed time and an estimate of the rest, on one status line."""
 
-    def __init__(self, total: int, label: str, stream=sys.stderr, enabled: bool = True):
-        self.total, self.label, self.stream, self.enabled = total, label, stream, enabled
-        self.done, self.start, self.last = 0, time.monotonic(), 0.0
+    def __init__(self, total: int, label: str, stream=None, enabled: bool = True):
+        self.total, self.label, self.done = total, label, 0
+        self.line = StatusLine(stream, enabled, every=10.0)
+        self.start = time.monotonic()
 
     def update(self, n: int = 1) -> None:
         self.done += n
-        now = time.monotonic()
-        if self.enabled and (now - self.last > 0.2 or self.done == self.total):
-            self.last = now
-            frac = self.done / max(self.total, 1)
-            bar = "#" * int(30 * frac)
-            eta = (now - self.start) / max(frac, 1e-9) * (1 - frac)
-            self.stream.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total} "
-                              f"{now - self.start:5.1f}s eta {eta:5.1f}s")
-            if self.done == self.total:
-                self.stream.write("\n")
-            self.stream.flush()
+        frac = self.done / max(self.total, 1)
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / max(frac, 1e-9) * (1 - frac)
+        text = f"{self.label} {bar(frac, 30)} {self.done}/{self.total} {elapsed:5.1f}s eta {eta:5.1f}s"
+        if self.done >= self.total:
+            self.line.done(text)
+        else:
+            self.line.show(text)
 
 
 def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
