@@ -24,7 +24,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
-from .core.atomic import pid_alive
+from .core.atomic import atomic_path, stale_partials
 from .core.progress import StatusLine, bar
 
 BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
@@ -118,20 +118,14 @@ def _ensure_addon() -> None:
         register()
 
 
-TEMP_TAG = ".multanet-"  # .SCENE.blend.multanet-PID.blend: the save in progress of process PID
-
-
 def clean_leftovers(out: str) -> list[str]:
     """Remove the temporary saves and half-made backups that a killed earlier run left beside ``out``."""
     folder, base = os.path.dirname(out), os.path.basename(out)
     removed = []
-    for name in os.listdir(folder) if os.path.isdir(folder) else []:
-        for prefix in (f".{base}{TEMP_TAG}", f".{base}{BACKUP_SUFFIX}{TEMP_TAG}"):
-            pid = name[len(prefix):].split(".", 1)[0] if name.startswith(prefix) else ""
-            if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(os.path.join(folder, name))
-                    removed.append(name)
+    for path in stale_partials(folder, base) + stale_partials(folder, base + BACKUP_SUFFIX):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+            removed.append(os.path.basename(path))
     return removed
 
 
@@ -140,15 +134,8 @@ def _backup(path: str) -> str:
     import shutil
 
     backup = path + BACKUP_SUFFIX
-    tmp = os.path.join(os.path.dirname(backup), f".{os.path.basename(backup)}{TEMP_TAG}{os.getpid()}.blend")
-    try:
+    with atomic_path(backup, ".blend") as tmp:
         shutil.copy2(path, tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, backup)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return backup
 
 
@@ -157,26 +144,16 @@ def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
     overwritten (``--in-place``, or an output folder that is the source's own)."""
     import bpy
 
-    folder = os.path.dirname(out)
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
     clean_leftovers(out)
-    tmp = os.path.join(folder, f".{os.path.basename(out)}{TEMP_TAG}{os.getpid()}.blend")
     overwrites_source = in_place or os.path.abspath(out) == os.path.abspath(path)
-    try:
+    with atomic_path(out, ".blend") as tmp:
         # copy=True: the open file keeps its own path; relative paths are remapped for the new folder
         with quiet():
             bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, relative_remap=True)
-        if not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
-            raise OSError(f"Blender did not write '{tmp}'")
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
         if overwrites_source:
-            result.backup = _backup(path)
-        os.replace(tmp, out)
-        result.output = out
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+            result.backup = _backup(path)  # before the source is replaced
+    result.output = out
 
 
 def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,

@@ -19,6 +19,7 @@ import sys
 import time
 
 from .cli_bake import quiet
+from .core.atomic import atomic_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO_DIR = os.path.join(HERE, "demo_audio")
@@ -316,9 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     with quiet():
         bpy.ops.file.pack_all()  # the sounds travel inside demo.blend
     blend = os.path.join(out, "demo.blend")
-    with quiet():
-        bpy.ops.wm.save_as_mainfile(filepath=blend + ".tmp.blend", copy=True)
-    os.replace(blend + ".tmp.blend", blend)
+    with atomic_path(blend, ".blend") as tmp, quiet():
+        bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True)
     print(f"demo: saved {blend}")
     t = time.perf_counter()
     sheet = contact_sheet(scene, lines, objects, out)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.atomic import atomic_write
 from core.audio import prepare
 from core.lpc import FeatureConfig, grid_lpc, n_video_frames, window_starts
 from train.data.base import MotionDataset, Sequence
@@ -107,9 +108,8 @@ def sequence_grid(dataset: MotionDataset, seq: Sequence, cfg: FeatureConfig, cac
     grid, offsets = clip_grid(samples, fps, cfg)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, grid=grid, offsets=offsets, stamp=np.array(stamp))
-        os.replace(tmp, path)
+        with atomic_write(path) as f:
+            np.savez(f, grid=grid, offsets=offsets, stamp=np.array(stamp))
     return grid, offsets
 
 

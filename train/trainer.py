@@ -28,6 +28,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from core.atomic import atomic_write
 from core.progress import StatusLine
 
 from .augment import AugmentConfig
@@ -111,9 +112,8 @@ def rank_digests(module: nn.Module) -> list[str]:
 
 
 def save_state(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with atomic_write(path) as f:
+        torch.save(state, f)
 
 
 def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
