@@ -8,11 +8,44 @@ from . import lipsync, properties
 from .core.errors import MulTaNetError
 from .mapping import MeshMotion
 
+_status_cache: dict[tuple, tuple[bool, str]] = {}  # (object, mesh, head, its topology) -> match_status
+
 
 def match_status(obj, head) -> tuple[bool, str]:
-    """(ok, words) for the target mesh against the head: what the panel shows under the mesh."""
+    """(ok, words) for the target mesh against the head: what the panel shows under the mesh. The panel
+    draws often; the answer is kept until the mesh changes (:func:`_forget_changed`) or Edit Mode."""
     if obj is None:
         return False, "choose a mesh, or add the head's own"
+    if obj.type != "MESH" or obj.mode == "EDIT":
+        return _match_status(obj, head)
+    key = (obj.name, obj.data.name, obj.data.as_pointer(), head.name, head.fingerprint)
+    if key not in _status_cache:
+        if len(_status_cache) > 64:
+            _status_cache.clear()
+        _status_cache[key] = _match_status(obj, head)
+    return _status_cache[key]
+
+
+@bpy.app.handlers.persistent
+def _forget_changed(scene, depsgraph) -> None:
+    """A mesh or object changed (edited, re-sculpted, shape keys added): its cached status goes."""
+    if not _status_cache:
+        return
+    changed = {u.id.original.name for u in depsgraph.updates
+               if isinstance(u.id, (bpy.types.Mesh, bpy.types.Object, bpy.types.Key))}
+    if changed:
+        for key in [k for k in _status_cache if k[0] in changed or k[1] in changed]:
+            del _status_cache[key]
+        if any(isinstance(u.id, bpy.types.Key) for u in depsgraph.updates):
+            _status_cache.clear()  # a shape key's owner is not named by the update
+
+
+@bpy.app.handlers.persistent
+def _forget_all(*_) -> None:
+    _status_cache.clear()
+
+
+def _match_status(obj, head) -> tuple[bool, str]:
     try:
         lipsync.check_target(obj, head, advise=False)  # the Add Head Mesh button is right below
         fit = MeshMotion(head, lipsync.rest_positions(obj)).fit_error
@@ -95,4 +128,20 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
 
 
 classes = (MULTANET_PT_lip_sync,)
-register, unregister = bpy.utils.register_classes_factory(classes)
+_register, _unregister = bpy.utils.register_classes_factory(classes)
+_HANDLERS = ((bpy.app.handlers.depsgraph_update_post, _forget_changed), (bpy.app.handlers.load_post, _forget_all))
+
+
+def register() -> None:
+    _register()
+    for handlers, fn in _HANDLERS:
+        if fn not in handlers:
+            handlers.append(fn)
+
+
+def unregister() -> None:
+    for handlers, fn in _HANDLERS:
+        if fn in handlers:
+            handlers.remove(fn)
+    _status_cache.clear()
+    _unregister()

@@ -110,6 +110,27 @@ def test_match_status_says_why(blender, assets):
     assert ok and text.startswith("matches head char00 (re-sculpt:")
 
 
+def test_the_panel_fits_a_mesh_once_until_it_changes(blender, assets, monkeypatch):
+    """The panel's draw does no work: the match status is kept until the mesh changes."""
+    head = load_checkpoint(assets["checkpoint"]).head("char00")
+    obj = add_head(assets["checkpoint"], "char00")
+    bpy.context.view_layer.update()
+    fits = []
+    real = panels.MeshMotion
+    monkeypatch.setattr(panels, "MeshMotion", lambda *a: fits.append(1) or real(*a))
+    for _ in range(5):
+        assert panels.match_status(obj, head) == (True, "matches head char00")
+    assert len(fits) == 1
+    co = np.empty(len(obj.data.vertices) * 3, np.float32)
+    obj.data.vertices.foreach_get("co", co)
+    co.reshape(-1, 3)[:, 2] *= 1.3  # a re-sculpt
+    obj.data.vertices.foreach_set("co", co)
+    obj.data.update()
+    bpy.context.view_layer.update()  # what Blender does after any edit: the add-on's handler hears it
+    ok, text = panels.match_status(obj, head)
+    assert len(fits) == 2 and ok and text.startswith("matches head char00 (re-sculpt:")
+
+
 @needs_aud
 def test_operator_defaults_come_from_the_panel(blender, assets):
     scene = bpy.context.scene
