@@ -8,7 +8,7 @@ from . import lipsync, properties
 from .core.errors import MulTaNetError
 from .mapping import MeshMotion
 
-_status_cache: dict[tuple, tuple[bool, str]] = {}  # (object, mesh, head, its topology) -> match_status
+_status_cache: dict[tuple, tuple[bool, str]] = {}  # (object, mesh, head) -> match_status
 
 
 def match_status(obj, head) -> tuple[bool, str]:
@@ -18,7 +18,7 @@ def match_status(obj, head) -> tuple[bool, str]:
         return False, "choose a mesh, or add the head's own"
     if obj.type != "MESH" or obj.mode == "EDIT":
         return _match_status(obj, head)
-    key = (obj.name, obj.data.name, obj.data.as_pointer(), head.name, head.fingerprint)
+    key = (obj.name, obj.data.name, obj.data.as_pointer(), id(head), head.name, head.n_vertices)
     if key not in _status_cache:
         if len(_status_cache) > 64:
             _status_cache.clear()
