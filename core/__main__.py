@@ -77,11 +77,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         print("  training  " + ", ".join(p for p in parts if p))
     elif info.get("trained") is False:
         print("  training  untrained (random weights)")
-    extras = [f"up axis {info['up_axis']}" if "up_axis" in info else "",
-              "coefficient filter " + ", ".join(f"{c:g}" for c in info["coefficient_filter"])
-              if isinstance(info.get("coefficient_filter"), list) else ""]
-    if any(extras):
-        print("  output    " + "; ".join(e for e in extras if e))
+    taps = ckpt.coefficient_filter
+    print(f"  output    up axis {ckpt.up_axis}; coefficient filter "
+          + (", ".join(f"{c:g}" for c in taps) if taps is not None else "none"))
     if args.verbose:
         for key, value in info.items():
             print(f"    {key}: {value}")

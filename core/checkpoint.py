@@ -26,7 +26,8 @@ from .network_spec import NetworkSpec
 from .paths import require_regular_file
 
 FORMAT = "multanet-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: up_axis and coefficient_filter are typed fields (version 1 kept them in info)
+UP_AXES = ("X", "Y", "Z")
 METADATA_KEY = "__metadata__"
 HEAD_ARRAYS = ("template", "faces", "face_sizes", "lips", "upper_face", "mean", "basis")
 
@@ -38,6 +39,18 @@ def topology_fingerprint(n_vertices: int, faces: np.ndarray, face_sizes: np.ndar
     h.update(np.ascontiguousarray(face_sizes, dtype="<i4").tobytes())
     h.update(np.ascontiguousarray(faces, dtype="<i4").tobytes())
     return "sha256:" + h.hexdigest()[:32]
+
+
+def normalised_filter(taps) -> np.ndarray | None:
+    """A checkpoint's ``coefficient_filter`` (odd FIR taps) normalised to sum 1, or None; anything else is an error."""
+    if taps is None:
+        return None
+    arr = np.asarray(taps, dtype=np.float64) if isinstance(taps, list | tuple) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in taps) else np.zeros(0)
+    if arr.ndim != 1 or len(arr) % 2 == 0 or len(arr) > 31 or not np.isfinite(arr).all() or arr.sum() <= 0:
+        raise CheckpointError(f"coefficient_filter must be an odd number (at most 31) of finite taps with a "
+                              f"positive sum, got {taps!r}")
+    return (arr / arr.sum()).astype(np.float32)
 
 
 @dataclass
@@ -91,6 +104,8 @@ class Checkpoint:
     weights: dict[str, np.ndarray]
     info: dict = field(default_factory=dict)  # free-form provenance (training run, data, date)
     path: str | None = None
+    up_axis: str = "Y"  # the axis the heads' templates point up along ("Y": FLAME/VOCASET style, "Z": Blender)
+    coefficient_filter: list[float] | None = None  # odd FIR taps smoothing the coefficients over time, or None
 
     def head(self, name: str) -> Head:
         for head in self.heads:
@@ -116,6 +131,9 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint, basis_dtype
         "network": checkpoint.network.to_dict(),
         "fps": float(checkpoint.fps),
         "info": checkpoint.info,
+        "up_axis": checkpoint.up_axis,
+        "coefficient_filter": None if checkpoint.coefficient_filter is None
+        else [float(x) for x in checkpoint.coefficient_filter],
         "heads": [
             {
                 "name": h.name,
@@ -270,7 +288,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                 presets=presets,
             )
         )
-    ckpt = Checkpoint(features, network, float(fps), heads, arrays, info=meta.get("info", {}), path=path)
+    info = meta.get("info", {})
+    typed = meta if version >= 2 else {"up_axis": str(info.get("up_axis", "Y")).upper(),  # version 1: in info
+                                       "coefficient_filter": info.get("coefficient_filter")}
+    ckpt = Checkpoint(features, network, float(fps), heads, arrays, info=info, path=path,
+                      up_axis=typed.get("up_axis", "Y"), coefficient_filter=typed.get("coefficient_filter"))
     _validate(ckpt, path, meta["heads"])
     return ckpt
 
@@ -282,6 +304,12 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
         raise CheckpointError(f"checkpoint '{path}': {msg}")
 
     net, feats = ckpt.network, ckpt.features
+    if ckpt.up_axis not in UP_AXES:
+        fail(f"up_axis must be one of {', '.join(UP_AXES)}, got {ckpt.up_axis!r}")
+    try:
+        normalised_filter(ckpt.coefficient_filter)
+    except MulTaNetError as exc:
+        fail(str(exc))
     if (net.n_frames, net.width) != (feats.n_frames, feats.width):
         fail(
             f"the network expects {net.n_frames}x{net.width} feature windows ({net.level_channels} level "

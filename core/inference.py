@@ -21,8 +21,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .checkpoint import Checkpoint, Head
-from .errors import CheckpointError, MulTaNetError
+from .checkpoint import Checkpoint, Head, normalised_filter
+from .errors import MulTaNetError
 from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
 
@@ -117,19 +117,6 @@ class _MFLWeights:
         return _act(spec, out)
 
 
-def coefficient_filter(info: dict) -> np.ndarray | None:
-    """A checkpoint's temporal smoothing of the coefficients, ``info["coefficient_filter"]`` (odd FIR taps,
-    normalised here), or None. It is part of the model: every consumer (CLI, add-on, evaluation) applies it."""
-    taps = info.get("coefficient_filter")
-    if taps is None:
-        return None
-    arr = np.asarray(taps, dtype=np.float64) if isinstance(taps, list) else np.zeros(0)
-    if arr.ndim != 1 or len(arr) % 2 == 0 or len(arr) > 31 or not np.isfinite(arr).all() or arr.sum() <= 0:
-        raise CheckpointError(f"coefficient_filter must be an odd number (at most 31) of finite taps with a "
-                              f"positive sum, got {taps!r}")
-    return (arr / arr.sum()).astype(np.float32)
-
-
 def smooth_frames(x: np.ndarray, taps: np.ndarray) -> np.ndarray:
     """Centred FIR along axis 0 with the end frames repeated (rest stays rest at a clip's ends)."""
     r = len(taps) // 2
@@ -163,7 +150,7 @@ class Animator:
                            w[f"{p}coeff.bias"].astype(np.float32)) for p in spec.prefixes()]
         self.mean = self.head.mean.astype(np.float32)
         self.basis = np.ascontiguousarray(self.head.basis, dtype=np.float32)
-        self.filter = coefficient_filter(checkpoint.info)
+        self.filter = normalised_filter(checkpoint.coefficient_filter)
 
     def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
         if emotion is None or isinstance(emotion, str):

@@ -54,12 +54,6 @@ def clear_cache() -> None:
     _failed.clear()
 
 
-def up_axis(ckpt: Checkpoint) -> str:
-    """The axis the heads' templates point up along ('Y' for FLAME/VOCASET-style data, 'Z' for Blender's)."""
-    axis = str(ckpt.info.get("up_axis", "Y")).upper()
-    return axis if axis in ("Y", "Z") else "Y"
-
-
 def describe(ckpt: Checkpoint) -> list[str]:
     """A few lines for the panel: what the checkpoint holds."""
     net = ckpt.network

@@ -7,8 +7,6 @@ import math
 import bpy
 import numpy as np
 
-from . import checkpoints
-
 
 def build_mesh(name: str, head):
     """A new mesh datablock with the head's vertices and faces, in order (bulk ``foreach_set``)."""
@@ -34,7 +32,7 @@ def add_head_object(context, ckpt, head):
     obj = bpy.data.objects.new(head.name, mesh)
     context.collection.objects.link(obj) if context.collection else context.scene.collection.objects.link(obj)
     obj.location = context.scene.cursor.location
-    if checkpoints.up_axis(ckpt) == "Y":
+    if ckpt.up_axis == "Y":
         obj.rotation_euler = (math.pi / 2, 0.0, 0.0)  # template +Y up, +Z forward -> Blender +Z up, -Y forward
     for other in context.view_layer.objects:
         other.select_set(False)

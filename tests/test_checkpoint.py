@@ -200,3 +200,28 @@ def test_info_of_the_bundled_model_is_short_and_verbose_has_the_provenance(capsy
     assert "training  config " in out and "up axis Y" in out and "command" not in out
     assert core_main(["info", "--verbose", bundled]) == 0
     assert "    command: python -m train fit" in capsys.readouterr().out
+
+
+def test_format_2_types_up_axis_and_the_filter_and_version_1_still_loads(tmp_path):
+    _, ckpt = make_random_model("multanet", characters=1, vertices=60, components=4)
+    ckpt.up_axis, ckpt.coefficient_filter = "Z", [1.0, 2.0, 1.0]
+    save_checkpoint(tmp_path / "v2.npz", ckpt)
+    back = load_checkpoint(tmp_path / "v2.npz")
+    assert (back.up_axis, back.coefficient_filter) == ("Z", [1.0, 2.0, 1.0]) and "up_axis" not in back.info
+    # the same model as version 1 wrote it: both in the free-form info
+    with np.load(tmp_path / "v2.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["__metadata__"]))
+    meta["version"] = 1
+    meta["info"].update(up_axis=meta.pop("up_axis").lower(), coefficient_filter=meta.pop("coefficient_filter"))
+    arrays["__metadata__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "v1.npz", **arrays)
+    old = load_checkpoint(tmp_path / "v1.npz")
+    assert (old.up_axis, old.coefficient_filter) == ("Z", [1.0, 2.0, 1.0])
+    for field, bad, why in (("up_axis", "W", "up_axis must be one of X, Y, Z"),
+                            ("coefficient_filter", [1, 1], "coefficient_filter must be an odd number")):
+        arrays["__metadata__"] = np.array(json.dumps({**meta, "version": 2, "up_axis": "Y",
+                                                      "coefficient_filter": None, field: bad}))
+        np.savez(tmp_path / "bad.npz", **arrays)
+        with pytest.raises(CheckpointError, match=why):
+            load_checkpoint(tmp_path / "bad.npz")

@@ -97,7 +97,7 @@ def test_coefficient_filter_is_part_of_the_model(tmp_path, speech16k):
 
     ckpt = numpy_checkpoint(characters=1, vertices=150, components=5, seed=4)
     raw = Animator(ckpt, "char00").coefficients(speech16k, 30.0)
-    ckpt.info["coefficient_filter"] = [1, 6, 1]
+    ckpt.coefficient_filter = [1, 6, 1]
     save_checkpoint(tmp_path / "f.npz", ckpt)
     smoothed = Animator(load_checkpoint(tmp_path / "f.npz"), "char00").coefficients(speech16k, 30.0)
     expected = raw.copy()
@@ -108,6 +108,8 @@ def test_coefficient_filter_is_part_of_the_model(tmp_path, speech16k):
     assert np.abs(np.diff(smoothed, 3, axis=0)).mean() < np.abs(np.diff(raw, 3, axis=0)).mean()
     np.testing.assert_allclose(smooth_frames(raw, np.array([1.0], np.float32)), raw)
     for bad in ([1, 1], [0, 0, 0], "1,6,1", [1, float("nan"), 1]):
-        ckpt.info["coefficient_filter"] = bad
+        ckpt.coefficient_filter = bad
         with pytest.raises(CheckpointError, match="coefficient_filter"):
             Animator(ckpt, "char00")
+        with pytest.raises(CheckpointError, match="coefficient_filter"):
+            save_checkpoint(tmp_path / "bad.npz", ckpt)

@@ -32,7 +32,7 @@ def test_export_round_trip_and_numpy_parity(trained, tiny_corpus):
 
     ckpt = load_checkpoint(trained / "m.npz")
     assert [h.name for h in ckpt.heads] == ["arthur", "beatrix"]
-    assert ckpt.info["up_axis"] == "Y" and ckpt.info["trained"] and ckpt.info["epochs"] == 3
+    assert ckpt.up_axis == "Y" and ckpt.info["trained"] and ckpt.info["epochs"] == 3
     assert ckpt.info["config"] == "tiny" and ckpt.info["data"].endswith("corpus")
     for h in ckpt.heads:
         assert "neutral" in h.presets and len(h.presets) >= 2

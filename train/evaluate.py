@@ -159,7 +159,7 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
                             "jitter": metrics.jitter_ratio(pred, gt, lips, fps)})
         if curves_per_lang[seq.language] < keep_curves:
             curves_per_lang[seq.language] += 1
-            up = AXES[str(next(iter(models.values()))[seq.character].info.get("up_axis", "Y")).upper()]
+            up = AXES[next(iter(models.values()))[seq.character].up_axis]
             curves.append({**base, "fps": fps, "gt": lip_opening(gt, lips, up).tolist(),
                            "pred": {k: lip_opening(p[:n], lips, up).tolist() for k, p in preds.items()}})
     return records, curves

@@ -64,7 +64,7 @@ def evaluate_clips(models: dict[str, dict[str, Checkpoint]], clips: list[RealCli
     for label, heads in models.items():
         for character, ckpt in heads.items():
             anim = Animator(ckpt, character)
-            up = AXES[str(ckpt.info.get("up_axis", "Y")).upper()]
+            up = AXES[ckpt.up_axis]
             head = anim.head
             for i, clip in enumerate(clips):
                 verts = anim.vertices(anim.coefficients(clip.samples, ckpt.fps, emotion))

@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.checkpoint import Checkpoint, Head, load_checkpoint, save_checkpoint
-from core.inference import coefficient_filter
+from core.checkpoint import Checkpoint, Head, load_checkpoint, normalised_filter, save_checkpoint
 from core.lpc import FeatureConfig
 from core.network_spec import NetworkSpec
 from core.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
@@ -70,7 +69,7 @@ class RunFiles:
 
     def provenance(self, state_epochs: int, seconds: float) -> dict:
         i = self.info
-        return {"trained": True, "model": i["model"], "up_axis": i.get("up_axis", "Y"), "config": i["config"]["name"],
+        return {"trained": True, "model": i["model"], "config": i["config"]["name"],
                 "config_values": {k: v for k, v in i["config"].items() if k not in ("description", "name")},
                 "epochs": state_epochs, "epochs_planned": i["config"]["epochs"], "train_seconds": round(seconds, 1),
                 "data": i["data"], "characters_trained": i["characters"], "sentences": i.get("sentences"),
@@ -123,7 +122,8 @@ def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
                                    info.get("up_axis", "Y"), k=n_presets, seed=c)
         heads.append(files.head(i, name, means[i], bases[i], presets))
     prov = files.provenance(int(state["epoch"]), float(state.get("seconds", 0.0)))
-    return Checkpoint(files.features, files.spec, info["fps"], heads, weights, info=prov)
+    return Checkpoint(files.features, files.spec, info["fps"], heads, weights, info=prov,
+                      up_axis=str(info.get("up_axis", "Y")).upper())
 
 
 def export_karras(files: RunFiles, character: str) -> Checkpoint:
@@ -149,7 +149,7 @@ def export_karras(files: RunFiles, character: str) -> Checkpoint:
     spec = NetworkSpec.from_dict({**files.spec.to_dict(), "members": members})
     prov = files.provenance(min(epochs), seconds)
     return Checkpoint(files.features, spec, info["fps"], [files.head(i, character, means[0], bases[0], presets)],
-                      weights, info=prov)
+                      weights, info=prov, up_axis=str(info.get("up_axis", "Y")).upper())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,8 +167,8 @@ def run(args: argparse.Namespace) -> int:
             outputs += [(args.out / f"{c}.npz", export_karras(files, c)) for c in chars]
     for path, ckpt in outputs:
         if args.coefficient_filter:
-            ckpt.info["coefficient_filter"] = [float(x) for x in args.coefficient_filter.split(",")]
-            coefficient_filter(ckpt.info)  # refuse bad taps before writing
+            ckpt.coefficient_filter = [float(x) for x in args.coefficient_filter.split(",")]
+            normalised_filter(ckpt.coefficient_filter)  # refuse bad taps before writing
         path.parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(path, ckpt, basis_dtype=dtype)
         back = load_checkpoint(path)

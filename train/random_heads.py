@@ -74,6 +74,5 @@ def numpy_checkpoint(characters: int = 2, vertices: int = 300, components: int =
             if ".coeff." in name:
                 scale *= coefficient_scale
             weights[name] = (rng.standard_normal(shape) * scale).astype(np.float32)
-    info = {"trained": False, "note": "random weights (train.random_heads.numpy_checkpoint)", "seed": seed,
-            "up_axis": "Y"}
+    info = {"trained": False, "note": "random weights (train.random_heads.numpy_checkpoint)", "seed": seed}
     return Checkpoint(features, spec, fps, heads, weights, info=info)
