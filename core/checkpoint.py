@@ -212,7 +212,7 @@ def _check_members(path: str) -> None:
                         version = np.lib.format.read_magic(f)
                         read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                                 else np.lib.format.read_array_header_2_0)
-                        shape, _, dtype = read(f, max_header_size=10_000)
+                        shape, _, dtype = read(f, max_header_size=10_000)  # type: ignore[call-arg]  # numpy>=1.24
                     except (ValueError, SyntaxError, EOFError) as exc:
                         fail(f"'{m.filename}' has no valid .npy header ({exc})")
                     header = f.tell()
@@ -362,10 +362,10 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
             fail(f"{where}: no emotion presets")
         for preset, vec in h.presets.items():
             try:
-                arr = np.asarray(vec, dtype=np.float64)
+                values: np.ndarray | None = np.asarray(vec, dtype=np.float64)
             except (TypeError, ValueError):
-                arr = None
-            if arr is None or arr.shape != (ckpt.network.emotion_dim,) or not np.isfinite(arr).all():
+                values = None
+            if values is None or values.shape != (ckpt.network.emotion_dim,) or not np.isfinite(values).all():
                 fail(f"{where}: emotion preset '{preset}' must be {ckpt.network.emotion_dim} finite numbers")
         if head_meta is not None:
             hm = head_meta[i]

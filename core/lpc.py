@@ -174,6 +174,7 @@ def grid_lpc(samples: np.ndarray, first: int, count: int, config: FeatureConfig,
     out = np.zeros((count, config.width), dtype=np.float32)
     if config.level_channels and reference is None:
         reference = level_reference(samples, config)
+    level_at = float(reference) if reference is not None else 0.0
     window = np.hanning(config.frame_length)
     n_fft = 1 << (config.frame_length + config.order).bit_length()
     for start in range(0, count, _CHUNK):
@@ -183,7 +184,7 @@ def grid_lpc(samples: np.ndarray, first: int, count: int, config: FeatureConfig,
         spectrum = np.fft.rfft(frames, n_fft, axis=1)
         r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, n_fft, axis=1)[:, : config.order + 1]
         if config.level_channels:
-            out[start : start + n, config.order] = level_feature(_power_db(r[:, 0], window), reference)
+            out[start : start + n, config.order] = level_feature(_power_db(r[:, 0], window), level_at)
         voiced = r[:, 0] >= NOISE_FLOOR
         if voiced.any():
             rv = r[voiced]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import bpy
 
@@ -123,9 +124,9 @@ def fill_dialogue(scene) -> list[str]:
 
 @dataclass
 class _Job:
-    line: object
-    strip: object
-    obj: object
+    line: Any  # a MULTANET_PG_line of the scene's dialogue list
+    strip: Any  # its Sequencer sound strip (bpy.types.SoundStrip / SoundSequence on 4.2)
+    obj: bpy.types.Object
     head: str
 
 

@@ -70,7 +70,7 @@ def new_action(name: str, id_data):
     if slotted_actions():
         action_slot(action, id_data)
     else:
-        action.id_root = id_data.id_type
+        action.id_root = id_data.id_type  # type: ignore[attr-defined]  # 4.2's unslotted Actions
     return action
 
 
@@ -85,6 +85,7 @@ def write_keys(fcurve, frames, values) -> None:
     co[0::2] = frames
     co[1::2] = values
     points.foreach_set("co", co)
-    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    interpolation = bpy.types.Keyframe.bl_rna.properties["interpolation"]
+    linear = interpolation.enum_items["LINEAR"].value  # type: ignore[attr-defined]  # an EnumProperty
     points.foreach_set("interpolation", np.full(n, linear, dtype=np.int32))
     fcurve.update()

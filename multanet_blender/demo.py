@@ -154,7 +154,7 @@ def _read_png(path: str):
     import numpy as np
 
     img = bpy.data.images.load(path)
-    w, h = img.size
+    w, h = int(img.size[0]), int(img.size[1])  # type: ignore[index]  # a bpy_prop_array in the stubs
     px = np.empty(w * h * 4, dtype=np.float32)
     img.pixels.foreach_get(px)
     bpy.data.images.remove(img)

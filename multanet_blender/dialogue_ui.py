@@ -211,9 +211,9 @@ _register, _unregister = bpy.utils.register_classes_factory(classes)
 
 def register() -> None:
     _register()
-    bpy.types.Scene.multanet_dialogue = PointerProperty(type=MULTANET_PG_dialogue)
+    bpy.types.Scene.multanet_dialogue = PointerProperty(type=MULTANET_PG_dialogue)  # type: ignore[attr-defined]
 
 
 def unregister() -> None:
-    del bpy.types.Scene.multanet_dialogue
+    del bpy.types.Scene.multanet_dialogue  # type: ignore[attr-defined]
     _unregister()

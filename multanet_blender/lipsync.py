@@ -249,12 +249,12 @@ def remove_lip_sync(obj) -> str:
             bpy.data.actions.remove(action)
         if lines:
             removed.append(f"{len(lines)} dialogue Action{'s' if len(lines) != 1 else ''}")
-        action = bpy.data.actions.get(rec.action)
+        recorded = bpy.data.actions.get(rec.action)
         anim = key.animation_data
-        if anim is not None and action is not None and anim.action == action:
+        if anim is not None and recorded is not None and anim.action == recorded:
             anim.action = None
-        if action is not None and action.users == 0:
-            bpy.data.actions.remove(action)
+        if recorded is not None and recorded.users == 0:
+            bpy.data.actions.remove(recorded)
             removed.append("its Action")
         ours = [kb for kb in key.key_blocks if kb.name.startswith(KEY_PREFIX)]
         for kb in reversed(ours):
@@ -306,7 +306,10 @@ def build_action(bake: Bake, name: str):
     fcurves = blender_compat.action_fcurves(action, key)
     rest_pad = np.zeros(1, np.float32)
     names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
-    columns = [bake.sounding.astype(np.float32)] + [bake.key_values[:, k] for k in range(motion.n_components)]
+    if bake.key_values is None:
+        raise MulTaNetError("a vertex-cache bake has no shape-key values to key")
+    values = bake.key_values
+    columns = [bake.sounding.astype(np.float32)] + [values[:, k] for k in range(motion.n_components)]
     for key_name, column in zip(names, columns, strict=True):
         fc = fcurves.new(f'key_blocks["{key_name}"].value')
         blender_compat.write_keys(fc, bake.frames, np.concatenate([rest_pad, column, rest_pad]))

@@ -93,9 +93,9 @@ _register, _unregister = bpy.utils.register_classes_factory(classes)
 
 def register() -> None:
     _register()
-    bpy.types.Scene.multanet = PointerProperty(type=MULTANET_PG_settings)
+    bpy.types.Scene.multanet = PointerProperty(type=MULTANET_PG_settings)  # type: ignore[attr-defined]
 
 
 def unregister() -> None:
-    del bpy.types.Scene.multanet
+    del bpy.types.Scene.multanet  # type: ignore[attr-defined]
     _unregister()

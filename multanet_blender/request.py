@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .core.errors import MulTaNetError
 from .record import Target
+
+if TYPE_CHECKING:  # bpy only for the annotation: this module is plain data
+    import bpy
 
 DEFAULT_CACHE_DIR = "//multanet_cache/"
 
@@ -33,7 +37,7 @@ class BakeRequest:
     ``target`` NLA is a dialogue line: its Action goes on the object's "Lip Sync" NLA track beside the
     other lines, under the animator's own Action, and ``source`` is the line's strip."""
 
-    obj: object  # a bpy mesh object
+    obj: bpy.types.Object  # a mesh object
     checkpoint: str  # absolute path, or checkpoints.DEFAULT_MODEL
     head: str
     source: Source
