@@ -116,9 +116,6 @@ class Checkpoint:
             f"it has: {', '.join(h.name for h in self.heads)}"
         )
 
-    def head_index(self, name: str) -> int:
-        return self.heads.index(self.head(name))
-
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint, basis_dtype: str = "float32") -> None:
     """Write atomically (temporary file, then rename): a failed save never leaves half a file."""
