@@ -23,7 +23,7 @@ import zipfile
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.join(ROOT, "multanet_blender")
 CORE = os.path.join(ROOT, "core")
-CORE_EXCLUDED = {"networks_torch.py", "lpc_reference.py", "__main__.py"}  # torch, scipy, the CLI
+CORE_EXCLUDED = {"__main__.py"}  # the command line
 DATA_FOLDERS = {"models": (".npz",), "demo_audio": (".ogg", ".json")}
 MODEL = os.path.join("models", "default.npz")
 

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from bench.common import best_of, cli, speech_file  # noqa: E402
 from core.audio import load_speech  # noqa: E402
 from core.lpc import features  # noqa: E402
-from core.lpc_reference import features_reference  # noqa: E402
+from tests.lpc_reference import features_reference  # noqa: E402
 
 
 def main() -> None:

@@ -33,10 +33,10 @@ def measure(model: str, config_name: str, characters: int, vertices: int, steps:
     import torch
 
     from core.lpc import FeatureConfig
-    from core.networks_torch import MulTaNet
     from train.config import load_config
     from train.data.base import Template
     from train.model import TrainingModel, build_karras, make_spec
+    from train.networks_torch import MulTaNet
     from train.trainer import Job, train
     from train.training_data import FrameData
 

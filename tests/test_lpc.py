@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import MulTaNetError
 from core.lpc import FeatureConfig, features, grid_lpc, n_video_frames, window_starts
-from core.lpc_reference import features_reference
+from tests.lpc_reference import features_reference
 
 
 @pytest.mark.parametrize("fps", [30.0, 30000 / 1001, 24.0])

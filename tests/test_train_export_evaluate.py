@@ -25,10 +25,10 @@ def trained(tiny_corpus, tiny_config, tmp_path_factory):
 
 
 def test_export_round_trip_and_numpy_parity(trained, tiny_corpus):
-    from core.networks_torch import MulTaNet
     from train.data import open_dataset
     from train.export import RunFiles
     from train.model import TrainingModel
+    from train.networks_torch import MulTaNet
 
     ckpt = load_checkpoint(trained / "m.npz")
     assert [h.name for h in ckpt.heads] == ["arthur", "beatrix"]

@@ -23,8 +23,8 @@ import torch
 from core.checkpoint import Checkpoint, Head, load_checkpoint, normalised_filter, save_checkpoint
 from core.lpc import FeatureConfig
 from core.network_spec import NetworkSpec
-from core.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 from train.data import open_dataset
+from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 
 from .features_cache import default_cache_dir
 from .model import TrainingModel

@@ -19,9 +19,9 @@ import torch
 
 from core.checkpoint import load_checkpoint
 from core.lpc import FeatureConfig
-from core.networks_torch import MulTaNet
 from train.data import open_dataset
 from train.data.folder import save_npz
+from train.networks_torch import MulTaNet
 
 from .augment import AugmentConfig
 from .config import load_config

@@ -15,7 +15,7 @@ from torch import nn
 from core.checkpoint import Checkpoint
 from core.lpc import FeatureConfig
 from core.network_spec import NetworkSpec
-from core.networks_torch import KarrasNet, MulTaNet
+from train.networks_torch import KarrasNet, MulTaNet
 
 
 class TrainingModel(nn.Module):

@@ -1,7 +1,7 @@
 """An untrained checkpoint with random weights, for tests, benchmarks and smoke runs.
 
 Heads come from :mod:`train.random_heads`. Weights come from torch's default initialisation of
-:mod:`core.networks_torch`, so the numbers are exactly what the torch model computes.
+:mod:`train.networks_torch`, so the numbers are exactly what the torch model computes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import torch
 from core.checkpoint import Checkpoint, save_checkpoint
 from core.lpc import FeatureConfig
 from core.network_spec import NetworkSpec
-from core.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
+from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 from train.random_heads import random_head
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import solve_toeplitz
 
-from .lpc import NOISE_FLOOR, WHITE_NOISE_CORRECTION, FeatureConfig, n_video_frames
+from core.lpc import NOISE_FLOOR, WHITE_NOISE_CORRECTION, FeatureConfig, n_video_frames
 
 
 def lpc_frame(frame: np.ndarray, order: int) -> np.ndarray:

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .network_spec import NetworkSpec
+from core.network_spec import NetworkSpec
 
 
 def _activation(spec: NetworkSpec, x: torch.Tensor) -> torch.Tensor:
