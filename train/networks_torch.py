@@ -56,7 +56,7 @@ class MFL(nn.Module):
         return h.flatten(1)
 
 
-class Head(nn.Module):
+class HeadLayers(nn.Module):
     """Prediction layers of one character: coefficients, then the PCA-initialised output layer."""
 
     def __init__(self, n_in: int, mean: np.ndarray, basis: np.ndarray):
@@ -76,7 +76,7 @@ class MulTaNet(nn.Module):
         self.spec = spec
         self.mfl = MFL(spec)
         n_in = spec.articulation_channels + spec.n_characters
-        self.heads = nn.ModuleList(Head(n_in, m, b) for m, b in zip(means, bases, strict=True))
+        self.heads = nn.ModuleList(HeadLayers(n_in, m, b) for m, b in zip(means, bases, strict=True))
 
     def coefficients(self, x: torch.Tensor, character: int, emotion: torch.Tensor) -> torch.Tensor:
         a = self.mfl(x, emotion)
@@ -107,7 +107,7 @@ class KarrasNet(nn.Module):
         assert spec.architecture == "karras"
         self.spec = spec
         self.mfl = MFL(spec)
-        head = Head(spec.articulation_channels, mean, basis)
+        head = HeadLayers(spec.articulation_channels, mean, basis)
         self.coeff, self.out = head.coeff, head.out
 
     def coefficients(self, x: torch.Tensor, emotion: torch.Tensor) -> torch.Tensor:

@@ -41,7 +41,7 @@ from train.data.folder import write_dataset_json, write_sequence, write_template
 from .articulation import UnknownPhonemeError, articulate
 from .characters import Character, cast, character
 from .espeak import Voice, synthesize
-from .head import CHANNELS, Head, build_head
+from .head import CHANNELS, SynthHead, build_head
 from .neural import KOKORO_LANGUAGES, KOKORO_VOICES, LICENCES, PIPER_VOICE, NeuralVoice, prepare, speak
 from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, LANGUAGE_NAMES, TRAIN_LANGUAGES, sentences
 
@@ -230,7 +230,7 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
 
 
 @lru_cache(maxsize=4)
-def _head(index: int) -> Head:
+def _head(index: int) -> SynthHead:
     ch = character(index)
     return build_head(ch.shape, ch.style)
 

@@ -140,7 +140,7 @@ def shape_head(directions: np.ndarray, s: HeadShape) -> np.ndarray:
 
 
 @dataclass
-class Head:
+class SynthHead:
     """A head mesh, its region masks and its rig (linear fields + jaw pivot)."""
 
     vertices: np.ndarray  # [V,3] float32 rest pose
@@ -161,7 +161,7 @@ RIG_FIELDS = ("jaw_cos", "jaw_sin", "cavity", "close", "press", "round", "spread
               "lab_lift", "lab", "brow_raise", "brow_furrow")
 
 
-def build_head(shape: HeadShape, style: Style) -> Head:
+def build_head(shape: HeadShape, style: Style) -> SynthHead:
     dirs, flat, sizes = sphere(shape.topology, shape.vertices)
     dirs = _warp_towards(dirs, np.array([0.0, -0.30, 1.0]), 0.42)
     p = shape_head(dirs, shape)
@@ -211,12 +211,12 @@ def build_head(shape: HeadShape, style: Style) -> Head:
     lips = np.flatnonzero((np.abs(x) < mw * 1.15) & (np.abs(y - ym) < 0.013) & (z > z_lips - 0.015))
     upper_face = np.flatnonzero((y > 0.005) & (y < 0.075) & (np.abs(x) < 0.055) & (z > 0.03))
     ref = np.array([0.0, ym - 0.004, z_lips]) - pivot
-    return Head(vertices=p.astype(np.float32), face_indices=flat.astype(np.int32), face_sizes=sizes,
+    return SynthHead(vertices=p.astype(np.float32), face_indices=flat.astype(np.int32), face_sizes=sizes,
                 lip_indices=lips.astype(np.int32), upper_face_indices=upper_face.astype(np.int32),
                 fields=fields, jaw_reference=ref, max_jaw_angle=0.24 * style.jaw)
 
 
-def rig_weights(head: Head, articulation: np.ndarray) -> np.ndarray:
+def rig_weights(head: SynthHead, articulation: np.ndarray) -> np.ndarray:
     """Articulation [T, C] -> per-frame weights of the rig fields [T, K]."""
     art = np.clip(np.asarray(articulation, np.float64), 0.0, 1.0)
     jaw, close, rnd, spread, lab, brow, furrow = (art[:, i] for i in range(len(CHANNELS)))
@@ -229,7 +229,7 @@ def rig_weights(head: Head, articulation: np.ndarray) -> np.ndarray:
     return np.stack([cos - 1, sin, open_, close * gap, close, rnd, spread, lab * gap, lab, brow, furrow], 1)
 
 
-def animate(head: Head, articulation: np.ndarray) -> np.ndarray:
+def animate(head: SynthHead, articulation: np.ndarray) -> np.ndarray:
     w = rig_weights(head, articulation).astype(np.float32)
     k, v, _ = head.fields.shape
     motion = w @ head.fields.reshape(k, v * 3)
