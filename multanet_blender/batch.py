@@ -92,7 +92,7 @@ def fill_dialogue(scene) -> list[str]:
         if dialogue.lines[i].strip not in names:
             dialogue.lines.remove(i)
     existing = {line.strip: line for line in dialogue.lines}
-    ckpt, _ = properties.load_checkpoint(scene.multanet)
+    ckpt, _ = properties.panel_checkpoint(scene.multanet)
     messages = []
     for strip in strips:
         line = existing.get(strip.name)

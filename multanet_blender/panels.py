@@ -66,7 +66,7 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         settings = context.scene.multanet
-        ckpt, error = properties.load_checkpoint(settings)
+        ckpt, error = properties.panel_checkpoint(settings)
 
         box = layout.box()
         row = box.row(align=True)

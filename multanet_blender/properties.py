@@ -20,8 +20,9 @@ def checkpoint_path(settings) -> str:
     return bpy.path.abspath(settings.checkpoint_path) if settings.checkpoint_path else ""
 
 
-def load_checkpoint(settings):
-    """(checkpoint, None) or (None, why not)."""
+def panel_checkpoint(settings):
+    """The panel's checkpoint through the add-on's one cached loader (checkpoints.load, over core's
+    load_checkpoint): (checkpoint, None), or (None, why not) for the panel to show."""
     try:
         return checkpoints.load(checkpoint_path(settings)), None
     except MulTaNetError as exc:
@@ -29,14 +30,14 @@ def load_checkpoint(settings):
 
 
 def _heads(self, context):
-    ckpt, _ = load_checkpoint(self)
+    ckpt, _ = panel_checkpoint(self)
     _head_items[:] = [(h.name, h.name, f"{h.n_vertices:,} vertices, {h.n_components} components")
                       for h in (ckpt.heads if ckpt else [])] or [("NONE", "(no heads)", "no checkpoint loaded")]
     return _head_items
 
 
 def _emotions(self, context):
-    ckpt, _ = load_checkpoint(self)
+    ckpt, _ = panel_checkpoint(self)
     names: list[str] = []
     if ckpt is not None:
         head = next((h for h in ckpt.heads if h.name == self.head), None)
@@ -47,7 +48,7 @@ def _emotions(self, context):
 
 
 def _checkpoint_changed(self, context):
-    ckpt, _ = load_checkpoint(self)
+    ckpt, _ = panel_checkpoint(self)
     if ckpt is not None and self.model == "FILE":
         preferences.remember(checkpoint_path(self))
 

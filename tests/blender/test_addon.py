@@ -71,7 +71,7 @@ def test_panel_state_lists_heads_and_presets(blender, assets):
     settings.head = "char01"
     assert [item[0] for item in properties._emotions(settings, bpy.context)] == ["neutral", "random 1", "random 2"]
     settings.checkpoint_path = assets["root"] + "/missing.npz"
-    ckpt, error = properties.load_checkpoint(settings)
+    ckpt, error = properties.panel_checkpoint(settings)
     assert ckpt is None and "does not exist" in error
     assert [item[0] for item in properties._heads(settings, bpy.context)] == ["NONE"]
 
