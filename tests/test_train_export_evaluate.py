@@ -128,5 +128,6 @@ def test_presets_are_the_clusters_named_by_their_effect():
     # two clusters that both open the mouth: the second is told apart by its brows, not by a number
     x = np.concatenate([x, centres[3] + 0.1 * rng.standard_normal((40, 4))])
     presets = make_presets(x.astype(np.float32), animate, np.array([0, 1]), np.array([2]), "Y", k=4)
-    assert set(presets) == {"neutral", "open", "tight", "brows up", "open, brows down"}
+    assert set(presets) == {"neutral", "open", "tight", "brows up", "open + brows down"}
+    assert not any("," in name for name in presets)  # preset lists are written comma-separated
     assert presets["open"][0] > 2 and presets["tight"][0] < -2 and presets["brows up"][1] > 2

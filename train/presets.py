@@ -1,8 +1,9 @@
 """Emotion presets from learned per-frame emotion vectors: a neutral one, and a few k-means clusters
 named by what they do to the face (mouth opening and brow height, measured on the character's own
 training speech against the neutral preset): the stronger effect first ("open", "tight", "brows up",
-"brows down"), the other one added when two presets would share a name ("open, brows down"), and
-"slightly" in front when the face changes by under 2 % of its mouth opening and 0.1 mm of brow."""
+"brows down"), the other one added when two presets would share a name ("open + brows down"; never a
+comma, which lists of presets use), and "slightly" in front when the face changes by under 2 % of its
+mouth opening and 0.1 mm of brow."""
 
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ def make_presets(emotions: np.ndarray, animate: Callable[[np.ndarray], np.ndarra
         mouth, brows = ("open" if dm > 0 else "tight"), ("brows up" if db > 0 else "brows down")
         words = [mouth, brows] if abs(dm) / spread[0] >= abs(db) / spread[1] else [brows, mouth]
         slight = "slightly " if abs(dm) < 0.02 * max(m0, 1e-9) and abs(db) < 1e-4 else ""
-        name = next((n for n in (slight + words[0], slight + ", ".join(words)) if n not in presets), None)
+        name = next((n for n in (slight + words[0], slight + " + ".join(words)) if n not in presets), None)
         n = 2
         while name is None or name in presets:  # two clusters with the same effects: numbered, the last resort
-            name, n = f"{slight}{', '.join(words)} {n}", n + 1
+            name, n = f"{slight}{' + '.join(words)} {n}", n + 1
         presets[name] = centroids[j]
     return {n: [float(v) for v in e] for n, e in presets.items()}
