@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import bpy
 
-from . import lipsync, properties
+from . import caches, lipsync, properties
 from .core.errors import MulTaNetError
 from .mapping import MeshMotion
 
@@ -29,11 +31,12 @@ def match_status(obj, head) -> tuple[bool, str]:
 @bpy.app.handlers.persistent
 def _forget_changed(scene, depsgraph) -> None:
     """A mesh or object changed (edited, re-sculpted, shape keys added): its cached status goes."""
-    if not _status_cache:
+    if not _status_cache and not _unused_cache:
         return
     changed = {u.id.original.name for u in depsgraph.updates
                if isinstance(u.id, (bpy.types.Mesh, bpy.types.Object, bpy.types.Key))}
     if changed:
+        _unused_cache.clear()  # a modifier or record may have gone
         for key in [k for k in _status_cache if k[0] in changed or k[1] in changed]:
             del _status_cache[key]
         if any(isinstance(u.id, bpy.types.Key) for u in depsgraph.updates):
@@ -43,6 +46,25 @@ def _forget_changed(scene, depsgraph) -> None:
 @bpy.app.handlers.persistent
 def _forget_all(*_) -> None:
     _status_cache.clear()
+    _unused_cache.clear()
+
+
+_unused_cache: dict[tuple, str] = {}  # (folder, its mtime) -> what unused_caches_text said
+
+
+def unused_caches_text(cache_dir: str) -> str:
+    """'3 unused (320 MB)' for the cache folder, or ''; kept until the folder or the scene changes."""
+    try:
+        folder = lipsync.resolve_cache_dir(cache_dir)
+        key = (folder, os.stat(folder).st_mtime_ns)
+    except (MulTaNetError, OSError):
+        return ""
+    if key not in _unused_cache:
+        files = caches.unused(folder)
+        size = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+        _unused_cache.clear()
+        _unused_cache[key] = f"{len(files)} unused ({size / 1e6:,.0f} MB)" if files else ""
+    return _unused_cache[key]
 
 
 def _match_status(obj, head) -> tuple[bool, str]:
@@ -119,7 +141,11 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
             layout.prop(settings, "cache_dir")
             if settings.cache_dir.startswith("//") and not bpy.data.filepath:
                 layout.label(text="save the .blend first, or choose an absolute folder", icon="ERROR")
-            layout.operator("multanet.clean_unused_caches", icon="TRASH")
+            unused = unused_caches_text(settings.cache_dir)
+            row = layout.row()
+            row.operator("multanet.clean_unused_caches", icon="TRASH")
+            if unused:
+                row.label(text=unused)
 
         col = layout.column()
         col.scale_y = 1.6

@@ -77,8 +77,13 @@ def test_lookalike_names_and_copies_never_share_or_lose_a_cache(blender, assets,
                                                  "notes.txt", "char00.pc2"])
     assert bpy.ops.multanet.remove_lip_sync(object=ada.name) == {"FINISHED"}
     assert os.path.isfile(original)  # still: undo could bring the modifier back
+    from multanet_blender import panels
+
+    size = os.path.getsize(original) / 1e6
+    assert panels.unused_caches_text("//multanet_cache/") == f"1 unused ({size:,.0f} MB)"  # the panel says so
     assert bpy.ops.multanet.clean_unused_caches() == {"FINISHED"}
     assert not os.path.exists(original) and os.path.isfile(cache_of(other))
+    assert panels.unused_caches_text("//multanet_cache/") == ""
 
 
 def test_a_killed_writes_temporary_file_goes_with_the_next_bake(blender, assets, tmp_path):
