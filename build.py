@@ -1,11 +1,16 @@
 """Build the Blender extension zip: ``python build.py`` -> ``dist/multanet_blender-<version>.zip``.
 
-The zip's root is the add-on package (``multanet_blender/*.py``) with ``blender_manifest.toml`` (the
-source of truth for id and version), core's numpy modules as the ``core/`` subpackage (the source tree's
-``multanet_blender/core`` symlink, resolved; without torch, scipy or the CLI), the default model
-``models/default.npz``, the demo's audio and the licence. No tests, no caches. The result is checked
-with Blender's own validator (``blender_ext.py validate``, shipped with Blender and the ``bpy`` module);
-any problem exits non-zero with a message.
+Blender's own extension tool does the packing: ``blender_ext.py build`` (shipped with Blender and the
+``bpy`` module) reads ``multanet_blender/blender_manifest.toml`` (the source of truth for id, version,
+wheels and what the zip leaves out, its ``[build]`` table) and zips the add-on folder. This script
+only prepares what that folder lacks in the checkout, in a temporary copy of it:
+
+* the licence (``LICENSE`` of the repository), and
+* the wheel of ``multanet_core`` that the manifest names, built by pip from the checkout's package
+  (numpy-only modules; not its command line), which Blender installs beside the extension.
+
+The zip is then checked with ``blender_ext.py validate``; any problem exits non-zero with a message and
+leaves no zip behind.
 
     python build.py [--out DIR] [--allow-missing-model]
 """
@@ -15,17 +20,35 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.join(ROOT, "multanet_blender")
-CORE = os.path.join(ROOT, "core")
-CORE_EXCLUDED = {"__main__.py"}  # the command line
-DATA_FOLDERS = {"models": (".npz",), "demo_audio": (".ogg", ".json")}
+CORE = os.path.join(ROOT, "multanet_core")
+CORE_EXCLUDED = ("__main__.py",)  # the command line: not for Blender
 MODEL = os.path.join("models", "default.npz")
+
+CORE_PYPROJECT = """\
+[project]
+name = "multanet_core"
+version = "{version}"
+description = "MulTaNet's numpy core (audio, LPC, checkpoints, inference), as the Blender add-on ships it"
+requires-python = ">=3.11"
+license = "GPL-3.0-or-later"
+dependencies = []  # numpy comes with Blender
+
+[build-system]
+requires = ["setuptools>=77"]
+build-backend = "setuptools.build_meta"
+
+[tool.setuptools]
+packages = ["multanet_core"]
+"""
 
 
 class BuildError(Exception):
@@ -33,80 +56,98 @@ class BuildError(Exception):
 
 
 def manifest() -> dict:
-    with open(os.path.join(ROOT, "blender_manifest.toml"), "rb") as f:
+    with open(os.path.join(PACKAGE, "blender_manifest.toml"), "rb") as f:
         return tomllib.load(f)
 
 
-def package_files(allow_missing_model: bool = False) -> list[tuple[str, str]]:
-    """(path on disk, name in the zip) for everything that ships."""
-    files = [(os.path.join(ROOT, "blender_manifest.toml"), "blender_manifest.toml"),
-             (os.path.join(ROOT, "LICENSE"), "LICENSE")]
-    for name in sorted(os.listdir(PACKAGE)):
-        if name.endswith(".py"):
-            files.append((os.path.join(PACKAGE, name), name))
-    for folder, suffixes in DATA_FOLDERS.items():
-        src = os.path.join(PACKAGE, folder)
-        for name in sorted(os.listdir(src)) if os.path.isdir(src) else []:
-            if name.endswith(suffixes):
-                files.append((os.path.join(src, name), f"{folder}/{name}"))
-    for name in sorted(os.listdir(CORE)):
-        if name.endswith(".py") and name not in CORE_EXCLUDED:
-            files.append((os.path.join(CORE, name), f"core/{name}"))
-    if not any(arc == MODEL.replace(os.sep, "/") for _, arc in files) and not allow_missing_model:
-        raise BuildError(f"the default model {os.path.join(PACKAGE, MODEL)} is missing: train and export it "
-                         f"(README, 'the default model') or build without it with --allow-missing-model")
-    return files
+def core_version() -> str:
+    spec = importlib.util.spec_from_file_location("_multanet_core_version", os.path.join(CORE, "__init__.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.__version__
 
 
-def write_zip(path: str, files: list[tuple[str, str]]) -> None:
-    """Write to a temporary name, then rename into place: a failed build leaves no half zip."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".part"
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for src, arc in files:
-                info = zipfile.ZipInfo(arc, date_time=(2024, 1, 1, 0, 0, 0))  # reproducible bytes
-                info.compress_type = zipfile.ZIP_STORED if arc.endswith((".npz", ".ogg", ".flac")) \
-                    else zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                with open(src, "rb") as f:
-                    zf.writestr(info, f.read())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+def core_wheel_name(meta: dict) -> str:
+    """The manifest's wheel for multanet_core, checked against the package's own version."""
+    expected = f"multanet_core-{core_version()}-py3-none-any.whl"
+    wheels = [w for w in meta.get("wheels", []) if os.path.basename(w).startswith("multanet_core-")]
+    if [os.path.basename(w) for w in wheels] != [expected]:
+        raise BuildError(f"blender_manifest.toml must list the one core wheel ./wheels/{expected} "
+                         f"(multanet_core/__init__.py says version {core_version()}); it lists {wheels or 'none'}")
+    return expected
 
 
-def validator() -> str:
+def build_core_wheel(out_dir: str, name: str) -> str:
+    """pip builds the multanet_core wheel from a copy of the package (setuptools, no download)."""
+    with tempfile.TemporaryDirectory(prefix="multanet_core_src_") as src:
+        shutil.copytree(CORE, os.path.join(src, "multanet_core"),
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *CORE_EXCLUDED))
+        with open(os.path.join(src, "pyproject.toml"), "w") as f:
+            f.write(CORE_PYPROJECT.format(version=core_version()))
+        result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                                 "--quiet", "--wheel-dir", out_dir, src], capture_output=True, text=True)
+    path = os.path.join(out_dir, name)
+    if result.returncode != 0 or not os.path.isfile(path):
+        raise BuildError(f"pip could not build {name}:\n{(result.stdout + result.stderr).strip()[-3000:]}")
+    return path
+
+
+def blender_ext() -> str:
     """Blender's ``blender_ext.py``, from the ``bpy`` module of this interpreter."""
     spec = importlib.util.find_spec("bpy")
     if spec is None or not spec.submodule_search_locations:
-        raise BuildError("cannot validate: no bpy module in this Python (pip install --group blender)")
+        raise BuildError("cannot build: no bpy module in this Python (pip install --group blender)")
     bpy_dir = list(spec.submodule_search_locations)[0]
     for version in sorted(os.listdir(bpy_dir), reverse=True):
         path = os.path.join(bpy_dir, version, "scripts", "addons_core", "bl_pkg", "cli", "blender_ext.py")
         if os.path.isfile(path):
             return path
-    raise BuildError(f"cannot validate: no scripts/addons_core/bl_pkg/cli/blender_ext.py under {bpy_dir}")
+    raise BuildError(f"cannot build: no scripts/addons_core/bl_pkg/cli/blender_ext.py under {bpy_dir}")
+
+
+def _run_blender_ext(*args: str) -> str:
+    result = subprocess.run([sys.executable, blender_ext(), *args], capture_output=True, text=True)
+    output = (result.stdout + result.stderr).strip()
+    if result.returncode != 0 or "ERROR" in output or "FATAL_ERROR" in output:
+        raise BuildError(f"blender_ext.py {args[0]} failed:\n{output}")
+    return output
 
 
 def validate(zip_path: str) -> str:
-    result = subprocess.run([sys.executable, validator(), "validate", zip_path], capture_output=True, text=True)
-    output = (result.stdout + result.stderr).strip()
-    if result.returncode != 0 or "ERROR" in output:
-        raise BuildError(f"Blender's validator rejects {zip_path}:\n{output}")
-    return output
+    try:
+        return _run_blender_ext("validate", zip_path)
+    except BuildError as exc:
+        raise BuildError(f"Blender's validator rejects {zip_path}:\n{exc}") from None
+
+
+def stage(folder: str, allow_missing_model: bool = False) -> str:
+    """The add-on folder as it ships, before the manifest's excludes: the checkout's multanet_blender/,
+    the licence and the core wheel. Returns the staged folder."""
+    if not os.path.isfile(os.path.join(PACKAGE, MODEL)) and not allow_missing_model:
+        raise BuildError(f"the default model {os.path.join(PACKAGE, MODEL)} is missing: train and export it "
+                         f"(README, 'the default model') or build without it with --allow-missing-model")
+    meta = manifest()
+    wheel = core_wheel_name(meta)
+    staged = os.path.join(folder, meta["id"])
+    shutil.copytree(PACKAGE, staged, ignore=shutil.ignore_patterns("__pycache__", "wheels"))
+    shutil.copy(os.path.join(ROOT, "LICENSE"), os.path.join(staged, "LICENSE"))
+    os.makedirs(os.path.join(staged, "wheels"))
+    build_core_wheel(os.path.join(staged, "wheels"), wheel)
+    return staged
 
 
 def build(out_dir: str, allow_missing_model: bool = False) -> str:
     meta = manifest()
-    zip_path = os.path.join(out_dir, f"{meta['id']}-{meta['version']}.zip")
-    write_zip(zip_path, package_files(allow_missing_model))
-    try:
-        validate(zip_path)
-    except BuildError:
-        os.remove(zip_path)
-        raise
+    zip_path = os.path.join(os.path.abspath(out_dir), f"{meta['id']}-{meta['version']}.zip")
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="multanet_build_") as tmp:
+        staged = stage(tmp, allow_missing_model)
+        part = os.path.join(tmp, os.path.basename(zip_path))  # the zip appears in out_dir only once valid
+        _run_blender_ext("build", "--source-dir", staged, "--output-filepath", part)
+        validate(part)
+        shutil.copyfile(part, zip_path + ".part")
+        os.replace(zip_path + ".part", zip_path)
     return zip_path
 
 
@@ -123,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with zipfile.ZipFile(path) as zf:
         n = len(zf.namelist())
-    print(f"{path}: {os.path.getsize(path) / 1e6:.2f} MB, {n} files, passes Blender's extension validator")
+    print(f"{path}: {os.path.getsize(path) / 1e6:.2f} MB, {n} files, built and validated by Blender's extension tool")
     return 0
 
 

@@ -28,7 +28,7 @@ sys.path.insert(0, ROOT)
 import bpy  # noqa: E402
 
 from bench.common import FIXTURE, best_of, cli  # noqa: E402
-from core.checkpoint import save_checkpoint  # noqa: E402
+from multanet_core.checkpoint import save_checkpoint  # noqa: E402
 from train.random_heads import numpy_checkpoint  # noqa: E402
 
 LINES, CHARACTERS, SCENE_SECONDS, GAP_S, FPS = 40, 4, 300.0, 0.5, 30

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import bpy  # noqa: E402
 
 from bench.common import best_of, cli, speech_file  # noqa: E402
-from core.checkpoint import save_checkpoint  # noqa: E402
+from multanet_core.checkpoint import save_checkpoint  # noqa: E402
 from train.random_heads import numpy_checkpoint  # noqa: E402
 
 SECONDS = 60.0

@@ -4,7 +4,7 @@
 (a) numpy network (shared grid) against a naive per-window torch forward of the same weights,
     both from the same LPC features (torch with batch 1, and with its fastest batch size);
 (b) end to end (decode + resample + LPC + network + vertices) as a multiple of real time;
-(c) peak resident memory of ``python -m core animate`` on 10 minutes of audio (a .pc2 written).
+(c) peak resident memory of ``python -m multanet_core animate`` on 10 minutes of audio (a .pc2 written).
 
 Run: python bench/bench_inference.py
 """
@@ -25,10 +25,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bench.common import best_of, cli, speech_file  # noqa: E402
-from core.audio import load_speech  # noqa: E402
-from core.checkpoint import save_checkpoint  # noqa: E402
-from core.inference import Animator  # noqa: E402
-from core.lpc import features, grid_lpc, window_starts  # noqa: E402
+from multanet_core.audio import load_speech  # noqa: E402
+from multanet_core.checkpoint import save_checkpoint  # noqa: E402
+from multanet_core.inference import Animator  # noqa: E402
+from multanet_core.lpc import features, grid_lpc, window_starts  # noqa: E402
 from train.random_checkpoint import make_random_model  # noqa: E402
 
 
@@ -94,13 +94,14 @@ def main() -> None:
     save_checkpoint(ckpt_path, ckpt)
     path600 = speech_file(600.0, tmp)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "core", "animate", "--checkpoint", ckpt_path, "--character", head.name,
-                    "--audio", path600, "--fps", "30", "--out", os.path.join(tmp, "ten_minutes.pc2")],
+    subprocess.run([sys.executable, "-m", "multanet_core", "animate", "--checkpoint", ckpt_path,
+                    "--character", head.name, "--audio", path600, "--fps", "30",
+                    "--out", os.path.join(tmp, "ten_minutes.pc2")],
                    check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size_mb = os.path.getsize(os.path.join(tmp, "ten_minutes.pc2")) / 2**20
-    print(f"(c) python -m core animate, 10 min of audio -> {size_mb:.0f} MB .pc2 in {wall:.1f} s: "
+    print(f"(c) python -m multanet_core animate, 10 min of audio -> {size_mb:.0f} MB .pc2 in {wall:.1f} s: "
           f"peak RSS {peak_mb:.0f} MB (target < 1024 MB: {peak_mb / 1024:.2f} of target)")
 
 

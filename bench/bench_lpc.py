@@ -15,8 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import numpy as np  # noqa: E402
 
 from bench.common import best_of, cli, speech_file  # noqa: E402
-from core.audio import load_speech  # noqa: E402
-from core.lpc import features  # noqa: E402
+from multanet_core.audio import load_speech  # noqa: E402
+from multanet_core.lpc import features  # noqa: E402
 from tests.lpc_reference import features_reference  # noqa: E402
 
 
@@ -28,7 +28,7 @@ def main() -> None:
     err = float(np.abs(fast - ref).max())
     print(f"LPC features, 60 s of speech at 30 fps -> {fast.shape}")
     print(f"  reference (per window, per frame, solve_toeplitz): {ref_s:8.3f} s")
-    print(f"  core.lpc (shared grid, vectorised Levinson):       {fast_s:8.3f} s")
+    print(f"  multanet_core.lpc (shared grid, vectorised Levinson):       {fast_s:8.3f} s")
     print(f"  speed-up: {ref_s / fast_s:.1f}x (target 20x: {ref_s / fast_s / 20:.2f} of target); "
           f"max |difference| {err:.2e}")
 

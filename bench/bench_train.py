@@ -32,7 +32,7 @@ def measure(model: str, config_name: str, characters: int, vertices: int, steps:
     import numpy as np
     import torch
 
-    from core.lpc import FeatureConfig
+    from multanet_core.lpc import FeatureConfig
     from train.config import load_config
     from train.data.base import Template
     from train.model import TrainingModel, build_karras, make_spec

@@ -2,7 +2,7 @@
 
 A panel in the 3D View's sidebar (tab "Lip Sync") and operators that bake a checkpoint head's
 motion, predicted from a Sequencer sound strip or an audio file, onto a mesh as shape keys or a
-vertex cache. Inference is core's numpy code (bundled as the ``core`` subpackage); Blender's
+vertex cache. Inference is :mod:`multanet_core`'s numpy code (the extension carries it as a wheel); Blender's
 ``aud`` decodes the audio. No torch, scipy or soundfile inside Blender.
 
 The modules that need only numpy (:mod:`.mapping`, :mod:`.timing`, :mod:`.checkpoints`) import

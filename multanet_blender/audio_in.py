@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import audio as core_audio
-from .core.errors import AudioError
-from .core.paths import require_regular_file
+from multanet_core import audio as core_audio
+from multanet_core.errors import AudioError
+from multanet_core.paths import require_regular_file
 
 require_sound = core_audio.require_sound  # one silence rule (and message) for the add-on and the command line
 

@@ -24,9 +24,10 @@ from typing import Any
 
 import bpy
 
+from multanet_core.errors import MulTaNetError
+
 from . import blender_compat, checkpoints, lipsync, pipeline, properties
 from . import record as records
-from .core.errors import MulTaNetError
 from .mapping import topology_problem
 from .record import Target
 from .request import BakeRequest, Source

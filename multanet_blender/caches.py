@@ -16,8 +16,9 @@ import secrets
 
 import bpy
 
+from multanet_core.atomic import stale_partials
+
 from . import record as records
-from .core.atomic import stale_partials
 
 CACHE_NAME = re.compile(r"^.+\.[0-9a-f]{8}\.pc2$")
 

@@ -1,6 +1,6 @@
 """Checkpoints for the add-on: the bundled default model, loading with a small cache, a summary in words.
 
-Loading a checkpoint validates all of it (core.checkpoint); the add-on keeps the last few loaded
+Loading a checkpoint validates all of it (multanet_core.checkpoint); the add-on keeps the last few loaded
 ones, keyed by path, size and modification time, so the panel can redraw and bake without
 re-reading the file, and a checkpoint rewritten on disk is read again. A file that failed to load is
 remembered the same way, so a bad checkpoint costs one failed load until it changes on disk.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 
-from .core.checkpoint import Checkpoint, load_checkpoint
-from .core.errors import CheckpointError, MulTaNetError
-from .core.paths import require_regular_file
+from multanet_core.checkpoint import Checkpoint, load_checkpoint
+from multanet_core.errors import CheckpointError, MulTaNetError
+from multanet_core.paths import require_regular_file
 
 DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "default.npz")
 _CACHE_SIZE = 3

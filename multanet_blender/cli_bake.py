@@ -24,8 +24,8 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
-from .core.atomic import atomic_path, stale_partials
-from .core.progress import StatusLine, bar
+from multanet_core.atomic import atomic_path, stale_partials
+from multanet_core.progress import StatusLine, bar
 
 BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
 RESULT_TAG = "MULTANET_RESULT "

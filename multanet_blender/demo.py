@@ -18,8 +18,9 @@ import os
 import sys
 import time
 
+from multanet_core.atomic import atomic_path
+
 from .cli_bake import quiet
-from .core.atomic import atomic_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO_DIR = os.path.join(HERE, "demo_audio")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
+from multanet_core.errors import MulTaNetError
+from multanet_core.inference import Animator
+from multanet_core.pointcache import write_pc2
+
 from . import audio_in, blender_compat, caches, checkpoints
 from . import record as records
-from .core.errors import MulTaNetError
-from .core.inference import Animator
-from .core.pointcache import write_pc2
 from .mapping import MeshMotion, topology_problem
 from .record import LipSyncRecord, Target
 from .request import BakeRequest, Source  # noqa: F401 - Source: re-exported for scripts that used lipsync.Source

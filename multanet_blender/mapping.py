@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.checkpoint import Head, topology_fingerprint
-from .core.errors import MulTaNetError
+from multanet_core.checkpoint import Head, topology_fingerprint
+from multanet_core.errors import MulTaNetError
 
 # A shape key at value 1 moves the mesh's vertices by this fraction of the head's RMS radius (RMS
 # over vertices): real speech motion then keeps every key well inside the slider range.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bpy
 
+from multanet_core.errors import MulTaNetError
+
 from . import lipsync
 from . import record as records
-from .core.errors import MulTaNetError
 from .record import LipSyncRecord, Target
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
+from multanet_core.errors import MulTaNetError
+
 from . import caches, checkpoints, head_mesh, lipsync, pipeline, preferences, properties
 from . import record as records
-from .core.errors import MulTaNetError
 from .record import Target
 from .request import BakeRequest, Source
 

@@ -6,8 +6,9 @@ import os
 
 import bpy
 
+from multanet_core.errors import MulTaNetError
+
 from . import caches, lipsync, properties
-from .core.errors import MulTaNetError
 from .mapping import MeshMotion
 
 _status_cache: dict[tuple, tuple[bool, str]] = {}  # (object, mesh, head) -> match_status

@@ -5,8 +5,9 @@ from __future__ import annotations
 import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
+from multanet_core.errors import MulTaNetError
+
 from . import checkpoints, preferences
-from .core.errors import MulTaNetError
 
 # Blender keeps only a pointer to dynamic enum item strings: the lists must outlive the callback.
 _head_items: list = []

@@ -9,7 +9,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .core.errors import MulTaNetError
+from multanet_core.errors import MulTaNetError
+
 from .record import Target
 
 if TYPE_CHECKING:  # bpy only for the annotation: this module is plain data

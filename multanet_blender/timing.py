@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.errors import MulTaNetError
+from multanet_core.errors import MulTaNetError
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ SPEECH_EN = os.path.join(DATA, "speech_en.flac")  # espeak-ng en-us, 22050 Hz, 5
 
 @pytest.fixture(scope="session")
 def speech16k():
-    from core.audio import load_speech
+    from multanet_core.audio import load_speech
 
     return load_speech(SPEECH_EN)
 

@@ -1,13 +1,13 @@
 """A slow, straightforward LPC reference: one video frame at a time, one grid frame at a time,
 ``scipy.linalg.solve_toeplitz`` for the normal equations. Tests and benchmarks hold
-:mod:`core.lpc` against it; nothing else uses it (it needs scipy)."""
+:mod:`multanet_core.lpc` against it; nothing else uses it (it needs scipy)."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solve_toeplitz
 
-from core.lpc import NOISE_FLOOR, WHITE_NOISE_CORRECTION, FeatureConfig, n_video_frames
+from multanet_core.lpc import NOISE_FLOOR, WHITE_NOISE_CORRECTION, FeatureConfig, n_video_frames
 
 
 def lpc_frame(frame: np.ndarray, order: int) -> np.ndarray:

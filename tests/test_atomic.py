@@ -1,4 +1,4 @@
-"""core.atomic: a file being written never replaces a good one, and a killed writer's leftovers are found."""
+"""multanet_core.atomic: a file being written never replaces a good one, and a killed writer's leftovers are found."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from core.atomic import atomic_path, atomic_write, stale_partials
+from multanet_core.atomic import atomic_path, atomic_write, stale_partials
 
 
 def dead_pid() -> int:

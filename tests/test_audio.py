@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import soundfile
 
-import core.audio
-from core.audio import load_speech, prepare, read_audio
-from core.errors import AudioError
+import multanet_core.audio
+from multanet_core.audio import load_speech, prepare, read_audio
+from multanet_core.errors import AudioError
 from tests.conftest import SPEECH_EN
 
 
@@ -81,7 +81,7 @@ def test_rate_below_8k_is_refused(tmp_path):
 def test_too_long_audio_is_refused_before_decoding(tmp_path, monkeypatch):
     path = tmp_path / "long.wav"
     soundfile.write(path, np.zeros(32000, np.float32), 16000)
-    monkeypatch.setattr(core.audio, "MAX_SECONDS", 1.0)
+    monkeypatch.setattr(multanet_core.audio, "MAX_SECONDS", 1.0)
     with pytest.raises(AudioError, match=r"long\.wav': 2\.0 s of audio is over the 1\.0 s limit"):
         read_audio(path)
 
@@ -95,10 +95,10 @@ def test_folder_is_not_audio(tmp_path):
 @pytest.mark.parametrize("up,down,n", [(320, 441, 22050), (160, 441, 44101), (1, 3, 4800), (2, 1, 999),
                                        (160, 147, 12345), (4, 5, 7), (320, 441, 1)])
 def test_numpy_resampler_equals_scipy(up, down, n):
-    """core.resample is scipy's resample_poly, reimplemented so Blender (no scipy) gets the same numbers."""
+    """multanet_core.resample is scipy's resample_poly, reimplemented so Blender (no scipy) gets the same numbers."""
     from scipy.signal import resample_poly as scipy_resample_poly
 
-    from core.resample import resample_poly
+    from multanet_core.resample import resample_poly
 
     x = np.random.default_rng(n).standard_normal(n)
     ours, theirs = resample_poly(x, up, down), scipy_resample_poly(x, up, down)

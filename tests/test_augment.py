@@ -120,8 +120,8 @@ def test_training_with_level_feature_and_augmented_variants(tiny_corpus, tmp_pat
         assert not np.array_equal(clean["grid"], aug["grid"])
     out = tmp_path / "model.npz"
     assert main(["export", str(run), "--out", str(out)]) == 0
-    from core.checkpoint import load_checkpoint
-    from core.inference import Animator
+    from multanet_core.checkpoint import load_checkpoint
+    from multanet_core.inference import Animator
 
     ckpt = load_checkpoint(out)
     assert ckpt.features.level == "log_energy"

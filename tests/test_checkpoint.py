@@ -6,9 +6,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from core.__main__ import main as core_main
-from core.checkpoint import load_checkpoint, save_checkpoint
-from core.errors import CheckpointError
+from multanet_core.__main__ import main as core_main
+from multanet_core.checkpoint import load_checkpoint, save_checkpoint
+from multanet_core.errors import CheckpointError
 from train.random_checkpoint import make_random_model
 
 
@@ -181,12 +181,12 @@ def test_array_headers_are_checked_before_decompressing(tmp_path, monkeypatch, s
 
 
 def test_a_zip_bomb_is_refused_from_the_zip_directory(ckpt_path, tmp_path, monkeypatch):
-    import core.checkpoint
+    import multanet_core.checkpoint
 
     path = tmp_path / "bomb.npz"
     np.savez_compressed(path, zeros=np.zeros(4 << 20, np.float32))  # 16 MB of zeros in a few kB
     assert os.path.getsize(path) < 100_000
-    monkeypatch.setattr(core.checkpoint, "MAX_CHECKPOINT_BYTES", 8 << 20)
+    monkeypatch.setattr(multanet_core.checkpoint, "MAX_CHECKPOINT_BYTES", 8 << 20)
     monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("decompressed a bomb"))
     with pytest.raises(CheckpointError, match=r"declare 0\.0 GB uncompressed|declare .* uncompressed"):
         load_checkpoint(path)

@@ -41,8 +41,8 @@ def undocumented(parsers) -> list[str]:
 
 
 def test_every_option_has_help(monkeypatch):
-    from core.__main__ import main as core_main
     from multanet_blender import cli_bake
+    from multanet_core.__main__ import main as core_main
     from train.__main__ import COMMANDS
     from train.__main__ import main as train_main
 

@@ -1,11 +1,13 @@
 """What ships is what is tested: ``build.py`` makes the extension zip, Blender's validator passes it,
 and a fresh Blender (a subprocess, its user folders in a temporary directory) installs it through its
-own extension API, enables it and bakes a strip with the installed operator, with no top-level ``core``
-(nor the checkout's ``multanet_blender``) in its ``sys.modules``.
+own extension API (which installs the ``multanet_core`` wheel the manifest names), enables it and bakes a
+strip with the installed operator, with its core from that wheel, no top-level ``core`` and not the
+checkout's ``multanet_blender`` or ``multanet_core`` in its ``sys.modules``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -45,7 +47,7 @@ if os.path.isfile(checkpoints.DEFAULT_MODEL):
 keys = obj.data.shape_keys
 print("RESULT " + json.dumps({
     "package_file": package.__file__,
-    "core_file": sys.modules["bl_ext.user_default.multanet_blender.core"].__file__,
+    "core_file": sys.modules["multanet_core"].__file__,
     "top_level": sorted(m for m in sys.modules if m.split(".")[0] in ("core", "multanet_blender", "torch",
                                                                      "scipy", "soundfile")),
     "keys": [k.name for k in keys.key_blocks],
@@ -61,26 +63,48 @@ def built(tmp_path_factory):
     return build.build(str(out), allow_missing_model=True)
 
 
-def test_build_names_the_zip_from_the_manifest_and_ships_only_the_numpy_addon(built):
-    meta = tomllib.loads(open(os.path.join(ROOT, "blender_manifest.toml")).read())
-    assert os.path.basename(built) == f"{meta['id']}-{meta['version']}.zip"
-    names = zipfile.ZipFile(built).namelist()
-    assert "blender_manifest.toml" in names and "__init__.py" in names and "core/inference.py" in names
-    assert not any(n.startswith(("tests/", "train/")) or "__pycache__" in n or n.endswith(".pyc") for n in names)
-    assert not {"core/networks_torch.py", "core/lpc_reference.py", "core/__main__.py"} & set(names)
-    for name in names:
+def _python_sources(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Every .py in the zip, and in the wheels inside it, by name."""
+    sources = {}
+    for name in zf.namelist():
         if name.endswith(".py"):
-            text = zipfile.ZipFile(built).read(name).decode()
-            assert "import torch" not in text and "import scipy" not in text, name
+            sources[name] = zf.read(name).decode()
+        elif name.endswith(".whl"):
+            with zipfile.ZipFile(io.BytesIO(zf.read(name))) as wheel:
+                sources.update({f"{name}:{n}": wheel.read(n).decode() for n in wheel.namelist() if n.endswith(".py")})
+    return sources
+
+
+def test_build_names_the_zip_from_the_manifest_and_ships_only_the_numpy_addon(built):
+    meta = tomllib.loads(open(os.path.join(ROOT, "multanet_blender", "blender_manifest.toml")).read())
+    assert os.path.basename(built) == f"{meta['id']}-{meta['version']}.zip"
+    zf = zipfile.ZipFile(built)
+    names = zf.namelist()
+    wheel = "wheels/multanet_core-0.1.0-py3-none-any.whl"
+    assert meta["wheels"] == [f"./{wheel}"]
+    assert {"blender_manifest.toml", "__init__.py", "LICENSE", wheel} <= set(names)
+    assert not any(n.startswith(("tests/", "train/", "multanet_core/")) or "__pycache__" in n or n.endswith(".pyc")
+                   for n in names)
+    sources = _python_sources(zf)
+    core = {n.split(":")[1] for n in sources if n.startswith(wheel)}
+    assert {f"multanet_core/{m}.py" for m in ("__init__", "inference", "checkpoint", "lpc", "audio")} <= core
+    assert "multanet_core/__main__.py" not in core  # the command line stays in the checkout
+    for name, text in sources.items():
+        assert "import torch" not in text and "import scipy" not in text, name
     if os.path.isfile(os.path.join(ROOT, "multanet_blender", "models", "default.npz")):
         assert "models/default.npz" in names
 
 
 def test_build_fails_loudly_without_the_default_model_or_with_a_bad_manifest(tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "PACKAGE", str(tmp_path / "empty"))
-    (tmp_path / "empty").mkdir()
+    out = tmp_path / "dist"
+    monkeypatch.setattr(build, "MODEL", "models/missing.npz")
     with pytest.raises(build.BuildError, match="default model .* is missing"):
-        build.package_files()
+        build.build(str(out))
+    assert not out.exists() or not list(out.iterdir())
+    monkeypatch.setattr(build, "core_version", lambda: "9.9.9")  # the manifest names 0.1.0
+    with pytest.raises(build.BuildError, match="multanet_core-9.9.9-py3-none-any.whl"):
+        build.build(str(out), allow_missing_model=True)
+    assert not out.exists() or not list(out.iterdir())
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(bad, "w") as zf:
         zf.writestr("blender_manifest.toml", 'schema_version = "1.0.0"\nid = "x"\n')
@@ -90,7 +114,7 @@ def test_build_fails_loudly_without_the_default_model_or_with_a_bad_manifest(tmp
 
 
 def test_installed_extension_bakes_a_strip_in_a_fresh_blender(built, tmp_path):
-    from core.checkpoint import save_checkpoint
+    from multanet_core.checkpoint import save_checkpoint
     from train.random_heads import numpy_checkpoint
 
     ckpt = str(tmp_path / "model.npz")
@@ -107,7 +131,8 @@ def test_installed_extension_bakes_a_strip_in_a_fresh_blender(built, tmp_path):
     result = json.loads(line[len("RESULT "):])
     installed = os.path.join(str(user), "extensions", "user_default", "multanet_blender")
     assert result["package_file"].startswith(installed), result["package_file"]
-    assert result["core_file"].startswith(os.path.join(installed, "core")), result["core_file"]
+    site = os.path.join(str(user), "extensions", ".local", "lib")  # where Blender installs extension wheels
+    assert result["core_file"].startswith(site) and "multanet_core" in result["core_file"], result["core_file"]
     assert result["top_level"] == [], result["top_level"]
     assert result["keys"][0] == "Basis" and "MulTaNet.c011" in result["keys"]
     assert result["record"]["frame_start"] == 10 and result["record"]["frame_end"] > 150

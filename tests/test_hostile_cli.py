@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import soundfile
 
-import core.__main__ as core_cli
-from core.audio import load_speech, read_audio
-from core.checkpoint import load_checkpoint, save_checkpoint
-from core.errors import AudioError, CheckpointError
+import multanet_core.__main__ as core_cli
+from multanet_core.audio import load_speech, read_audio
+from multanet_core.checkpoint import load_checkpoint, save_checkpoint
+from multanet_core.errors import AudioError, CheckpointError
 from tests.conftest import SPEECH_EN
 from train.random_checkpoint import make_random_model
 

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-import core.inference
-from core.__main__ import main as core_main
-from core.checkpoint import save_checkpoint
-from core.inference import Animator
-from core.lpc import features
-from core.pointcache import read_pc2
+import multanet_core.inference
+from multanet_core.__main__ import main as core_main
+from multanet_core.checkpoint import save_checkpoint
+from multanet_core.inference import Animator
+from multanet_core.lpc import features
+from multanet_core.pointcache import read_pc2
 from tests.conftest import SPEECH_EN
 from train.random_checkpoint import make_random_model
 
@@ -36,7 +36,7 @@ def test_chunking_does_not_change_the_result(model_and_ckpt, speech16k, monkeypa
     _, ckpt = model_and_ckpt
     animator = Animator(ckpt, "char00")
     whole = animator.coefficients(speech16k, 30.0)
-    monkeypatch.setattr(core.inference, "CHUNK_FRAMES", 7)
+    monkeypatch.setattr(multanet_core.inference, "CHUNK_FRAMES", 7)
     chunked = animator.coefficients(speech16k, 30.0)
     np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-6)
 
@@ -90,9 +90,9 @@ def test_features_cli(tmp_path):
 
 def test_coefficient_filter_is_part_of_the_model(tmp_path, speech16k):
     """A checkpoint's coefficient_filter smooths every consumer's coefficients the same way; bad taps are refused."""
-    from core.checkpoint import load_checkpoint, save_checkpoint
-    from core.errors import CheckpointError
-    from core.inference import Animator, smooth_frames
+    from multanet_core.checkpoint import load_checkpoint, save_checkpoint
+    from multanet_core.errors import CheckpointError
+    from multanet_core.inference import Animator, smooth_frames
     from train.random_heads import numpy_checkpoint
 
     ckpt = numpy_checkpoint(characters=1, vertices=150, components=5, seed=4)

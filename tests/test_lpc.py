@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from core.errors import MulTaNetError
-from core.lpc import FeatureConfig, features, grid_lpc, n_video_frames, window_starts
+from multanet_core.errors import MulTaNetError
+from multanet_core.lpc import FeatureConfig, features, grid_lpc, n_video_frames, window_starts
 from tests.lpc_reference import features_reference
 
 

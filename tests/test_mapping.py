@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multanet_blender.core.errors import MulTaNetError  # the add-on's own copy of core
 from multanet_blender.mapping import SLIDER_LIMIT, MeshMotion, fit_similarity, topology_problem
 from multanet_blender.timing import StripTiming, slice_for_strip, visible
+from multanet_core.errors import MulTaNetError
 from train.random_heads import random_head
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from core.errors import MulTaNetError
-from core.metrics import fdd, jerk, jitter_ratio, lve, mve
+from multanet_core.errors import MulTaNetError
+from multanet_core.metrics import fdd, jerk, jitter_ratio, lve, mve
 
 
 def test_lve_and_mve_on_known_offsets():

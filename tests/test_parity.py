@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.inference import Animator
-from core.lpc import FeatureConfig, window_starts
+from multanet_core.inference import Animator
+from multanet_core.lpc import FeatureConfig, window_starts
 from train.random_checkpoint import make_random_model
 
 

@@ -1,10 +1,10 @@
-"""core.progress: the one status line of training, corpus generation and batch bakes."""
+"""multanet_core.progress: the one status line of training, corpus generation and batch bakes."""
 
 
 def test_status_line_redraws_on_a_terminal_and_writes_sparse_lines_to_logs():
     import io
 
-    from core.progress import StatusLine, bar
+    from multanet_core.progress import StatusLine, bar
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -19,7 +19,8 @@ def test_licence_is_gpl3_or_later_everywhere():
     assert "GNU GENERAL PUBLIC LICENSE" in (root / "LICENSE").read_text()[:200]
     assert "Version 3" in (root / "LICENSE").read_text()[:200]
     assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["license"] == "GPL-3.0-or-later"
-    assert tomllib.loads((root / "blender_manifest.toml").read_text())["license"] == ["SPDX:GPL-3.0-or-later"]
+    manifest = tomllib.loads((root / "multanet_blender" / "blender_manifest.toml").read_text())
+    assert manifest["license"] == ["SPDX:GPL-3.0-or-later"]
 
 
 def test_readme_opens_with_two_commands_and_ci_runs_the_second():

@@ -67,7 +67,7 @@ def test_mouth_opening_is_zero_at_rest():
 def test_evaluate_real_and_noise_splits(tiny_corpus, tmp_path, speech16k):
     import soundfile as sf
 
-    from core.checkpoint import save_checkpoint
+    from multanet_core.checkpoint import save_checkpoint
     from train.__main__ import main
     from train.random_checkpoint import make_random_model
 

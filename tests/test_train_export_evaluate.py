@@ -1,4 +1,4 @@
-"""Export (core format, presets, torch == numpy Animator) and evaluate (numbers == core.metrics by hand)."""
+"""Export (core format, presets, torch == numpy Animator) and evaluate (numbers == multanet_core.metrics by hand)."""
 
 import json
 
@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from core import metrics
-from core.audio import prepare
-from core.checkpoint import load_checkpoint
-from core.inference import Animator
-from core.lpc import features
+from multanet_core import metrics
+from multanet_core.audio import prepare
+from multanet_core.checkpoint import load_checkpoint
+from multanet_core.inference import Animator
+from multanet_core.lpc import features
 from train.__main__ import main
 from train.presets import make_presets
 

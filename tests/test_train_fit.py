@@ -139,7 +139,7 @@ def arthur_model(tiny_corpus, tiny_config, tmp_path_factory):
 
 
 def test_init_freeze_mfl_trains_only_the_new_head(tiny_corpus, tiny_config, arthur_model, tmp_path):
-    from core.checkpoint import load_checkpoint
+    from multanet_core.checkpoint import load_checkpoint
 
     run = tmp_path / "add"
     assert fit(tiny_corpus, tiny_config, run, "--init", str(arthur_model), "--freeze-mfl",
@@ -160,8 +160,8 @@ def test_init_freeze_mfl_trains_only_the_new_head(tiny_corpus, tiny_config, arth
     assert [h.name for h in both.heads] == ["arthur", "beatrix"]
     assert both.heads[0].presets == old.heads[0].presets
     # arthur animates exactly as before; the new head is trained (differs from its PCA start)
-    from core.audio import load_speech
-    from core.inference import Animator
+    from multanet_core.audio import load_speech
+    from multanet_core.inference import Animator
     from tests.conftest import SPEECH_EN
 
     speech = load_speech(SPEECH_EN)[:16000 * 2]
@@ -188,7 +188,7 @@ def test_bilabial_frames_follow_the_phone_timeline(tiny_corpus):
         [False] * 3 + [True] * 3 + [False] * 3 + [True] * 3 + [False]
     assert not bilabial_frames(None, 30.0, 5).any()
     ds = open_dataset(tiny_corpus)
-    from core.lpc import FeatureConfig
+    from multanet_core.lpc import FeatureConfig
     from train.features_cache import default_cache_dir
 
     cfg = FeatureConfig()

@@ -1,8 +1,8 @@
 """``python -m train evaluate``: accuracy and stability of checkpoints on a dataset split.
 
-Inference runs through core's numpy :class:`core.inference.Animator` (what the add-on ships) with
+Inference runs through core's numpy :class:`multanet_core.inference.Animator` (what the add-on ships) with
 each head's ``neutral`` preset. Per sequence: LVE, MVE, FDD and the jitter ratio (lip jerk over
-the ground truth's) from :mod:`core.metrics`; beside every model, two references: the static face
+the ground truth's) from :mod:`multanet_core.metrics`; beside every model, two references: the static face
 (the template held still: what "no animation" scores) and the ground truth's own lip jerk. Results
 are averaged per character, per language and overall, written as JSON and a Markdown report, and
 plotted (lip opening over time, predicted against ground truth; LVE per character per model).
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core import metrics
-from core.audio import prepare
-from core.checkpoint import Checkpoint, load_checkpoint
-from core.inference import Animator
+from multanet_core import metrics
+from multanet_core.audio import prepare
+from multanet_core.checkpoint import Checkpoint, load_checkpoint
+from multanet_core.inference import Animator
 from train.data import open_dataset
 
 from . import evaluate_real

@@ -3,7 +3,7 @@
 ``DIR`` holds audio files (``.wav``, ``.flac``, ``.ogg``) of real speech, each optionally with a
 ``<same name>.json`` giving ``phones`` ``[[start_s, end_s, phone], ...]`` (IPA or ARPAbet), and its
 ``source``, ``licence``, ``speaker``, ``language`` and ``text``. Every head of every model animates
-every clip through core's numpy :class:`core.inference.Animator`; :mod:`train.speech_metrics` scores
+every clip through core's numpy :class:`multanet_core.inference.Animator`; :mod:`train.speech_metrics` scores
 it. Results are averaged per model (over clips and heads) and per clip.
 """
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.audio import load_speech
-from core.checkpoint import Checkpoint
-from core.inference import Animator
+from multanet_core.audio import load_speech
+from multanet_core.checkpoint import Checkpoint
+from multanet_core.inference import Animator
 
 from .speech_metrics import clip_scores, phone_class
 

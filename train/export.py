@@ -3,7 +3,7 @@
 Each head's last layer is folded back into vertex units (``mean = offset + scale * bias``,
 ``basis = scale * weight``; see :func:`train.pca.normalise_targets`), its emotion presets are made
 from the learned per-frame emotion vectors (:mod:`train.presets`), and the file is read back with
-:func:`core.checkpoint.load_checkpoint` before the command succeeds. A KarrasNet run holds one
+:func:`multanet_core.checkpoint.load_checkpoint` before the command succeeds. A KarrasNet run holds one
 ensemble per character and a KarrasNet checkpoint holds one character, so with several characters
 ``--out`` is a folder that receives ``<character>.npz``.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.checkpoint import Checkpoint, Head, load_checkpoint, normalised_filter, save_checkpoint
-from core.lpc import FeatureConfig
-from core.network_spec import NetworkSpec
+from multanet_core.checkpoint import Checkpoint, Head, load_checkpoint, normalised_filter, save_checkpoint
+from multanet_core.lpc import FeatureConfig
+from multanet_core.network_spec import NetworkSpec
 from train.data import open_dataset
 from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 

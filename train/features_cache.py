@@ -2,7 +2,7 @@
 
 A clip's per-frame windows overlap by most of their length, so what is stored is the clip's LPC
 grid (float32 [G, order]) and each video frame's window offset into it (int64 [T]); a batch
-gathers ``grid[offset + arange(n_frames)]``. This is what :func:`core.lpc.features` computes,
+gathers ``grid[offset + arange(n_frames)]``. This is what :func:`multanet_core.lpc.features` computes,
 at about 1/8 of its memory. A cache file records what it was computed from (audio file size and
 modification time, feature config, augmentation) and is recomputed when that changes.
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_write
-from core.audio import prepare
-from core.lpc import FeatureConfig, grid_lpc, n_video_frames, window_starts
+from multanet_core.atomic import atomic_write
+from multanet_core.audio import prepare
+from multanet_core.lpc import FeatureConfig, grid_lpc, n_video_frames, window_starts
 from train.data.base import MotionDataset, Sequence
 
 from .augment import AugmentConfig, degrade, variant_rng
@@ -58,7 +58,7 @@ class BabblePool:
 
 def clip_grid(samples16k: np.ndarray, fps: float, cfg: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
     """(grid float32 [G, order], offsets int64 [T]) with ``grid[offsets[t] + arange(n_frames)]`` =
-    ``core.lpc.features(...)[t]``."""
+    ``multanet_core.lpc.features(...)[t]``."""
     n = n_video_frames(samples16k.shape[0], fps, cfg.sample_rate)
     starts = window_starts(n, fps, cfg)
     first = int(starts[0])

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.checkpoint import load_checkpoint
-from core.lpc import FeatureConfig
+from multanet_core.checkpoint import load_checkpoint
+from multanet_core.lpc import FeatureConfig
 from train.data import open_dataset
 from train.data.folder import save_npz
 from train.networks_torch import MulTaNet

@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.checkpoint import Checkpoint
-from core.lpc import FeatureConfig
-from core.network_spec import NetworkSpec
+from multanet_core.checkpoint import Checkpoint
+from multanet_core.lpc import FeatureConfig
+from multanet_core.network_spec import NetworkSpec
 from train.networks_torch import KarrasNet, MulTaNet
 
 

@@ -1,7 +1,7 @@
 """Torch definitions of MulTaNet and KarrasNet (training only; the add-on never imports this).
 
-Weight names and layouts follow :class:`core.network_spec.NetworkSpec`, so a state dict exports
-to a checkpoint by name and :mod:`core.inference` runs the same numbers in numpy.
+Weight names and layouts follow :class:`multanet_core.network_spec.NetworkSpec`, so a state dict exports
+to a checkpoint by name and :mod:`multanet_core.inference` runs the same numbers in numpy.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from core.network_spec import NetworkSpec
+from multanet_core.network_spec import NetworkSpec
 
 
 def _activation(spec: NetworkSpec, x: torch.Tensor) -> torch.Tensor:

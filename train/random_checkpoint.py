@@ -11,9 +11,9 @@ import argparse
 import numpy as np
 import torch
 
-from core.checkpoint import Checkpoint, save_checkpoint
-from core.lpc import FeatureConfig
-from core.network_spec import NetworkSpec
+from multanet_core.checkpoint import Checkpoint, save_checkpoint
+from multanet_core.lpc import FeatureConfig
+from multanet_core.network_spec import NetworkSpec
 from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 from train.random_heads import random_head
 

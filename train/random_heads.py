@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.checkpoint import Checkpoint, Head
-from core.lpc import FeatureConfig
-from core.network_spec import NetworkSpec
+from multanet_core.checkpoint import Checkpoint, Head
+from multanet_core.lpc import FeatureConfig
+from multanet_core.network_spec import NetworkSpec
 
 
 def sphere_mesh(n_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ Real recordings have no captured face, but a mouth that follows speech behaves i
 * it closes on P, B and M: the mean opening at the centres of bilabial phones divided by the mean
   opening at vowel centres (ground truth 0.4-0.5), and the share of bilabials whose opening is under
   20 % of that vowel mean ("closed");
-* it does not tremble: the lips' mean jerk (:func:`core.metrics.jerk`).
+* it does not tremble: the lips' mean jerk (:func:`multanet_core.metrics.jerk`).
 
 The mouth opening is the lip vertices' extent along the head's up axis minus the same extent at rest.
 Pauses come from the phone alignment when a clip has one, otherwise from the loudness: a frame is
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core import metrics
+from multanet_core import metrics
 
 ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AX", "AXR", "AY", "EH", "ER", "EY", "IH", "IX", "IY", "OW", "OY",
                   "UH", "UW", "UX"}

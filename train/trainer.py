@@ -28,8 +28,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from core.atomic import atomic_write
-from core.progress import StatusLine
+from multanet_core.atomic import atomic_write
+from multanet_core.progress import StatusLine
 
 from .augment import AugmentConfig
 from .config import learning_rate, scheduled

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.lpc import FeatureConfig
+from multanet_core.lpc import FeatureConfig
 from train.data.base import MotionDataset, Sequence, Template
 
 from .augment import AugmentConfig

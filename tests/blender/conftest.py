@@ -19,8 +19,8 @@ from bl_helpers import SPEECH_EN, read_wav, write_wav  # noqa: E402
 @pytest.fixture(scope="session")
 def assets(tmp_path_factory):
     """Checkpoint and audio files shared by the Blender tests."""
-    from core.audio import load_speech
-    from core.checkpoint import save_checkpoint
+    from multanet_core.audio import load_speech
+    from multanet_core.checkpoint import save_checkpoint
     from train.random_heads import numpy_checkpoint
 
     root = tmp_path_factory.mktemp("blender_assets")

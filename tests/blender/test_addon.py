@@ -12,7 +12,7 @@ from bl_helpers import add_head, add_strip, needs_aud
 
 import multanet_blender
 from multanet_blender import dialogue_ui, lipsync, operators, panels, preferences, properties
-from multanet_blender.core.checkpoint import load_checkpoint, topology_fingerprint
+from multanet_core.checkpoint import load_checkpoint, topology_fingerprint
 
 CLASSES = [c.__name__ for m in (preferences, properties, operators, panels, dialogue_ui) for c in m.classes]
 
@@ -159,8 +159,8 @@ def test_operator_defaults_come_from_the_panel(blender, assets):
 
 def test_audio_file_source_and_emotion(blender, assets):
     """An audio file placed at a frame (works on Blender builds without Audaspace too)."""
-    from multanet_blender.core.inference import Animator
     from multanet_blender.mapping import MeshMotion
+    from multanet_core.inference import Animator
 
     obj = add_head(assets["checkpoint"])
     rest = np.array([v.co for v in obj.data.vertices], np.float32)

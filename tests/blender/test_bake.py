@@ -21,10 +21,10 @@ from bl_helpers import (
     write_wav,
 )
 
-from multanet_blender.core.checkpoint import load_checkpoint
-from multanet_blender.core.inference import Animator
 from multanet_blender.lipsync import KEY_PREFIX, MEAN_KEY, component_key
 from multanet_blender.mapping import MeshMotion
+from multanet_core.checkpoint import load_checkpoint
+from multanet_core.inference import Animator
 
 
 def core_coefficients(assets, fps, head="char00", samples=None):
@@ -172,8 +172,8 @@ def test_rebake_replaces_and_remove_restores(blender, assets, tmp_path):
 @needs_aud
 def test_packed_sound_and_other_rates(blender, assets, tmp_path):
     """A packed 44.1 kHz stereo sound whose file is gone still bakes, exactly as core reads the file."""
-    from multanet_blender.core.audio import prepare
-    from multanet_blender.core.resample import resample_poly
+    from multanet_core.audio import prepare
+    from multanet_core.resample import resample_poly
 
     x44 = resample_poly(assets["speech16k"], 441, 160)
     stereo = np.stack([x44, 0.5 * x44], axis=1)

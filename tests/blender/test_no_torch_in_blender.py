@@ -27,7 +27,7 @@ SCRIPT = PRELUDE + textwrap.dedent(
         source = {"audio_file": wav}
     assert bpy.ops.multanet.generate_lip_sync(object="char00", checkpoint=ckpt, head="char00", **source) == {"FINISHED"}
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "scipy", "soundfile", "core"))
-    assert not loaded, loaded  # nor a top-level 'core': the add-on uses its own multanet_blender.core
+    assert not loaded, loaded  # nor a generic top-level 'core': the add-on's core is multanet_core
     print("ok")
     """
 )

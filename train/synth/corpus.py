@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.progress import StatusLine, bar
+from multanet_core.progress import StatusLine, bar
 from train.data.base import Template
 from train.data.folder import write_dataset_json, write_sequence, write_template
 

@@ -4,8 +4,9 @@ Blender-free and torch-free: everything here needs numpy only (soundfile decodes
 outside Blender). The torch network definitions live in :mod:`train.networks_torch`; the slow
 per-window LPC reference the fast path is tested against in ``tests/lpc_reference.py``.
 
-Modules use relative imports only, so the add-on can vendor this package under its own name
-without putting a top-level ``core`` into Blender's shared ``sys.modules``.
+It imports nothing of the checkout but itself: the Blender extension carries it as a wheel of its own
+(``build.py``), which Blender installs beside the add-on. The version below names that wheel and must
+match ``multanet_blender/blender_manifest.toml``.
 """
 
 __version__ = "0.1.0"

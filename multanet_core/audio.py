@@ -1,7 +1,7 @@
 """Audio in: decode (soundfile), check, down-mix to mono, resample to 16 kHz (polyphase, numpy).
 
 Inside Blender the add-on decodes with Blender's own ``aud`` module and hands :func:`prepare`
-an array, so both paths resample with :mod:`core.resample`; soundfile is imported only when a
+an array, so both paths resample with :mod:`multanet_core.resample`; soundfile is imported only when a
 file is read.
 """
 

@@ -1,6 +1,6 @@
 """The checkpoint: one ``.npz`` read with ``allow_pickle=False``, checked in full before use.
 
-Arrays: the network weights (names from :class:`core.network_spec.NetworkSpec`) and, per head
+Arrays: the network weights (names from :class:`multanet_core.network_spec.NetworkSpec`) and, per head
 ``h``, ``heads.h.template`` [V,3], ``heads.h.faces`` (flat vertex indices), ``heads.h.face_sizes``
 [F], ``heads.h.lips``, ``heads.h.upper_face``, ``heads.h.mean`` [3V] and ``heads.h.basis``
 [K,3V] (the head's last layer; float16 allowed). ``__metadata__`` is a JSON string: the format and

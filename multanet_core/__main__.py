@@ -1,4 +1,4 @@
-"""``python -m core features|info|animate``: the numpy pipeline from the command line."""
+"""``python -m multanet_core features|info|animate``: the numpy pipeline from the command line."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         for key, value in info.items():
             print(f"    {key}: {value}")
     elif info:
-        print(f"  ({len(info)} provenance fields: python -m core info --verbose)")
+        print(f"  ({len(info)} provenance fields: python -m multanet_core info --verbose)")
     print(f"  {len(ckpt.heads)} character(s):")
     for h in ckpt.heads:
         print(f"    {h.name}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
@@ -123,7 +123,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m multanet_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("features", help="LPC features of an audio file: float32 [T, 64, 32] .npy")
     p.add_argument("--audio", required=True, help="speech: WAV, FLAC, Ogg or any format libsndfile reads")
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verbose", action="store_true", help="every provenance field (the training run, its paths)")
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("animate", help="audio -> vertex animation (.npy [T, V, 3] or .pc2)")
-    p.add_argument("--checkpoint", required=True, help="a .npz checkpoint (python -m core info lists its heads)")
+    p.add_argument("--checkpoint", required=True,
+                   help="a .npz checkpoint (python -m multanet_core info lists its heads)")
     p.add_argument("--character", required=True, help="the head to animate, by name")
     p.add_argument("--audio", required=True, help="speech: WAV, FLAC, Ogg or any format libsndfile reads")
     p.add_argument("--fps", type=_fps, default=30.0, help="frames per second, 1-1000")
