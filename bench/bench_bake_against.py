@@ -23,7 +23,10 @@ import json, os, sys, tempfile, time
 import numpy as np, soundfile, bpy
 import multanet_blender
 from multanet_blender import blender_compat
-from multanet_core.checkpoint import save_checkpoint
+try:
+    from multanet_core.checkpoint import save_checkpoint
+except ImportError:  # a tree from before core became multanet_core
+    from core.checkpoint import save_checkpoint
 from train.random_heads import numpy_checkpoint
 
 tmp = tempfile.mkdtemp(prefix="bench_against_")

@@ -233,3 +233,27 @@ def test_preview_contact_sheet(corpus, tmp_path):
 
     img = matplotlib.image.imread(out)
     assert img.shape[0] > 200 and img.std() > 0.1
+
+
+def test_stored_articulation_curves_drive_the_stored_vertices(corpus, tmp_path):
+    """The curves each sequence keeps (the rig heads' ground truth) are what animated its vertices."""
+    from train.synth.corpus import _head
+
+    ds = open_dataset(corpus)
+    seq = next(s for s in ds.sequences(split="test", character="beatrix") if s.language == "en")
+    names, curves = ds.load_articulation(seq)
+    assert names == ["jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow"]
+    verts = ds.load_vertices(seq)
+    assert curves.shape == (len(verts), 7) and curves.min() >= 0 and curves.max() <= 1
+    assert curves[:, 0].max() > 0.5 and curves[:, 1].max() > 0.5  # the mouth opens and closes
+    assert character(1).name == "beatrix"
+    again = _head(1).animate(curves)
+    assert np.abs(again - verts).max() < 1e-3 * np.abs(verts).max()  # 4-decimal curves: the same motion
+    meta_path = corpus / "beatrix" / "test" / f"{seq.id}.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["articulation"]["curves"]
+    (tmp_path / "old.json").write_text(json.dumps(meta))
+    old = type(seq)(character=seq.character, split=seq.split, id=seq.id, extra={"metadata": meta,
+                                                                                "folder": tmp_path})
+    with pytest.raises(Exception, match="no articulation curves .* regenerate"):
+        ds.load_articulation(old)

@@ -162,6 +162,19 @@ class FolderDataset(MotionDataset):
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
         return np.asarray(arr, dtype=np.float32)
 
+    def load_articulation(self, seq: Sequence) -> tuple[list[str], np.ndarray]:
+        """The generator's per-frame articulation curves: (channel names, float32 [T, channels])."""
+        art = seq.metadata().get("articulation") or {}
+        if "curves" not in art:
+            raise DatasetError(f"{self._path(seq, '.json')}: no articulation curves (only corpora written by "
+                               f"python -m train synth since the curves were stored have them: regenerate it)")
+        names = [str(n) for n in art.get("channels", [])]
+        curves = np.asarray(art["curves"], np.float32)
+        if curves.ndim != 2 or curves.shape[1] != len(names) or not np.isfinite(curves).all():
+            raise DatasetError(f"{self._path(seq, '.json')}: articulation curves of shape {curves.shape} do not "
+                               f"match its {len(names)} channels")
+        return names, curves
+
     def audio_info(self, seq: Sequence) -> tuple[int, int]:
         import soundfile
 

@@ -272,7 +272,9 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
         "frames": int(len(verts)), "voice": voice_info,
         "phonemes": timeline,
         "articulation": {"channels": list(CHANNELS),
-                         "peak": [round(float(v), 4) for v in art.max(0)]},
+                         "peak": [round(float(v), 4) for v in art.max(0)],
+                         # per frame, what drove the vertices: the rig heads' ground truth (train.rig)
+                         "curves": [[round(float(v), 4) for v in row] for row in art]},
     }
     write_sequence(Path(out), face.name, task.split, task.seq_id, utt.audio, utt.sample_rate, verts, meta)
     return len(verts), utt.duration
