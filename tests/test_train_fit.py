@@ -213,3 +213,49 @@ def test_bilabial_weight_changes_training_only_from_its_epoch(tiny_corpus, tiny_
     assert fit(tiny_corpus, weighted, tmp_path / "b", "--resume") == 0
     a3, b3 = state(tmp_path / "a" / "state.pt"), state(tmp_path / "b" / "state.pt")
     assert any(not torch.equal(v, b3["model"][k]) for k, v in a3["model"].items())
+
+
+def test_warm_start_trains_on_from_an_exported_checkpoint(tiny_corpus, tiny_config, arthur_model, tmp_path, capsys):
+    """--warm-start: the exported model is where training starts (with the learning rate at 0 the run's
+    state is the checkpoint's weights), every head trains, and a checkpoint that does not match the data
+    is refused."""
+    from multanet_core.checkpoint import load_checkpoint, save_checkpoint
+    from tests.conftest import TINY_CONFIG
+    from train.random_heads import numpy_checkpoint
+
+    old = load_checkpoint(arthur_model)
+    still = tmp_path / "still.json"
+    still.write_text(json.dumps({**TINY_CONFIG, "epochs": 1, "lr_schedule": [[0, 0.0]]}))
+    assert fit(tiny_corpus, still, tmp_path / "zero", "--warm-start", str(arthur_model), "--characters",
+               "arthur") == 0
+    sd = state(tmp_path / "zero" / "state.pt")["model"]
+    heads = np.load(tmp_path / "zero" / "heads.npz")
+    offset, scale = heads["0.offset"], float(heads["0.scale"])
+    np.testing.assert_allclose(sd["net.heads.0.out.weight"].numpy().T * scale, old.heads[0].basis, atol=1e-6)
+    np.testing.assert_allclose(offset + scale * sd["net.heads.0.out.bias"].numpy(), old.heads[0].mean, atol=1e-6)
+    for name, value in old.weights.items():
+        assert np.array_equal(sd[f"net.{name}"].numpy(), value), name
+    assert json.loads((tmp_path / "zero" / "run.json").read_text())["warm_start"] == str(arthur_model)
+    # two epochs on: every layer moves, the output layer included (nothing frozen)
+    run = tmp_path / "on"
+    assert fit(tiny_corpus, tiny_config, run, "--warm-start", str(arthur_model), "--characters", "arthur",
+               "--epochs", "2") == 0
+    sd = state(run / "state.pt")["model"]
+    scale = float(np.load(run / "heads.npz")["0.scale"])
+    assert not np.allclose(sd["net.heads.0.out.weight"].numpy().T * scale, old.heads[0].basis, atol=1e-6)
+    assert not np.array_equal(sd["net.mfl.formant.0.weight"].numpy(), old.weights["mfl.formant.0.weight"])
+    assert main(["export", str(run), "--out", str(tmp_path / "on.npz")]) == 0
+    assert load_checkpoint(tmp_path / "on.npz").info["warm_start"] == str(arthur_model)
+    # refused: a character the checkpoint lacks, --init beside it, a mesh of another size
+    capsys.readouterr()
+    assert fit(tiny_corpus, tiny_config, tmp_path / "a", "--warm-start", str(arthur_model)) == 2  # + beatrix
+    assert "not in the checkpoint: beatrix" in capsys.readouterr().err
+    assert fit(tiny_corpus, tiny_config, tmp_path / "b", "--warm-start", str(arthur_model), "--init",
+               str(arthur_model), "--characters", "arthur") == 2
+    assert "choose one" in capsys.readouterr().err
+    wrong = numpy_checkpoint(characters=1, vertices=300, components=8, seed=1)  # 299 vertices in fact
+    wrong.heads[0].name = "arthur"
+    save_checkpoint(tmp_path / "wrong.npz", wrong)
+    assert fit(tiny_corpus, tiny_config, tmp_path / "c", "--warm-start", str(tmp_path / "wrong.npz"),
+               "--characters", "arthur") == 2
+    assert "head 'arthur' has 299 vertices, the data's 'arthur' has 989" in capsys.readouterr().err

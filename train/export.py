@@ -74,6 +74,7 @@ class RunFiles:
                 "epochs": state_epochs, "epochs_planned": i["config"]["epochs"], "train_seconds": round(seconds, 1),
                 "data": i["data"], "characters_trained": i["characters"], "sentences": i.get("sentences"),
                 "init": i.get("init"), "freeze_mfl": i.get("freeze_mfl"), "command": i.get("command"),
+                "warm_start": i.get("warm_start"), "warm_start_info": i.get("warm_start_info"),
                 "device": i.get("device"), "torch": i.get("torch"), "run": str(self.run.resolve()),
                 "exported": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "init_info": i.get("init_info")}

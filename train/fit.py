@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stop-after", type=int, default=None,
                         help="stop after this many epochs in all (the schedule still spans --epochs); --resume goes on")
     parser.add_argument("--init", type=Path, default=None, help="a trained MulTaNet checkpoint to add heads to")
+    parser.add_argument("--warm-start", type=Path, default=None, metavar="CHECKPOINT",
+                        help="train on from an exported MulTaNet checkpoint: all of its heads (the data must hold "
+                             "those characters with the same meshes), fresh emotion vectors, no frozen heads")
     parser.add_argument("--freeze-mfl", action="store_true",
                         help="with --init: train only the new heads and their emotion vectors")
     parser.add_argument("--cache", type=Path, default=None, help="feature cache folder (default: DATA/.feature_cache)")
@@ -94,16 +97,27 @@ def run(args: argparse.Namespace) -> int:
     if args.freeze_mfl and not args.init:
         print("--freeze-mfl needs --init", file=sys.stderr)
         return 2
-    init = load_checkpoint(args.init) if args.init else None
+    if args.warm_start and (args.init or args.freeze_mfl):
+        print("--warm-start trains a checkpoint's own heads; --init (and --freeze-mfl) add heads: choose one",
+              file=sys.stderr)
+        return 2
+    source = args.init or args.warm_start
+    init = load_checkpoint(source) if source else None
     if init is not None and (args.model != "multanet" or init.network.architecture != "multanet"):
-        print("--init adds heads to a MulTaNet checkpoint (use --model multanet)", file=sys.stderr)
+        print(f"--{'init' if args.init else 'warm-start'} takes a MulTaNet checkpoint (use --model multanet)",
+              file=sys.stderr)
         return 2
     features = init.features if init is not None else FeatureConfig.from_dict(config.get("features", {}))
     augment = AugmentConfig.from_dict(config.get("augment"))
-    if init is not None:
+    if args.init:
         clash = [c for c in chars if c in [h.name for h in init.heads]]
         if clash:
             print(f"{args.init} already has head(s) {', '.join(clash)}", file=sys.stderr)
+            return 2
+    if args.warm_start:
+        chars, problem = _warm_start_characters(init, dataset, chars)
+        if problem:
+            print(f"--warm-start {args.warm_start}: {problem}", file=sys.stderr)
             return 2
     cache = args.cache or default_cache_dir(args.data, features)
     out: Path = args.out
@@ -117,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         "fps": float(dataset.fps), "features": features.to_dict(),
         "up_axis": str(getattr(dataset, "info", {}).get("up_axis", "Y")),
         "sentences": args.sentences, "init": str(args.init) if args.init else None, "freeze_mfl": args.freeze_mfl,
+        "warm_start": str(args.warm_start) if args.warm_start else None,
         "command": "python -m train fit " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["fit"] else sys.argv[1:]),
         "distributed_world_size": world()[1], "device": str(device), "torch": torch.__version__,
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -148,21 +163,44 @@ def _write_run_json(out: Path, info: dict) -> None:
         tmp.replace(out / "run.json")
 
 
+def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], str | None]:
+    """The characters a warm start trains (the checkpoint's heads, in its order), or what is wrong."""
+    heads = [h.name for h in ckpt.heads]
+    missing, extra = [h for h in heads if h not in chars], [c for c in chars if c not in heads]
+    if missing or extra:
+        return heads, (f"it trains all of the checkpoint's heads ({', '.join(heads)}), so the characters must be "
+                       f"exactly those" + (f"; missing: {', '.join(missing)}" if missing else "")
+                       + (f"; not in the checkpoint: {', '.join(extra)}" if extra else ""))
+    for h in ckpt.heads:
+        n = dataset.template(h.name).vertices.shape[0]
+        if n != h.template.shape[0]:
+            return heads, f"head {h.name!r} has {h.template.shape[0]} vertices, the data's {h.name!r} has {n}"
+    return heads, None
+
+
 def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment) -> dict:
     t0 = time.perf_counter()
     data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment)
     load_s = time.perf_counter() - t0
     k = int(config["components"])
+    warm = init if args.warm_start else None
     offsets, scales, bases = [], [], []
     for c in range(len(chars)):
-        mean, basis = pca(data.targets[c], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
+        if warm is not None:  # the checkpoint's own output layer instead of a PCA
+            mean, basis = warm.heads[c].mean.astype(np.float32), warm.heads[c].basis.astype(np.float32)
+        else:
+            mean, basis = pca(data.targets[c], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
         basis, scale = normalise_targets(data.targets[c], mean, basis)
         offsets.append(mean)
         scales.append(scale)
         bases.append(basis)
     means = [np.zeros_like(m) for m in offsets]
     torch.manual_seed(int(config["seed"]))
-    if init is None:
+    if warm is not None:
+        net = extend_multanet(warm, [], [], old_heads=(means, bases))
+        head_names, head_of = list(chars), list(range(len(chars)))
+        init = None  # nothing of the checkpoint is kept as it was: every head trains
+    elif init is None:
         net = MulTaNet(make_spec("multanet", config, features, len(chars)), list(means), list(bases))
         head_names, head_of = list(chars), list(range(len(chars)))
     else:
@@ -171,7 +209,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
         head_of = list(range(len(init.heads), len(head_names)))
     model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), int(config["seed"]))
     new_heads = [net.heads[h] for h in head_of]
-    frozen_early = [p for h in new_heads for p in h.out.parameters()]
+    # PCA-initialised output layers wait for the MFL; a warm start's are trained already
+    frozen_early = [] if warm is not None else [p for h in new_heads for p in h.out.parameters()]
     if args.freeze_mfl:
         for p in net.parameters():
             p.requires_grad_(False)
@@ -195,7 +234,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                  "train_sequences": len(data.sequences),
                  "feature_load_seconds": round(load_s, 1),
                  "init_presets": {h.name: h.presets for h in init.heads} if init is not None else None,
-                 "init_info": init.info if init is not None else None})
+                 "init_info": init.info if init is not None else None,
+                 "warm_start_info": warm.info if warm is not None else None})
     _write_run_json(args.out, info)  # now, so that an interrupted run can be exported from its last checkpoint
     job = Job(model=model, data=data, head_of=head_of, frozen_early=frozen_early, trainable=trainable,
               state_path=args.out / "state.pt", seed=int(config["seed"]), label="multanet")

@@ -55,13 +55,18 @@ def make_spec(architecture: str, config: dict, features: FeatureConfig, n_charac
     return NetworkSpec.for_features(features, architecture="karras", **net)
 
 
-def extend_multanet(init: Checkpoint, means: list[np.ndarray], bases: list[np.ndarray]) -> MulTaNet:
-    """A MulTaNet with ``init``'s MFL and heads plus new heads initialised from (means, bases)."""
+def extend_multanet(init: Checkpoint, means: list[np.ndarray], bases: list[np.ndarray],
+                    old_heads: tuple[list[np.ndarray], list[np.ndarray]] | None = None) -> MulTaNet:
+    """A MulTaNet with ``init``'s MFL and heads plus new heads initialised from (means, bases).
+
+    ``old_heads`` (means, bases) replaces the output layers of ``init``'s own heads: a warm start
+    trains them on in normalised target units (the checkpoint's mean and basis, rescaled)."""
     old = init.network
     n_old, n_new = old.n_characters, len(means)
     spec = NetworkSpec.from_dict({**old.to_dict(), "n_characters": n_old + n_new})
-    all_means = [h.mean.astype(np.float32) for h in init.heads] + list(means)
-    all_bases = [h.basis.astype(np.float32) for h in init.heads] + list(bases)
+    old_means, old_bases = old_heads or ([h.mean for h in init.heads], [h.basis for h in init.heads])
+    all_means = [np.asarray(m, np.float32) for m in old_means] + list(means)
+    all_bases = [np.asarray(b, np.float32) for b in old_bases] + list(bases)
     net = MulTaNet(spec, all_means, all_bases)
     state = net.state_dict()
     a = spec.articulation_channels
