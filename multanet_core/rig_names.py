@@ -1,0 +1,145 @@
+"""Named face weights and the shape keys of an animator's own character: which key is which.
+
+A rig head (docs/RIG.md) predicts ARKit-52 weights by their Apple names (``jawOpen``,
+``mouthSmileLeft``). Characters name their keys in many ways: Apple's camelCase (ReadyPlayerMe,
+VRoid Perfect Sync, FaceIt, MetaHuman's ARKit curves), ``_L``/``_R`` or ``.L``/``.R`` sides
+(``mouthSmile_L``), snake_case (``mouth_smile_left``), any letter case, an exporter's prefix
+(``blendShape1.jawOpen``, Character Creator's ``A25_Jaw_Open``). :func:`match_keys` finds each
+wanted name among a mesh's key names by one normal form, and says which convention it saw and
+which names it did not find. VRM characters have visemes instead (VRM 1.0 ``aa ih ou ee oh``, VRoid's
+``Fcl_MTH_A``...): :data:`VRM_FROM_ARKIT` makes them from the ARKit weights by a linear preset.
+
+Pure Python and numpy: Blender imports it as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Apple's ARFaceAnchor.BlendShapeLocation, in Apple's order
+ARKIT_52 = (
+    "eyeBlinkLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft", "eyeSquintLeft",
+    "eyeWideLeft", "eyeBlinkRight", "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpRight",
+    "eyeSquintRight", "eyeWideRight", "jawForward", "jawLeft", "jawRight", "jawOpen", "mouthClose",
+    "mouthFunnel", "mouthPucker", "mouthLeft", "mouthRight", "mouthSmileLeft", "mouthSmileRight",
+    "mouthFrownLeft", "mouthFrownRight", "mouthDimpleLeft", "mouthDimpleRight", "mouthStretchLeft",
+    "mouthStretchRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper",
+    "mouthPressLeft", "mouthPressRight", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
+    "mouthUpperUpRight", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
+    "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "noseSneerLeft", "noseSneerRight", "tongueOut",
+)
+
+VRM_VISEMES = ("aa", "ih", "ou", "ee", "oh")
+# VRM 0.x presets and VRoid's mouth keys, by viseme
+VRM_ALIASES = {
+    "aa": ("aa", "a", "fcl_mth_a", "vrc.v_aa", "mth_a"),
+    "ih": ("ih", "i", "fcl_mth_i", "vrc.v_ih", "mth_i"),
+    "ou": ("ou", "u", "fcl_mth_u", "vrc.v_ou", "mth_u"),
+    "ee": ("ee", "e", "fcl_mth_e", "vrc.v_e", "mth_e"),
+    "oh": ("oh", "o", "fcl_mth_o", "vrc.v_oh", "mth_o"),
+}
+# each viseme from the ARKit weights (clipped to 0..1 after): open vowel = the jaw without rounding,
+# "ih" and "ee" the spread lips (little and more jaw), "ou" the pucker, "oh" rounding with the jaw open
+VRM_FROM_ARKIT = {
+    "aa": {"jawOpen": 1.0, "mouthFunnel": -0.6, "mouthPucker": -0.6, "mouthClose": -1.0},
+    "ih": {"mouthStretchLeft": 0.5, "mouthStretchRight": 0.5, "jawOpen": 0.3, "mouthPucker": -0.5},
+    "ou": {"mouthPucker": 1.0, "jawOpen": -0.3},
+    "ee": {"mouthStretchLeft": 0.6, "mouthStretchRight": 0.6, "mouthSmileLeft": 0.2, "mouthSmileRight": 0.2,
+           "mouthPucker": -0.5},
+    "oh": {"mouthFunnel": 1.0, "jawOpen": 0.4, "mouthPucker": -0.3},
+}
+
+_SIDES = {"left": "left", "l": "left", "right": "right", "r": "right"}
+_PREFIX = re.compile(r"^(?:a\d\d_|arkit_|bs_|blendshape\d*_)", re.I)  # CC4 "A25_Jaw_Open", "ARKit_jawOpen"
+
+
+def normal_form(name: str) -> str:
+    """One spelling for every convention: lower case, no separators, the side spelled out at the end.
+
+    ``jawOpen``, ``jaw_open``, ``JawOpen``, ``A25_Jaw_Open`` -> ``jawopen``; ``mouthSmileLeft``,
+    ``mouthSmile_L``, ``mouthSmile.L``, ``mouth_smile_left``, ``MouthSmile_l`` -> ``mouthsmileleft``.
+    """
+    text = name.strip()
+    if "." in text:  # an exporter's node prefix ("blendShape1.jawOpen"), but keep Blender's ".L" sides
+        head, _, tail = text.rpartition(".")
+        text = f"{head}_{tail}" if tail.lower() in _SIDES else tail
+    text = _PREFIX.sub("", text)
+    words = [w for w in re.split(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])", text) if w]
+    words = [w.lower() for w in words]
+    if len(words) > 1 and words[-1] in _SIDES:
+        words[-1] = _SIDES[words[-1]]
+    return "".join(words)
+
+
+@dataclass
+class KeyMatch:
+    """Which of a mesh's shape keys each wanted name drives."""
+
+    keys: dict[str, str]  # wanted name -> the mesh's key name
+    missing: list[str]  # wanted names the mesh has no key for
+    convention: str  # what the matched names look like
+    vrm: dict[str, str] = field(default_factory=dict)  # viseme -> key, when the mesh is driven through visemes
+
+    @property
+    def matched(self) -> list[str]:
+        return list(self.keys)
+
+
+def convention_of(names: list[str]) -> str:
+    """A name for how ``names`` are spelled (for the panel and messages)."""
+    if not names:
+        return "none"
+    if all(re.search(r"[._](?:L|R|l|r)$", n) for n in names if normal_form(n).endswith(("left", "right"))) \
+            and any(normal_form(n).endswith(("left", "right")) for n in names):
+        return "_L/_R sides"
+    if all("_" in n and n == n.lower() for n in names if len(normal_form(n)) > 3):
+        return "snake_case"
+    if all(n[:1].islower() and "_" not in n for n in names):
+        return "ARKit camelCase"
+    return "mixed"
+
+
+def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT_52) -> KeyMatch:
+    """Find each of ``wanted`` among ``key_names`` (a mesh's shape keys) by :func:`normal_form`.
+
+    Two keys that spell the same name (``jawOpen`` and ``jaw_open``) leave the name to the first one
+    whose spelling is exactly the wanted name, else the first in the mesh's order. When no ARKit name
+    matches but the mesh has VRM visemes, ``vrm`` maps each viseme to its key."""
+    by_form: dict[str, str] = {}
+    for key in key_names:
+        form = normal_form(key)
+        if form and form not in by_form:
+            by_form[form] = key
+    exact = set(key_names)
+    keys: dict[str, str] = {}
+    for name in wanted:
+        if name in exact:
+            keys[name] = name
+        elif normal_form(name) in by_form:
+            keys[name] = by_form[normal_form(name)]
+    missing = [n for n in wanted if n not in keys]
+    vrm: dict[str, str] = {}
+    if not keys:
+        lowered = {k.strip().lower(): k for k in key_names}
+        for viseme, aliases in VRM_ALIASES.items():
+            for alias in aliases:
+                if alias in lowered:
+                    vrm[viseme] = lowered[alias]
+                    break
+    convention = convention_of(list(keys.values())) if keys else ("VRM visemes" if vrm else "none")
+    return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm)
+
+
+def vrm_weights(weights: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
+    """ARKit weights [T, len(names)] -> VRM viseme weights [T, 5] (``VRM_VISEMES`` order) in 0..1."""
+    w = np.asarray(weights, np.float32)
+    index = {n: i for i, n in enumerate(names)}
+    out = np.zeros((w.shape[0], len(VRM_VISEMES)), np.float32)
+    for j, viseme in enumerate(VRM_VISEMES):
+        for name, gain in VRM_FROM_ARKIT[viseme].items():
+            if name in index:
+                out[:, j] += np.float32(gain) * w[:, index[name]]
+    return np.clip(out, 0.0, 1.0)

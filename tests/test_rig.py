@@ -1,0 +1,151 @@
+"""Rig heads' numpy parts: shape-key names in every convention, and the bounded solve onto shape keys."""
+
+import numpy as np
+import pytest
+from scipy.optimize import lsq_linear
+
+from multanet_core.errors import MulTaNetError
+from multanet_core.rig_names import ARKIT_52, VRM_VISEMES, match_keys, normal_form, vrm_weights
+from multanet_core.rig_solve import side_pairs, solve_weights
+
+
+def test_arkit_52_is_apples_list():
+    assert len(ARKIT_52) == 52 == len(set(ARKIT_52))
+    assert {"jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower", "browInnerUp",
+            "tongueOut", "cheekPuff"} <= set(ARKIT_52)
+    assert sum(n.endswith("Left") for n in ARKIT_52) == sum(n.endswith("Right") for n in ARKIT_52) == 20
+
+
+@pytest.mark.parametrize("spelling", ["mouthSmileLeft", "mouthSmile_L", "mouthSmile.L", "mouth_smile_left",
+                                      "MouthSmile_l", "MOUTHSMILELEFT", "mouthSmileL", "blendShape1.mouthSmileLeft",
+                                      "A38_Mouth_Smile_Left", "ARKit_mouthSmileLeft"])
+def test_every_spelling_of_a_name_has_one_normal_form(spelling):
+    assert normal_form(spelling) == "mouthsmileleft"
+
+
+def test_matching_reports_convention_matches_and_missing():
+    camel = match_keys(["Basis", *ARKIT_52])
+    assert camel.keys == {n: n for n in ARKIT_52} and camel.missing == [] and camel.convention == "ARKit camelCase"
+    sides = match_keys(["Basis", "jawOpen", "mouthSmile_L", "mouthSmile_R", "browDown_L", "browDown_R"])
+    assert sides.keys["mouthSmileRight"] == "mouthSmile_R" and sides.keys["browDownLeft"] == "browDown_L"
+    assert sides.convention == "_L/_R sides" and len(sides.missing) == 52 - 5
+    snake = match_keys(["Basis", "jaw_open", "mouth_close", "mouth_pucker"])
+    assert snake.keys == {"jawOpen": "jaw_open", "mouthClose": "mouth_close", "mouthPucker": "mouth_pucker"}
+    assert snake.convention == "snake_case"
+    # the exact spelling wins over another that means the same
+    assert match_keys(["jaw_open", "jawOpen"]).keys["jawOpen"] == "jawOpen"
+    nothing = match_keys(["Basis", "Smile", "Frown"])
+    assert nothing.keys == {} and nothing.vrm == {} and nothing.convention == "none"
+
+
+def test_vrm_visemes_are_found_and_driven_from_arkit_weights():
+    vroid = match_keys(["Basis", "Fcl_ALL_Neutral", "Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O"])
+    assert vroid.keys == {} and vroid.convention == "VRM visemes"
+    assert vroid.vrm == {"aa": "Fcl_MTH_A", "ih": "Fcl_MTH_I", "ou": "Fcl_MTH_U", "ee": "Fcl_MTH_E", "oh": "Fcl_MTH_O"}
+    assert set(match_keys(["aa", "ih", "ou", "ee", "oh"]).vrm) == set(VRM_VISEMES)
+    names = ["jawOpen", "mouthFunnel", "mouthPucker", "mouthClose", "mouthStretchLeft", "mouthStretchRight"]
+    w = np.array([[1, 0, 0, 0, 0, 0],  # open jaw: "aa"
+                  [0.1, 0, 1, 0, 0, 0],  # pucker: "ou"
+                  [0, 0, 0, 0, 0, 0]], np.float32)  # rest: nothing
+    v = vrm_weights(w, names)
+    assert v.shape == (3, 5) and v.min() >= 0 and v.max() <= 1
+    assert np.argmax(v[0]) == VRM_VISEMES.index("aa") and np.argmax(v[1]) == VRM_VISEMES.index("ou")
+    assert not v[2].any()
+
+
+def test_side_pairs():
+    names = ["jawOpen", "mouthSmileLeft", "browInnerUp", "mouthSmileRight", "browDownLeft"]
+    assert side_pairs(names) == [(1, 3)]
+
+
+def _problem(t=40, k=6, n=90, seed=0):
+    rng = np.random.default_rng(seed)
+    deltas = rng.standard_normal((k, n))
+    truth = np.clip(rng.uniform(-0.3, 1.3, (t, k)), 0, 1)  # some weights at the bounds
+    return deltas, truth, truth @ deltas
+
+
+def test_solve_recovers_exact_weights_inside_the_bounds():
+    deltas, truth, targets = _problem()
+    w = solve_weights(deltas, targets, size=0, asymmetry=0, change=0)
+    assert w.dtype == np.float32 and w.min() >= 0 and w.max() <= 1
+    np.testing.assert_allclose(w, truth, atol=1e-3)
+
+
+def test_solve_equals_scipys_bounded_least_squares_with_every_penalty():
+    """The same objective written as one stacked least-squares problem, solved by scipy's lsq_linear."""
+    deltas, truth, targets = _problem(t=12, k=4, n=30, seed=3)
+    rng = np.random.default_rng(4)
+    targets = targets + 0.3 * rng.standard_normal(targets.shape)  # not reachable exactly
+    pairs, size, asym, change = [(0, 1)], 0.05, 0.2, 0.3
+    t, k = truth.shape
+    unit = np.trace(deltas @ deltas.T) / k
+    blocks, rhs = [np.kron(np.eye(t), deltas.T)], [targets.reshape(-1)]  # data: x = W.reshape(-1)
+    blocks.append(np.sqrt(size * unit) * np.eye(t * k))
+    rhs.append(np.zeros(t * k))
+    p = np.zeros((1, k))
+    p[0, 0], p[0, 1] = 1, -1
+    blocks.append(np.sqrt(asym * unit) * np.kron(np.eye(t), p))
+    rhs.append(np.zeros(t))
+    diff = np.eye(t - 1, t, 1) - np.eye(t - 1, t)
+    blocks.append(np.sqrt(change * unit) * np.kron(diff, np.eye(k)))
+    rhs.append(np.zeros((t - 1) * k))
+    ref = lsq_linear(np.vstack(blocks), np.concatenate(rhs), bounds=(0, 1), tol=1e-12).x.reshape(t, k)
+    w = solve_weights(deltas, targets, pairs=pairs, size=size, asymmetry=asym, change=change,
+                      iterations=20000, tolerance=1e-9)
+    np.testing.assert_allclose(w, ref, atol=2e-4)
+
+
+def test_penalties_do_what_they_say():
+    deltas, truth, targets = _problem(t=60, seed=1)
+    rng = np.random.default_rng(2)
+    noisy = targets + 0.5 * rng.standard_normal(targets.shape)
+    free = solve_weights(deltas, noisy, size=0, asymmetry=0, change=0)
+    smooth = solve_weights(deltas, noisy, size=0, asymmetry=0, change=1.0)
+    assert np.abs(np.diff(smooth, axis=0)).mean() < 0.5 * np.abs(np.diff(free, axis=0)).mean()
+    tied = solve_weights(deltas, noisy, pairs=[(0, 1)], size=0, asymmetry=100.0, change=0)
+    assert np.abs(tied[:, 0] - tied[:, 1]).max() < 0.05 < np.abs(free[:, 0] - free[:, 1]).max()
+    small = solve_weights(deltas, noisy, size=10.0, asymmetry=0, change=0)
+    assert small.sum() < 0.5 * free.sum()
+    # rest in, rest out; an unused key stays at 0
+    assert not solve_weights(deltas, np.zeros_like(targets)).any()
+
+
+def test_solve_refuses_mismatched_or_broken_input():
+    deltas, _, targets = _problem()
+    with pytest.raises(MulTaNetError, match="do not match"):
+        solve_weights(deltas, targets[:, :-1])
+    bad = targets.copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(MulTaNetError, match="NaN"):
+        solve_weights(deltas, bad)
+    assert solve_weights(deltas[:0], targets).shape == (len(targets), 0)
+
+
+def test_corpus_curves_become_arkit_weights_by_the_documented_table():
+    import pathlib
+    import re
+
+    from train.rig_targets import DRIVEN, TABLE, UNDRIVEN, arkit_weights
+    from train.synth.head import CHANNELS
+
+    assert len(DRIVEN) + len(UNDRIVEN) == 52
+    assert {"jawOpen", "mouthClose", "mouthPressLeft", "browDownRight"} <= set(DRIVEN)
+    doc = (pathlib.Path(__file__).parents[1] / "docs" / "RIG.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|`]+?) \|$", doc, flags=re.M))
+    assert {n: f for n, (f, _) in TABLE.items()} == {n: rows[n] for n in TABLE}
+    channels = list(CHANNELS)
+    frames = np.zeros((4, 7))
+    frames[1, channels.index("jaw")] = 0.9  # an open vowel
+    frames[2, [channels.index("jaw"), channels.index("closure")]] = 0.06, 1.0  # a bilabial
+    frames[3, [channels.index("jaw"), channels.index("round")]] = 0.2, 1.0  # "u"
+    w = arkit_weights(channels, frames)
+    col = {n: i for i, n in enumerate(ARKIT_52)}
+    assert w.shape == (4, 52) and w.dtype == np.float32 and not w[0].any()  # rest is all zeros
+    assert w[1, col["jawOpen"]] == pytest.approx(0.9) and w[1, col["mouthPressLeft"]] == 0
+    assert w[2, col["mouthPressLeft"]] == w[2, col["mouthPressRight"]] == 1.0
+    assert w[2, col["mouthClose"]] == pytest.approx(0.06)
+    assert w[3, col["mouthPucker"]] > w[3, col["mouthFunnel"]] > 0
+    assert not w[:, [col[n] for n in UNDRIVEN]].any()
+    with pytest.raises(ValueError, match="lack channel"):
+        arkit_weights(["jaw"], frames[:, :1])
