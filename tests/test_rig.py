@@ -149,3 +149,26 @@ def test_corpus_curves_become_arkit_weights_by_the_documented_table():
     assert not w[:, [col[n] for n in UNDRIVEN]].any()
     with pytest.raises(ValueError, match="lack channel"):
         arkit_weights(["jaw"], frames[:, :1])
+
+
+def test_key_thinning_keeps_few_keys_within_the_tolerance():
+    from multanet_core.keyframes import linear_error, thin
+
+    line = np.linspace(0, 1, 50)
+    assert thin(line, 1e-6).tolist() == [0, 49]
+    tent = np.concatenate([np.linspace(0, 1, 11), np.linspace(1, 0, 11)[1:]])
+    assert thin(tent, 1e-6).tolist() == [0, 10, 20]
+    rng = np.random.default_rng(0)
+    curve = np.clip(np.cumsum(rng.standard_normal(1800)) * 0.02 + 0.5, 0, 1)  # a 60 s shape-key curve
+    for tolerance in (0.0, 0.005, 0.02, 0.1):
+        kept = thin(curve, tolerance)
+        assert kept[0] == 0 and kept[-1] == 1799 and np.all(np.diff(kept) > 0)
+        assert linear_error(curve, kept) <= tolerance + 1e-12
+    assert len(thin(curve, 0.1)) < len(thin(curve, 0.02)) < len(thin(curve, 0.005)) < 1800
+    bends = np.count_nonzero(np.abs(np.diff(curve, 2)) > 1e-12)  # tolerance 0: exactly the keys where it bends
+    assert len(thin(curve, 0.0)) == bends + 2
+    assert thin(curve[:2], 0.1).tolist() == [0, 1] and thin(curve[:0], 0.1).tolist() == []
+    with pytest.raises(ValueError, match="NaN"):
+        thin(np.array([0, np.nan, 1]), 0.1)
+    with pytest.raises(ValueError, match="tolerance"):
+        thin(curve, -1)
