@@ -57,7 +57,7 @@ def head_for_mesh(ckpt, obj) -> str:
     if obj is None or obj.type != "MESH":
         return ""
     topo = lipsync.mesh_topology(obj.data)
-    matching = [h.name for h in ckpt.heads if topology_problem(h, obj.name, *topo) is None]
+    matching = [h.name for h in ckpt.mesh_heads if topology_problem(h, obj.name, *topo) is None]
     if not matching:
         return ""
     rec = records.read(obj)

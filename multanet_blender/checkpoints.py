@@ -66,7 +66,8 @@ def describe(ckpt: Checkpoint) -> list[str]:
         f"{1000 * ckpt.features.window / ckpt.features.sample_rate:.0f} ms window, trained at {ckpt.fps:g} fps",
     ]
     for head in ckpt.heads[:6]:
-        lines.append(f"{head.name}: {head.n_vertices:,} vertices, {head.n_components} components, "
+        what = f"rig head, {len(head.weight_names)} named weights" if head.is_rig else f"{head.n_vertices:,} vertices"
+        lines.append(f"{head.name}: {what}, {head.n_components} components, "
                      f"{len(head.presets)} emotion preset{'s' if len(head.presets) != 1 else ''}")
     if len(ckpt.heads) > 6:
         lines.append(f"... and {len(ckpt.heads) - 6} more heads")

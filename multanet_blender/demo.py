@@ -36,7 +36,7 @@ def dialogue() -> list[dict]:
 
 def cast_heads(ckpt, speakers: list[str]) -> dict[str, str]:
     """Speaker -> head of the checkpoint: the head of the same name, else the next unused head in order."""
-    names = [h.name for h in ckpt.heads]
+    names = [h.name for h in ckpt.mesh_heads]
     chosen = {s: s for s in speakers if s in names}
     spare = [n for n in names if n not in chosen.values()]
     for s in speakers:

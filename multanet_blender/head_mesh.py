@@ -7,6 +7,8 @@ import math
 import bpy
 import numpy as np
 
+from multanet_core.errors import MulTaNetError
+
 
 def build_mesh(name: str, head):
     """A new mesh datablock with the head's vertices and faces, in order (bulk ``foreach_set``)."""
@@ -28,6 +30,9 @@ def build_mesh(name: str, head):
 
 def add_head_object(context, ckpt, head):
     """Link a new object with the head's mesh at the 3D cursor, turned upright for Blender's Z-up."""
+    if head.is_rig:
+        raise MulTaNetError(f"head '{head.name}' is a rig head: it has no mesh to add (it drives the shape keys "
+                            f"of your own character by name)")
     mesh = build_mesh(head.name, head)
     obj = bpy.data.objects.new(head.name, mesh)
     context.collection.objects.link(obj) if context.collection else context.scene.collection.objects.link(obj)

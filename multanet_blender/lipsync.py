@@ -107,7 +107,7 @@ def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
     topology = mesh_topology(obj.data)
     problem = topology_problem(head, obj.name, *topology)
     if problem:
-        other = [h.name for h in (ckpt.heads if ckpt is not None else []) if h.name != head.name
+        other = [h.name for h in (ckpt.mesh_heads if ckpt is not None else []) if h.name != head.name
                  and topology_problem(h, obj.name, *topology) is None]
         if other:
             raise MulTaNetError(f"{problem}; it matches head '{other[0]}': choose that head")

@@ -25,6 +25,9 @@ SLIDER_LIMIT = 10.0  # Blender's widest shape-key slider range is [-10, 10]
 def topology_problem(head: Head, mesh_name: str, n_vertices: int, faces: np.ndarray,
                      face_sizes: np.ndarray) -> str | None:
     """Why the mesh cannot take the head's motion, in words; ``None`` when the topology matches."""
+    if head.is_rig:
+        return (f"head '{head.name}' is a rig head: it gives named weights for a mesh's own shape keys, "
+                f"not vertex motion for '{mesh_name}'")
     if n_vertices != head.n_vertices:
         return f"head '{head.name}' expects {head.n_vertices:,} vertices; '{mesh_name}' has {n_vertices:,}"
     if len(face_sizes) != len(head.face_sizes):

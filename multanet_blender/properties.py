@@ -33,7 +33,7 @@ def panel_checkpoint(settings):
 def _heads(self, context):
     ckpt, _ = panel_checkpoint(self)
     _head_items[:] = [(h.name, h.name, f"{h.n_vertices:,} vertices, {h.n_components} components")
-                      for h in (ckpt.heads if ckpt else [])] or [("NONE", "(no heads)", "no checkpoint loaded")]
+                      for h in (ckpt.mesh_heads if ckpt else [])] or [("NONE", "(no heads)", "no checkpoint loaded")]
     return _head_items
 
 

@@ -87,6 +87,11 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"  ({len(info)} provenance fields: python -m multanet_core info --verbose)")
     print(f"  {len(ckpt.heads)} character(s):")
     for h in ckpt.heads:
+        if h.is_rig:
+            shown = ", ".join(h.weight_names[:6]) + (", ..." if len(h.weight_names) > 6 else "")
+            print(f"    {h.name}: rig head, {len(h.weight_names)} named weights ({shown}), "
+                  f"{h.n_components} components, presets: {', '.join(h.presets)}")
+            continue
         print(f"    {h.name}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
               f"{h.n_components} components, {h.lips.size} lip / {h.upper_face.size} upper-face vertices, "
               f"presets: {', '.join(h.presets)}")

@@ -6,6 +6,10 @@ Arrays: the network weights (names from :class:`multanet_core.network_spec.Netwo
 [K,3V] (the head's last layer; float16 allowed). ``__metadata__`` is a JSON string: the format and
 version, the feature config, the network spec, fps, and per head its name, counts, topology
 fingerprint and emotion presets.
+
+A rig head (format 3) predicts named weights in 0..1 instead of vertices (ARKit-52 ``jawOpen``...,
+docs/RIG.md): its metadata adds ``"kind": "rig"`` and ``weight_names``, its ``mean`` is [W] and its
+``basis`` [K, W] for the W names, and its mesh arrays are empty. Versions 1 and 2 hold mesh heads only.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from .network_spec import NetworkSpec
 from .paths import require_regular_file
 
 FORMAT = "multanet-checkpoint"
-VERSION = 2  # 2: up_axis and coefficient_filter are typed fields (version 1 kept them in info)
+VERSION = 3  # 3: rig heads; 2: up_axis and coefficient_filter are typed fields (version 1 kept them in info)
 UP_AXES = ("X", "Y", "Z")
 METADATA_KEY = "__metadata__"
 HEAD_ARRAYS = ("template", "faces", "face_sizes", "lips", "upper_face", "mean", "basis")
+MAX_WEIGHT_NAMES, MAX_NAME_LENGTH = 1024, 128
 
 
 def topology_fingerprint(n_vertices: int, faces: np.ndarray, face_sizes: np.ndarray) -> str:
@@ -55,7 +60,8 @@ def normalised_filter(taps) -> np.ndarray | None:
 
 @dataclass
 class Head:
-    """One character: its mesh topology, its output layer, and its emotion presets."""
+    """One character: its mesh topology, its output layer, and its emotion presets; or, for a rig head
+    (``weight_names`` set), the names of the weights its output layer gives, and no mesh."""
 
     name: str
     template: np.ndarray  # [V, 3] float32 rest shape
@@ -66,6 +72,11 @@ class Head:
     mean: np.ndarray  # [3V] float32
     basis: np.ndarray  # [K, 3V] float32 (or float16 on disk)
     presets: dict[str, list[float]] = field(default_factory=dict)
+    weight_names: tuple[str, ...] = ()  # a rig head's outputs, by name; empty for a mesh head
+
+    @property
+    def is_rig(self) -> bool:
+        return bool(self.weight_names)
 
     @property
     def n_vertices(self) -> int:
@@ -77,7 +88,7 @@ class Head:
 
     @property
     def fingerprint(self) -> str:
-        return topology_fingerprint(self.n_vertices, self.faces, self.face_sizes)
+        return "" if self.is_rig else topology_fingerprint(self.n_vertices, self.faces, self.face_sizes)
 
     def polygons(self) -> list[np.ndarray]:
         return np.split(self.faces, np.cumsum(self.face_sizes)[:-1])
@@ -106,6 +117,14 @@ class Checkpoint:
     path: str | None = None
     up_axis: str = "Y"  # the axis the heads' templates point up along ("Y": FLAME/VOCASET style, "Z": Blender)
     coefficient_filter: list[float] | None = None  # odd FIR taps smoothing the coefficients over time, or None
+
+    @property
+    def mesh_heads(self) -> list[Head]:
+        return [h for h in self.heads if not h.is_rig]
+
+    @property
+    def rig_heads(self) -> list[Head]:
+        return [h for h in self.heads if h.is_rig]
 
     def head(self, name: str) -> Head:
         for head in self.heads:
@@ -139,6 +158,7 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint, basis_dtype
                 "n_components": h.n_components,
                 "fingerprint": h.fingerprint,
                 "presets": {k: [float(x) for x in v] for k, v in h.presets.items()},
+                **({"kind": "rig", "weight_names": list(h.weight_names)} if h.is_rig else {}),
             }
             for h in checkpoint.heads
         ],
@@ -271,6 +291,16 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         presets = hm.get("presets", {})
         if not isinstance(presets, dict):
             raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' presets must be an object")
+        kind = hm.get("kind", "mesh")
+        names = hm.get("weight_names", [])
+        if kind not in ("mesh", "rig") or (kind == "rig" and version < 3):
+            known = "only 'mesh' (rig heads came with format 3)" if version < 3 else "'mesh' and 'rig'"
+            raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' has kind {kind!r}; "
+                                  f"format {version} knows {known}")
+        if kind == "rig" and (not isinstance(names, list) or not names or len(names) > MAX_WEIGHT_NAMES
+                              or not all(isinstance(n, str) and 0 < len(n) <= MAX_NAME_LENGTH for n in names)):
+            raise CheckpointError(f"checkpoint '{path}': rig head '{hm['name']}' needs weight_names, a list of 1 to "
+                                  f"{MAX_WEIGHT_NAMES} names of 1 to {MAX_NAME_LENGTH} characters")
         h = {key: arrays.pop(f"heads.{i}.{key}") for key in HEAD_ARRAYS}
         heads.append(
             Head(
@@ -283,6 +313,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                 mean=h["mean"],
                 basis=h["basis"].astype(np.float32, copy=False),
                 presets=presets,
+                weight_names=tuple(names) if kind == "rig" else (),
             )
         )
     info = meta.get("info", {})
@@ -334,6 +365,10 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
         fail(f"unexpected arrays {extra[:5]}{' ...' if len(extra) > 5 else ''}")
     for i, h in enumerate(ckpt.heads):
         where = f"head '{h.name}'"
+        _validate_presets(ckpt, h, fail)
+        if h.is_rig:
+            _validate_rig(h, fail, head_meta[i] if head_meta is not None else None)
+            continue
         if h.template.ndim != 2 or h.template.shape[1] != 3 or h.template.shape[0] < 3:
             fail(f"{where}: template vertices must be [V, 3], got {tuple(h.template.shape)}")
         v = h.n_vertices
@@ -355,15 +390,6 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
                 fail(f"{where}: '{key}' indexes vertices outside 0..{v - 1}")
         if h.lips.size == 0:
             fail(f"{where}: no lip vertices")
-        if not h.presets:
-            fail(f"{where}: no emotion presets")
-        for preset, vec in h.presets.items():
-            try:
-                values: np.ndarray | None = np.asarray(vec, dtype=np.float64)
-            except (TypeError, ValueError):
-                values = None
-            if values is None or values.shape != (ckpt.network.emotion_dim,) or not np.isfinite(values).all():
-                fail(f"{where}: emotion preset '{preset}' must be {ckpt.network.emotion_dim} finite numbers")
         if head_meta is not None:
             hm = head_meta[i]
             for key, actual in (("n_vertices", v), ("n_components", h.n_components),
@@ -372,3 +398,34 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
                     fail(f"{where}: metadata says {key} = {hm.get(key)!r} but the arrays hold {actual}")
             if hm.get("fingerprint") != h.fingerprint:
                 fail(f"{where}: the topology fingerprint does not match its faces (edited or corrupt file)")
+
+
+def _validate_presets(ckpt: Checkpoint, h: Head, fail) -> None:
+    if not h.presets:
+        fail(f"head '{h.name}': no emotion presets")
+    for preset, vec in h.presets.items():
+        try:
+            values: np.ndarray | None = np.asarray(vec, dtype=np.float64)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.shape != (ckpt.network.emotion_dim,) or not np.isfinite(values).all():
+            fail(f"head '{h.name}': emotion preset '{preset}' must be {ckpt.network.emotion_dim} finite numbers")
+
+
+def _validate_rig(h: Head, fail, hm: dict | None) -> None:
+    where = f"rig head '{h.name}'"
+    n = len(h.weight_names)
+    if len(set(h.weight_names)) != n:
+        fail(f"{where}: weight names repeat")
+    for key, arr in (("mean", h.mean), ("basis", h.basis)):
+        if arr.dtype.kind != "f" or not np.isfinite(arr).all():
+            fail(f"{where}: '{key}' must be finite floating-point values")
+    if h.mean.shape != (n,):
+        fail(f"{where}: mean has shape {tuple(h.mean.shape)}, expected ({n},) for its {n} weight names")
+    if h.basis.ndim != 2 or h.basis.shape[1] != n or h.basis.shape[0] < 1:
+        fail(f"{where}: basis has shape {tuple(h.basis.shape)}, expected [K, {n}] for its {n} weight names")
+    if any(arr.size for arr in (h.template, h.faces, h.face_sizes, h.lips, h.upper_face)):
+        fail(f"{where}: a rig head has no mesh, but its mesh arrays are not empty")
+    if hm is not None and hm.get("n_components") != h.n_components:
+        fail(f"{where}: metadata says n_components = {hm.get('n_components')!r} but the arrays hold "
+             f"{h.n_components}")

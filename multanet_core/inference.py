@@ -188,8 +188,17 @@ class Animator:
 
     def vertices(self, coefficients: np.ndarray) -> np.ndarray:
         """Coefficients [T, K] -> vertices float32 [T, V, 3] (in the head's template space)."""
+        if self.head.is_rig:
+            raise MulTaNetError(f"head '{self.head.name}' is a rig head: it gives named weights (weights()), "
+                                f"not vertices")
         flat = coefficients.astype(np.float32) @ self.basis + self.mean
         return flat.reshape(coefficients.shape[0], -1, 3)
+
+    def weights(self, coefficients: np.ndarray) -> np.ndarray:
+        """A rig head's coefficients [T, K] -> its named weights float32 [T, W] in 0..1 (``head.weight_names``)."""
+        if not self.head.is_rig:
+            raise MulTaNetError(f"head '{self.head.name}' is a mesh head: it gives vertices, not named weights")
+        return np.clip(coefficients.astype(np.float32) @ self.basis + self.mean, 0.0, 1.0)
 
     def iter_vertices(self, coefficients: np.ndarray, chunk: int = 256) -> Iterator[np.ndarray]:
         """Vertices in chunks of frames, so a long clip never holds [T, V, 3] in memory at once."""

@@ -8,8 +8,9 @@ import pytest
 
 from multanet_core.__main__ import main as core_main
 from multanet_core.checkpoint import load_checkpoint, save_checkpoint
-from multanet_core.errors import CheckpointError
+from multanet_core.errors import CheckpointError, MulTaNetError
 from train.random_checkpoint import make_random_model
+from train.random_heads import numpy_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +226,51 @@ def test_format_2_types_up_axis_and_the_filter_and_version_1_still_loads(tmp_pat
         np.savez(tmp_path / "bad.npz", **arrays)
         with pytest.raises(CheckpointError, match=why):
             load_checkpoint(tmp_path / "bad.npz")
+
+
+def test_rig_heads_round_trip_and_animate_named_weights(tmp_path, speech16k):
+    from multanet_core.inference import Animator
+    from multanet_core.rig_names import ARKIT_52
+
+    ckpt = numpy_checkpoint(characters=1, vertices=200, components=8, rig_names=ARKIT_52)
+    save_checkpoint(tmp_path / "rig.npz", ckpt)
+    back = load_checkpoint(tmp_path / "rig.npz")
+    assert [h.name for h in back.mesh_heads] == ["char00"] and [h.name for h in back.rig_heads] == ["rig"]
+    rig = back.head("rig")
+    assert rig.is_rig and rig.weight_names == ARKIT_52 and rig.n_vertices == 0 and rig.basis.shape == (8, 52)
+    animator = Animator(back, "rig")
+    weights = animator.weights(animator.coefficients(speech16k[:16000], 30.0))
+    assert weights.shape == (30, 52) and weights.min() >= 0 and weights.max() <= 1 and weights.std() > 0
+    with pytest.raises(MulTaNetError, match="rig head: it gives named weights"):
+        animator.vertices(np.zeros((1, 8), np.float32))
+    with pytest.raises(MulTaNetError, match="mesh head: it gives vertices"):
+        Animator(back, "char00").weights(np.zeros((1, 8), np.float32))
+    # the mesh head animates exactly as in a checkpoint without the rig head's arrays on disk
+    mesh = Animator(back, "char00").coefficients(speech16k[:16000], 30.0)
+    assert mesh.shape == (30, 8) and np.isfinite(mesh).all()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m, a: m["heads"][1].update(weight_names=[]), "needs weight_names"),
+    (lambda m, a: m["heads"][1].update(weight_names=["jawOpen"] * 52), "weight names repeat"),
+    (lambda m, a: m["heads"][1].update(weight_names=list(range(52))), "needs weight_names"),
+    (lambda m, a: m["heads"][1].update(kind="skeleton"), "kind 'skeleton'"),
+    (lambda m, a: m.update(version=2), "format 2 knows only 'mesh'"),
+    (lambda m, a: a.update({"heads.1.mean": np.zeros(51, np.float32)}), r"mean has shape \(51,\)"),
+    (lambda m, a: a.update({"heads.1.lips": np.arange(3, dtype=np.int32)}), "mesh arrays are not empty"),
+])
+def test_a_broken_rig_head_is_named(tmp_path, change, message):
+    import json
+
+    from multanet_core.rig_names import ARKIT_52
+
+    save_checkpoint(tmp_path / "rig.npz", numpy_checkpoint(characters=1, vertices=200, components=8,
+                                                           rig_names=ARKIT_52))
+    with np.load(tmp_path / "rig.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["__metadata__"]))
+    change(meta, arrays)
+    arrays["__metadata__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(tmp_path / "bad.npz")

@@ -77,7 +77,7 @@ def parse_models(specs: list[str]) -> dict[str, dict[str, Checkpoint]]:
         heads: dict[str, Checkpoint] = {}
         for f in files:
             ckpt = load_checkpoint(f)
-            for h in ckpt.heads:
+            for h in ckpt.mesh_heads:  # rig heads have no vertices to score here
                 heads.setdefault(h.name, ckpt)
         models[label] = heads
     return models

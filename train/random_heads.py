@@ -56,15 +56,31 @@ def random_head(name: str, n_vertices: int, n_components: int, emotion_dim: int,
                 presets={k: [float(x) for x in p] for k, p in presets.items()})
 
 
+def random_rig_head(name: str, weight_names: tuple[str, ...], n_components: int, emotion_dim: int,
+                    rng: np.random.Generator) -> Head:
+    """A rig head: random weights around 0.2 for the given names, no mesh."""
+    w = len(weight_names)
+    empty = np.zeros(0, np.int32)
+    presets = {"neutral": [0.0] * emotion_dim,
+               "random 1": [float(x) for x in rng.standard_normal(emotion_dim) * 0.5]}
+    return Head(name=name, template=np.zeros((0, 3), np.float32), faces=empty, face_sizes=empty, lips=empty,
+                upper_face=empty, mean=np.full(w, 0.2, np.float32),
+                basis=(rng.standard_normal((n_components, w)) * 0.1).astype(np.float32), presets=presets,
+                weight_names=tuple(weight_names))
+
+
 def numpy_checkpoint(characters: int = 2, vertices: int = 300, components: int = 12, seed: int = 0,
                      coefficient_scale: float = 1.0, features: FeatureConfig | None = None,
-                     fps: float = 30.0) -> Checkpoint:
-    """A random-weight MulTaNet checkpoint (He-initialised) with heads ``char00``, ``char01``, ..."""
+                     fps: float = 30.0, rig_names: tuple[str, ...] = ()) -> Checkpoint:
+    """A random-weight MulTaNet checkpoint (He-initialised) with heads ``char00``, ``char01``, ...
+    and, with ``rig_names``, a last rig head ``rig`` giving those weights."""
     features = features or FeatureConfig()
     rng = np.random.default_rng(seed)
-    spec = NetworkSpec.for_features(features, architecture="multanet", n_characters=characters)
+    spec = NetworkSpec.for_features(features, architecture="multanet", n_characters=characters + bool(rig_names))
     heads = [random_head(f"char{i:02d}", vertices + 37 * i, components, spec.emotion_dim, rng)
              for i in range(characters)]
+    if rig_names:
+        heads.append(random_rig_head("rig", rig_names, components, spec.emotion_dim, rng))
     weights = {}
     for name, shape in spec.weight_shapes([h.n_components for h in heads]).items():
         if name.endswith(".bias"):

@@ -165,7 +165,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         lr = learning_rate(config, epoch)
         for group in optimiser.param_groups:
             group["lr"] = lr
-        freeze = epoch < int(config["freeze_head_epochs"])
+        freeze = epoch < int(config["freeze_head_epochs"]) and bool(frozen_ids)  # a warm start freezes nothing
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         weigh = bilabial_weight != 1.0 and data.bilabial is not None
         rng = np.random.default_rng([int(job.seed), epoch])

@@ -28,9 +28,14 @@ def assets(tmp_path_factory):
     save_checkpoint(ckpt, numpy_checkpoint(characters=2, vertices=300, components=12, seed=3))
     speech = load_speech(SPEECH_EN)
     wav16 = write_wav(str(root / "speech16k.wav"), speech, 16000)
+    from multanet_core.rig_names import ARKIT_52
+
+    rig = str(root / "rig_model.npz")  # one mesh head (char00) and the rig head "rig" (ARKit-52 weights)
+    save_checkpoint(rig, numpy_checkpoint(characters=1, vertices=300, components=12, seed=4, rig_names=ARKIT_52))
     return {
         "root": str(root),
         "checkpoint": ckpt,
+        "rig_checkpoint": rig,
         "wav16": wav16,
         "speech16k": read_wav(wav16)[:, 0],
     }

@@ -167,3 +167,23 @@ def test_remove_on_a_non_mesh_object_with_a_record(blender, tmp_path):
     cam[lipsync.RECORD] = {"mode": "VERTEX_CACHE", "cache": str(victim), "action": "A"}
     assert bpy.ops.multanet.remove_lip_sync() == {"FINISHED"}  # before: AttributeError on Camera.update
     assert lipsync.RECORD not in cam.keys() and victim.read_bytes() == b"keep me"
+
+
+def test_a_rig_head_never_lands_on_mesh_paths(blender, assets, tmp_path):
+    """A checkpoint with a rig head: the panel lists only mesh heads, and naming the rig head where
+    vertices are needed (Add Head Mesh, a vertex-cache or shape-key bake) is a clear error."""
+    ckpt = assets["rig_checkpoint"]
+    settings = bpy.context.scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", ckpt
+    from multanet_blender.properties import _heads
+
+    assert [item[0] for item in _heads(settings, bpy.context)] == ["char00"]
+    before = scene_state(str(tmp_path))
+    with pytest.raises(RuntimeError, match="'rig' is a rig head: it has no mesh to add"):
+        bpy.ops.multanet.add_head_mesh(checkpoint=ckpt, head="rig")
+    assert scene_state(str(tmp_path)) == before
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "shot.blend"))
+    add_head(ckpt)
+    for mode in ("SHAPE_KEYS", "VERTEX_CACHE"):
+        expect_error("head 'rig' is a rig head: it gives named weights", str(tmp_path), object="char00",
+                     checkpoint=ckpt, head="rig", audio_file=assets["wav16"], bake_mode=mode)
