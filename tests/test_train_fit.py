@@ -259,3 +259,51 @@ def test_warm_start_trains_on_from_an_exported_checkpoint(tiny_corpus, tiny_conf
     assert fit(tiny_corpus, tiny_config, tmp_path / "c", "--warm-start", str(tmp_path / "wrong.npz"),
                "--characters", "arthur") == 2
     assert "head 'arthur' has 299 vertices, the data's 'arthur' has 989" in capsys.readouterr().err
+
+
+def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_corpus, tiny_config, arthur_model,
+                                                                         tmp_path, capsys):
+    """--init --freeze-mfl --rig-head: a rig head learns the ARKit weights of the corpus's curves from the
+    shared network's features; the mesh head and the network are untouched; export gives a format-3 rig head."""
+    from multanet_core.audio import load_speech
+    from multanet_core.checkpoint import load_checkpoint
+    from multanet_core.inference import Animator
+    from multanet_core.rig_names import ARKIT_52
+    from tests.conftest import SPEECH_EN
+
+    run = tmp_path / "rig"
+    assert fit(tiny_corpus, tiny_config, run, "--init", str(arthur_model), "--freeze-mfl", "--rig-head", "arkit",
+               "--epochs", "4") == 0
+    info = json.loads((run / "run.json").read_text())
+    assert info["characters"] == ["arkit"] and info["rig_sources"] == ["arthur", "beatrix"]
+    assert info["heads"] == ["arthur", "arkit"] and info["components"][1] == 8
+    assert main(["export", str(run), "--out", str(tmp_path / "rig.npz")]) == 0
+    old, both = load_checkpoint(arthur_model), load_checkpoint(tmp_path / "rig.npz")
+    rig = both.head("arkit")
+    assert rig.is_rig and rig.weight_names == ARKIT_52 and list(rig.presets) == ["neutral"]
+    speech = load_speech(SPEECH_EN)
+    np.testing.assert_allclose(Animator(both, "arthur").coefficients(speech, 30.0),
+                               Animator(old, "arthur").coefficients(speech, 30.0), rtol=1e-5, atol=1e-6)
+    animator = Animator(both, "arkit")
+    weights = animator.weights(animator.coefficients(speech, 30.0))
+    assert weights.shape[1] == 52 and weights.min() >= 0 and weights.max() <= 1
+    # its targets are the corpus curves through the ARKit table, over both characters' speech
+    from train.data import open_dataset
+    from train.rig_targets import arkit_weights
+
+    ds = open_dataset(tiny_corpus)
+    truth = np.concatenate([arkit_weights(*ds.load_articulation(s)) for c in ("arthur", "beatrix")
+                            for s in ds.sequences("train", c)])
+    with np.load(run / "heads.npz") as z:
+        np.testing.assert_allclose(z["1.offset"], truth.mean(0), atol=0.01)  # the PCA mean (of 500 frames)
+    assert truth[:, ARKIT_52.index("jawOpen")].max() > 0.5
+    pos = [h["position"] for h in info["history"]]
+    assert pos[-1] < pos[0], pos  # it learns (the tiny network says little about the audio: no more here)
+    # refused: a rig head without --init, a name the checkpoint has, a warm start of a model with rig heads
+    capsys.readouterr()
+    assert fit(tiny_corpus, tiny_config, tmp_path / "x", "--rig-head", "arkit") == 2
+    assert "give it with --init" in capsys.readouterr().err
+    assert fit(tiny_corpus, tiny_config, tmp_path / "y", "--init", str(arthur_model), "--rig-head", "arthur") == 2
+    assert "already has head(s) arthur" in capsys.readouterr().err
+    assert fit(tiny_corpus, tiny_config, tmp_path / "z", "--warm-start", str(tmp_path / "rig.npz")) == 2
+    assert "rig head(s) arkit" in capsys.readouterr().err

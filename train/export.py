@@ -58,7 +58,13 @@ class RunFiles:
         return Head(name=name, template=a[f"{i}.template"], faces=a[f"{i}.faces"], face_sizes=a[f"{i}.face_sizes"],
                     lips=a[f"{i}.lips"], upper_face=a[f"{i}.upper_face"],
                     mean=(offset + scale * mean.astype(np.float64)).astype(np.float32),
-                    basis=(scale * basis.astype(np.float64)).astype(np.float32), presets=presets)
+                    basis=(scale * basis.astype(np.float64)).astype(np.float32), presets=presets,
+                    weight_names=self.weight_names(name))
+
+    def weight_names(self, name: str) -> tuple[str, ...]:
+        """A rig head's weight names (empty for a mesh head): this run's, or its --init checkpoint's."""
+        names = (self.info.get("weight_names") or {}).get(name) or (self.info.get("init_weight_names") or {}).get(name)
+        return tuple(names or ())
 
     def frames_per_character(self) -> list[int]:
         if self.info.get("frames_per_character"):
@@ -96,9 +102,10 @@ def _animate_fn(forward, probe: torch.Tensor, offset: np.ndarray, scale: float):
 def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
     info, a = files.info, files.arrays
     names, comps = info["heads"], info["components"]
-    n_vertices = [a[f"{i}.template"].shape[0] for i in range(len(names))]
-    net = MulTaNet(files.spec, [np.zeros(3 * v, np.float32) for v in n_vertices],
-                   [np.zeros((k, 3 * v), np.float32) for k, v in zip(comps, n_vertices, strict=True)])
+    # each head's output size: 3 x its vertices, or a rig head's number of weights
+    dims = [len(files.weight_names(n)) or 3 * a[f"{i}.template"].shape[0] for i, n in enumerate(names)]
+    net = MulTaNet(files.spec, [np.zeros(d, np.float32) for d in dims],
+                   [np.zeros((k, d), np.float32) for k, d in zip(comps, dims, strict=True)])
     state = _load(files.run / "state.pt")
     model = TrainingModel(net, state["model"]["emotions"].shape[0], files.spec.emotion_dim, 0.0, 0)
     model.load_state_dict(state["model"])
@@ -114,6 +121,9 @@ def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
     for i, name in enumerate(names):
         if i < first_new:
             presets = info["init_presets"][name]
+        elif files.weight_names(name):  # a rig head: no face to name clustered presets by
+            c = i - first_new
+            presets = {"neutral": [float(x) for x in emotions[counts[c]:counts[c + 1]].mean(0)]}
         else:
             c = i - first_new
             probe = torch.as_tensor(a[f"{i}.probe"])

@@ -19,7 +19,9 @@ import torch
 
 from multanet_core.checkpoint import load_checkpoint
 from multanet_core.lpc import FeatureConfig
+from multanet_core.rig_names import ARKIT_52
 from train.data import open_dataset
+from train.data.base import Template
 from train.data.folder import save_npz
 from train.networks_torch import MulTaNet
 
@@ -57,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warm-start", type=Path, default=None, metavar="CHECKPOINT",
                         help="train on from an exported MulTaNet checkpoint: all of its heads (the data must hold "
                              "those characters with the same meshes), fresh emotion vectors, no frozen heads")
+    parser.add_argument("--rig-head", default=None, metavar="NAME",
+                        help="with --init: add a rig head NAME that predicts the ARKit-52 weights of the corpus's "
+                             "articulation curves (docs/RIG.md), trained on the speech of --characters (default all)")
     parser.add_argument("--freeze-mfl", action="store_true",
                         help="with --init: train only the new heads and their emotion vectors")
     parser.add_argument("--cache", type=Path, default=None, help="feature cache folder (default: DATA/.feature_cache)")
@@ -72,6 +77,12 @@ def _heads_arrays(templates, probes: list[np.ndarray], offsets, scales, start: i
                     f"{i}.lips": t.lip_indices, f"{i}.upper_face": t.upper_face_indices, f"{i}.probe": probe,
                     f"{i}.offset": np.asarray(off, np.float32), f"{i}.scale": np.float32(sc)})
     return out
+
+
+def _no_mesh(name: str) -> Template:
+    empty = np.zeros(0, np.int32)
+    return Template(name=name, vertices=np.zeros((0, 3), np.float32), face_indices=empty, face_sizes=empty,
+                    lip_indices=empty, upper_face_indices=empty)
 
 
 def _probe(data: FrameData, c: int) -> np.ndarray:
@@ -97,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
     if args.freeze_mfl and not args.init:
         print("--freeze-mfl needs --init", file=sys.stderr)
         return 2
+    if args.rig_head and not args.init:
+        print("--rig-head adds a rig head to a trained MulTaNet model: give it with --init (and --freeze-mfl "
+              "to train only the new head)", file=sys.stderr)
+        return 2
     if args.warm_start and (args.init or args.freeze_mfl):
         print("--warm-start trains a checkpoint's own heads; --init (and --freeze-mfl) add heads: choose one",
               file=sys.stderr)
@@ -110,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     features = init.features if init is not None else FeatureConfig.from_dict(config.get("features", {}))
     augment = AugmentConfig.from_dict(config.get("augment"))
     if args.init:
-        clash = [c for c in chars if c in [h.name for h in init.heads]]
+        clash = [c for c in ([args.rig_head] if args.rig_head else chars) if c in [h.name for h in init.heads]]
         if clash:
             print(f"{args.init} already has head(s) {', '.join(clash)}", file=sys.stderr)
             return 2
@@ -166,6 +181,10 @@ def _write_run_json(out: Path, info: dict) -> None:
 def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], str | None]:
     """The characters a warm start trains (the checkpoint's heads, in its order), or what is wrong."""
     heads = [h.name for h in ckpt.heads]
+    if ckpt.rig_heads:
+        return heads, (f"it has rig head(s) {', '.join(h.name for h in ckpt.rig_heads)}, which a new shared network "
+                       f"would leave behind: warm-start a model of mesh heads, then add the rig head again with "
+                       f"--init --rig-head")
     missing, extra = [h for h in heads if h not in chars], [c for c in chars if c not in heads]
     if missing or extra:
         return heads, (f"it trains all of the checkpoint's heads ({', '.join(heads)}), so the characters must be "
@@ -180,10 +199,15 @@ def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], 
 
 def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment) -> dict:
     t0 = time.perf_counter()
-    data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment)
+    rig = (args.rig_head, ARKIT_52) if args.rig_head else None
+    data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment, rig=rig)
     load_s = time.perf_counter() - t0
-    k = int(config["components"])
+    k = int(config["components"]) if rig is None else min(int(config["components"]), len(ARKIT_52))
     warm = init if args.warm_start else None
+    if rig is not None:  # what this run trains: the rig head, from the speech of ``chars``
+        info.update({"rig_sources": list(chars), "weight_names": {args.rig_head: list(ARKIT_52)}})
+        chars = data.characters
+        info["characters"] = chars
     offsets, scales, bases = [], [], []
     for c in range(len(chars)):
         if warm is not None:  # the checkpoint's own output layer instead of a PCA
@@ -219,7 +243,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                 p.requires_grad_(True)
     trainable = [p for p in model.parameters() if p.requires_grad]
     if world()[0] == 0:
-        arrays = _heads_arrays(data.templates, [_probe(data, c) for c in range(len(chars))], offsets, scales,
+        templates = data.templates if rig is None else [_no_mesh(args.rig_head)]
+        arrays = _heads_arrays(templates, [_probe(data, c) for c in range(len(chars))], offsets, scales,
                                len(head_names) - len(chars))
         if init is not None:
             for i, h in enumerate(init.heads):
@@ -234,6 +259,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                  "train_sequences": len(data.sequences),
                  "feature_load_seconds": round(load_s, 1),
                  "init_presets": {h.name: h.presets for h in init.heads} if init is not None else None,
+                 "init_weight_names": {h.name: list(h.weight_names) for h in init.rig_heads} if init else None,
                  "init_info": init.info if init is not None else None,
                  "warm_start_info": warm.info if warm is not None else None})
     _write_run_json(args.out, info)  # now, so that an interrupted run can be exported from its last checkpoint

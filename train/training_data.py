@@ -79,31 +79,38 @@ def select_sequences(dataset: MotionDataset, character: str, split: str, sentenc
 
 def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: FeatureConfig,
                 cache_dir: Path | None, sentences: int | None = None, progress=None,
-                augment: AugmentConfig | None = None) -> FrameData:
+                augment: AugmentConfig | None = None,
+                rig: tuple[str, tuple[str, ...]] | None = None) -> FrameData:
     """Every frame of ``split`` for ``characters`` (the first ``sentences`` sequences of each, by id), with
-    ``augment.variants`` degraded copies of its audio besides the clean one."""
+    ``augment.variants`` degraded copies of its audio besides the clean one.
+
+    With ``rig`` = (head name, weight names), the frames of all ``characters`` are one rig head's data:
+    one character (that head, no template), whose targets are the named weights of each sequence's
+    articulation curves (:func:`train.rig_targets.arkit_weights`) instead of its vertices."""
     n_variants = 1 + (augment.variants if augment else 0)
     pool = BabblePool(dataset, split) if augment else None
     grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
     wins, chars, rows, seq_ids, targets, sequences, bilabial = [], [], [], [], [], [], []
-    templates = [dataset.template(c) for c in characters]
+    templates = [] if rig else [dataset.template(c) for c in characters]
     offset = 0
+    row = 0
+    per_char: list[np.ndarray] = []
     for c, name in enumerate(characters):
         seqs = select_sequences(dataset, name, split, sentences)
         if not seqs:
             raise ValueError(f"no {split!r} sequences for character {name!r}")
-        per_char = []
-        row = 0
+        if not rig:
+            per_char, row = [], 0
         for seq in seqs:
             grid, offs = sequence_grid(dataset, seq, cfg, cache_dir)
             grids[0].append(grid)
             for v in range(1, n_variants):
                 grids[v].append(sequence_grid(dataset, seq, cfg, cache_dir, augment, v, pool)[0])
-            verts = dataset.load_vertices(seq)
+            verts = _rig_targets(dataset, seq, rig[1]) if rig else dataset.load_vertices(seq)
             n = min(len(offs), len(verts))
             wins.append(offs[:n] + offset)
             offset += grid.shape[0]
-            chars.append(np.full(n, c, np.int64))
+            chars.append(np.full(n, 0 if rig else c, np.int64))
             rows.append(np.arange(row, row + n, dtype=np.int64))
             seq_ids.append(np.full(n, len(sequences), np.int64))
             bilabial.append(bilabial_frames(seq.metadata().get("phonemes"), dataset.fps, n))
@@ -112,12 +119,26 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
             row += n
             if progress:
                 progress()
+        if not rig:
+            targets.append(np.concatenate(per_char))
+    if rig:
         targets.append(np.concatenate(per_char))
-    return FrameData(characters=list(characters), templates=templates,
+    return FrameData(characters=[rig[0]] if rig else list(characters), templates=templates,
                      grid=np.stack([np.concatenate(g) for g in grids]),
                      win=np.concatenate(wins), char=np.concatenate(chars), row=np.concatenate(rows),
                      seq=np.concatenate(seq_ids), targets=targets, sequences=sequences, n_frames=cfg.n_frames,
                      bilabial=np.concatenate(bilabial))
+
+
+def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) -> np.ndarray:
+    from .rig_targets import arkit_weights
+
+    load = getattr(dataset, "load_articulation", None)
+    if load is None:
+        raise ValueError(f"{seq.key}: this dataset has no articulation curves, so it cannot train a rig head "
+                         f"(the synthetic corpus has them)")
+    channels, curves = load(seq)
+    return arkit_weights(channels, curves, names)
 
 
 def frame_counts(dataset: MotionDataset, characters: list[str], split: str, cfg: FeatureConfig,
