@@ -21,7 +21,7 @@ from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
 from multanet_core.pointcache import write_pc2
 
-from . import audio_in, blender_compat, caches, checkpoints
+from . import audio_in, blender_compat, caches, checkpoints, named_keys
 from . import record as records
 from .mapping import MeshMotion, topology_problem
 from .record import LipSyncRecord, Target
@@ -95,15 +95,20 @@ def rest_positions(obj) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
-def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
-    """Raise, saying what to do (``advise``), unless ``obj`` is a mesh with ``head``'s topology; with
-    ``ckpt``, name another of its heads that the mesh does match."""
+def check_mesh(obj) -> None:
+    """Raise unless ``obj`` is a mesh object out of Edit Mode."""
     if obj is None:
         raise MulTaNetError("no target mesh chosen")
     if obj.type != "MESH":
         raise MulTaNetError(f"'{obj.name}' is a {obj.type.lower()} object, not a mesh")
     if obj.mode == "EDIT":
         raise MulTaNetError(f"'{obj.name}' is in Edit Mode: leave it first, so its mesh is up to date")
+
+
+def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
+    """Raise, saying what to do (``advise``), unless ``obj`` is a mesh with ``head``'s topology; with
+    ``ckpt``, name another of its heads that the mesh does match."""
+    check_mesh(obj)
     topology = mesh_topology(obj.data)
     problem = topology_problem(head, obj.name, *topology)
     if problem:
@@ -115,8 +120,9 @@ def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
             raise MulTaNetError(problem)
         raise MulTaNetError(
             f"{problem}. A head animates only its own mesh (same vertices, same order): use Add Head Mesh "
-            f"for head '{head.name}' and bind your character to it (Surface Deform), or train a head "
-            f"for this mesh (python -m train fit --init CHECKPOINT --freeze-mfl; README, 'Your own character')")
+            f"for head '{head.name}' and bind your character to it (Surface Deform); if your character has "
+            f"ARKit or VRM shape keys, bake 'Shape Keys by Name' with a rig head; or train a head for this "
+            f"mesh (python -m train fit --init CHECKPOINT --freeze-mfl; README, 'Your own character')")
 
 
 def resolve_cache_dir(cache_dir: str) -> str:
@@ -147,15 +153,23 @@ class Bake:
     head_name: str
     timing: StripTiming
     source_label: str
-    motion: MeshMotion
+    motion: MeshMotion | None  # None for BY_NAME: no vertices, only the mesh's own keys' values
     coefficients: np.ndarray  # [n, K] visible frames
     sounding: np.ndarray  # [n] bool: frames the sound reaches
     cache_path: str = ""  # absolute .pc2 path for VERTEX_CACHE
-    key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS and NLA
+    key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS and NLA; [n, keys] for BY_NAME
+    key_plan: named_keys.KeyPlan | None = None  # BY_NAME: which of the mesh's own keys it drives
+    written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
 
     @property
     def obj(self):
         return self.request.obj
+
+    @property
+    def mesh_motion(self) -> MeshMotion:
+        if self.motion is None:
+            raise MulTaNetError("a bake by name has no vertex motion, only shape-key values")
+        return self.motion
 
     @property
     def frames(self) -> np.ndarray:
@@ -176,8 +190,13 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     if not request.head:
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(request.head)
-    check_target(obj, head, ckpt)
-    if request.target is Target.SHAPE_KEYS:
+    key_plan = None
+    if request.target is Target.BY_NAME:
+        check_mesh(obj)
+        key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX)
+    else:
+        check_target(obj, head, ckpt)
+    if request.target in (Target.SHAPE_KEYS, Target.BY_NAME):
         _check_free_action(obj)
     emotion_vector = head.emotion(request.emotion or None, request.strength)
     cache_path = ""
@@ -203,6 +222,10 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
     coefficients, sounding = visible(coefficients, piece)
+    if key_plan is not None:
+        values = named_keys.key_columns(key_plan, animator.weights(coefficients), head.weight_names)
+        return Bake(request, head.name, timing, label, None, coefficients, sounding,
+                    key_values=values * sounding[:, None], key_plan=key_plan)
     motion = MeshMotion(head, rest_positions(obj))
     bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path)
     if request.target is not Target.VERTEX_CACHE:
@@ -257,6 +280,11 @@ def remove_lip_sync(obj) -> str:
         if recorded is not None and recorded.users == 0:
             bpy.data.actions.remove(recorded)
             removed.append("its Action")
+        driven = [key.key_blocks.get(n) for n in rec.driven_keys.split("\n")] if rec.driven_keys else []
+        for kb in [kb for kb in driven if kb is not None]:
+            kb.value = 0.0  # the animator's own key, at rest again once our Action is gone
+        if any(kb is not None for kb in driven):
+            removed.append(f"the animation of {sum(kb is not None for kb in driven)} of its own shape keys")
         ours = [kb for kb in key.key_blocks if kb.name.startswith(KEY_PREFIX)]
         for kb in reversed(ours):
             obj.shape_key_remove(kb)
@@ -302,7 +330,7 @@ def ensure_shape_keys(obj, motion: MeshMotion) -> tuple[bool, list[str]]:
 def build_action(bake: Bake, name: str):
     """A new Action on ``bake.obj``'s shape keys: one F-curve per key, dense linear keys, rest at both ends."""
     key = bake.obj.data.shape_keys
-    motion = bake.motion
+    motion = bake.mesh_motion
     action = blender_compat.new_action(name, key)
     fcurves = blender_compat.action_fcurves(action, key)
     rest_pad = np.zeros(1, np.float32)
@@ -318,14 +346,31 @@ def build_action(bake: Bake, name: str):
 
 
 def _bake_shape_keys(bake: Bake) -> dict:
-    created_basis, names = ensure_shape_keys(bake.obj, bake.motion)
+    created_basis, names = ensure_shape_keys(bake.obj, bake.mesh_motion)
     action = build_action(bake, f"MulTaNet {bake.obj.name}")
     blender_compat.assign_action(bake.obj.data.shape_keys, action)
     return {"created_basis": created_basis, "action": action.name, "keys": len(names)}
 
 
+def _bake_by_name(bake: Bake) -> dict:
+    """The rig head's weights on the mesh's own shape keys: one Action, one F-curve per driven key."""
+    key = bake.obj.data.shape_keys
+    plan = bake.key_plan
+    if plan is None or bake.key_values is None:
+        raise MulTaNetError("a bake by name needs its key plan")
+    action = blender_compat.new_action(f"MulTaNet {bake.obj.name}", key)
+    fcurves = blender_compat.action_fcurves(action, key)
+    pad = np.zeros((1, bake.key_values.shape[1]), np.float32)
+    values = np.concatenate([pad, bake.key_values, pad])
+    total, error = named_keys.write_curves(fcurves, blender_compat.write_keys, plan.keys, bake.frames, values,
+                                           bake.request.key_tolerance)
+    blender_compat.assign_action(key, action)
+    bake.written = (total, error)
+    return {"action": action.name, "keys": len(plan.keys), "driven_keys": "\n".join(plan.keys)}
+
+
 def _write_cache(bake: Bake, path: str) -> None:
-    motion = bake.motion
+    motion = bake.mesh_motion
     rest = motion.rest[None]
 
     def chunks():
@@ -372,7 +417,7 @@ def apply_bake(bake: Bake) -> str:
     try:
         if has_lip_sync(obj):
             remove_lip_sync(obj)
-        done = _bake_cache(bake) if target is Target.VERTEX_CACHE else _bake_shape_keys(bake)
+        done = {Target.VERTEX_CACHE: _bake_cache, Target.BY_NAME: _bake_by_name}.get(target, _bake_shape_keys)(bake)
     except BaseException:
         if bake.cache_path and not any(m.type == "MESH_CACHE" and bpy.path.abspath(m.filepath) == bake.cache_path
                                        for m in obj.modifiers):
@@ -386,5 +431,13 @@ def apply_bake(bake: Bake) -> str:
         frame_end=bake.timing.final_end, **done))
     obj.data.update()
     what = "shape keys" if target is Target.SHAPE_KEYS else "a vertex cache"
+    if bake.key_plan is not None:
+        total, error = bake.written
+        plan = bake.key_plan
+        what = (f"{len(plan.keys)} of its own shape keys by name ({plan.convention}), {total:,} keys"
+                + (f" thinned to {bake.request.key_tolerance:g} (largest error {error:.3f})"
+                   if bake.request.key_tolerance > 0 else ""))
+        if plan.warning():
+            what += f"; {plan.warning()}"
     return (f"lip sync for '{obj.name}' (head '{bake.head_name}') from {bake.source_label}: "
             f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} as {what}")

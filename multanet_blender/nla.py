@@ -77,7 +77,7 @@ def apply_line(bake: lipsync.Bake) -> str:
     request = bake.request
     obj, strip_name = request.obj, request.source.strip_name
     _prepare_object(obj, bake.head_name, request.checkpoint)
-    created_basis, names = lipsync.ensure_shape_keys(obj, bake.motion)
+    created_basis, names = lipsync.ensure_shape_keys(obj, bake.mesh_motion)
     key = obj.data.shape_keys
     _remove_line(key, strip_name, obj.name)
     action = lipsync.build_action(bake, f"MulTaNet {obj.name} | {strip_name}")

@@ -12,7 +12,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
 
-from . import caches, checkpoints, head_mesh, lipsync, pipeline, preferences, properties
+from . import caches, checkpoints, head_mesh, lipsync, named_keys, pipeline, preferences, properties
 from . import record as records
 from .record import Target
 from .request import BakeRequest, Source
@@ -66,8 +66,9 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
     audio_frame: IntProperty(name="Start Frame", default=1, description="Frame an audio file starts on")
     emotion: StringProperty(name="Emotion", description="Emotion preset (default: neutral)")
     strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=4.0)
-    bake_mode: EnumProperty(name="Bake As", items=[("SHAPE_KEYS", "Shape Keys", ""),
-                                                   ("VERTEX_CACHE", "Vertex Cache", "")])
+    bake_mode: EnumProperty(name="Bake As", items=properties.BAKE_MODES)
+    key_tolerance: FloatProperty(name="Thin Keys", default=0.0, min=0.0, max=0.5,
+                                 description="Shape Keys by Name: thin each curve's keys to this error (0: none)")
     cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH")
     directory: StringProperty(subtype="DIR_PATH", options={"HIDDEN", "SKIP_SAVE"})  # the folder browser's answer
 
@@ -109,17 +110,19 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             strength = _panel_value(self, context, "strength", settings.strength)
             mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
             cache_dir = self.directory or _panel_value(self, context, "cache_dir", settings.cache_dir)
+            tolerance = _panel_value(self, context, "key_tolerance", settings.key_tolerance)
             if obj is None:
                 raise MulTaNetError("no target mesh chosen")
             request = BakeRequest(obj=obj, checkpoint=path, head=head, source=self._source(context),
-                                  emotion=emotion, strength=strength, target=Target(mode), cache_dir=cache_dir)
+                                  emotion=emotion, strength=strength, target=Target(mode), cache_dir=cache_dir,
+                                  key_tolerance=tolerance)
             message = pipeline.run(context.scene, request)
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Generate Lip Sync: {exc}")
             return {"CANCELLED"}
         if path != checkpoints.DEFAULT_MODEL:
             preferences.remember(path)
-        self.report({"INFO"}, message)
+        self.report({"WARNING"} if named_keys.LEFT_OUT in message else {"INFO"}, message)
         return {"FINISHED"}
 
 

@@ -8,7 +8,7 @@ import bpy
 
 from multanet_core.errors import MulTaNetError
 
-from . import caches, lipsync, properties
+from . import caches, lipsync, named_keys, properties
 from .mapping import MeshMotion
 
 _status_cache: dict[tuple, tuple[bool, str]] = {}  # (object, mesh, head) -> match_status
@@ -69,6 +69,18 @@ def unused_caches_text(cache_dir: str) -> str:
 
 
 def _match_status(obj, head) -> tuple[bool, str]:
+    if head.is_rig:  # shape keys by name: which of the mesh's own keys the head's names find
+        try:
+            lipsync.check_mesh(obj)
+            plan = named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX)
+        except MulTaNetError as exc:
+            return False, str(exc)
+        if plan.vrm:
+            return True, f"drives {len(plan.keys)} VRM visemes: {', '.join(plan.keys)}"
+        found = len(head.weight_names) - len(plan.missing)
+        missing = f"; missing: {', '.join(plan.missing[:4])}{', ...' if len(plan.missing) > 4 else ''}" \
+            if plan.missing else ""
+        return True, f"{found} of {len(head.weight_names)} names found ({plan.convention}){missing}"
     try:
         lipsync.check_target(obj, head, advise=False)  # the Add Head Mesh button is right below
         fit = MeshMotion(head, lipsync.rest_positions(obj)).fit_error
@@ -138,6 +150,8 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
         row.prop(settings, "emotion")
         row.prop(settings, "strength", text="")
         layout.prop(settings, "bake_mode")
+        if settings.bake_mode == "BY_NAME":
+            layout.prop(settings, "key_tolerance")
         if settings.bake_mode == "VERTEX_CACHE":
             layout.prop(settings, "cache_dir")
             if settings.cache_dir.startswith("//") and not bpy.data.filepath:

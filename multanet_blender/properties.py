@@ -30,10 +30,23 @@ def panel_checkpoint(settings):
         return None, str(exc)
 
 
+BAKE_MODES = [
+    ("SHAPE_KEYS", "Shape Keys", "One shape key per PCA component, keyed on one Action"),
+    ("VERTEX_CACHE", "Vertex Cache", "A PC2 point cache played by a Mesh Cache modifier"),
+    ("BY_NAME", "Shape Keys by Name",
+     "A rig head's named weights keyed onto your character's own shape keys (ARKit-52, VRM, ...)"),
+]
+
+
 def _heads(self, context):
+    """Mesh heads, or for Shape Keys by Name the rig heads."""
     ckpt, _ = panel_checkpoint(self)
-    _head_items[:] = [(h.name, h.name, f"{h.n_vertices:,} vertices, {h.n_components} components")
-                      for h in (ckpt.mesh_heads if ckpt else [])] or [("NONE", "(no heads)", "no checkpoint loaded")]
+    by_name = self.bake_mode == "BY_NAME"
+    heads = (ckpt.rig_heads if by_name else ckpt.mesh_heads) if ckpt else []
+    _head_items[:] = [(h.name, h.name, f"{len(h.weight_names)} named weights" if h.is_rig
+                       else f"{h.n_vertices:,} vertices, {h.n_components} components") for h in heads] or [
+        ("NONE", "(no rig heads)" if by_name and ckpt else "(no heads)",
+         "this checkpoint has no rig head" if by_name and ckpt else "no checkpoint loaded")]
     return _head_items
 
 
@@ -82,9 +95,11 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
                             description="How strongly the emotion preset departs from neutral")
     bake_mode: EnumProperty(
         name="Bake As",
-        items=[("SHAPE_KEYS", "Shape Keys", "One shape key per PCA component, keyed on one Action"),
-               ("VERTEX_CACHE", "Vertex Cache", "A PC2 point cache played by a Mesh Cache modifier")],
-        default="SHAPE_KEYS")
+        items=BAKE_MODES, default="SHAPE_KEYS")
+    key_tolerance: FloatProperty(
+        name="Thin Keys", default=0.0, min=0.0, max=0.5, soft_max=0.05, precision=3,
+        description="Shape Keys by Name: keep only the keys needed to stay within this value of every frame "
+                    "(0: a key on every frame), so the curves can be edited by hand")
     cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", default="//multanet_cache/",
                               description="Where vertex caches are written (// = beside the .blend)")
 

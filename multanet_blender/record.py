@@ -23,6 +23,7 @@ class Target(enum.Enum):
     SHAPE_KEYS = "SHAPE_KEYS"  # one shape key per PCA component, one Action with an F-curve per key
     VERTEX_CACHE = "VERTEX_CACHE"  # a .pc2 point cache played by a Mesh Cache modifier
     NLA = "NLA"  # dialogue lines: one Action per line, as strips on the "Lip Sync" NLA track
+    BY_NAME = "BY_NAME"  # a rig head's named weights keyed onto the mesh's own shape keys (ARKit, VRM, ...)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class LipSyncRecord:
     cache: str = ""  # VERTEX_CACHE: the .pc2 file, //-relative when the .blend is saved
     keys: int = 0  # shape keys the bake made (mean + components)
     created_basis: bool = False  # the bake added the Basis key (Remove takes it away again)
+    driven_keys: str = ""  # BY_NAME: the mesh's own shape keys it animates, one name a line (Remove rests them)
 
     def to_property(self) -> dict:
         out = asdict(self)

@@ -46,6 +46,7 @@ class BakeRequest:
     strength: float = 1.0
     target: Target = Target.SHAPE_KEYS
     cache_dir: str = DEFAULT_CACHE_DIR  # VERTEX_CACHE: the folder ("//" = beside the .blend)
+    key_tolerance: float = 0.0  # BY_NAME: thin each curve's keys to this error (0: a key every frame)
 
     def __post_init__(self):
         if not isinstance(self.target, Target):
@@ -56,5 +57,7 @@ class BakeRequest:
                                     f"not {self.target!r}") from None
         if not isinstance(self.strength, (int, float)) or not math.isfinite(self.strength):
             raise MulTaNetError(f"emotion strength must be a number, got {self.strength}")
+        if not isinstance(self.key_tolerance, (int, float)) or not 0 <= self.key_tolerance < 1:
+            raise MulTaNetError(f"key tolerance must be between 0 and 1 (a shape-key value), got {self.key_tolerance}")
         if self.target is Target.NLA and not self.source.strip_name:
             raise MulTaNetError("a dialogue line is baked from a Sequencer strip, not from a file")

@@ -1,0 +1,103 @@
+"""Shape keys by name: a rig head's named weights keyed onto the animator's own shape keys.
+
+A rig head gives ARKit-52 weights (``jawOpen``, ``mouthClose``...). :func:`plan_keys` finds which of
+the mesh's shape keys each name drives, in whatever convention the character uses
+(:func:`multanet_core.rig_names.match_keys`), or its VRM visemes, before anything changes;
+:func:`key_columns` turns the per-frame weights into the values of those keys; :func:`write_curves`
+keys them on an Action, one key per frame or thinned to a tolerance (Ramer-Douglas-Peucker) so an
+animator can edit them. The mesh's own keys are never added, changed or removed: only their values
+are animated, and Remove takes the Action away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from multanet_core.errors import MulTaNetError
+from multanet_core.keyframes import linear_error, thin
+from multanet_core.rig_names import VRM_VISEMES, match_keys, vrm_weights
+
+LEFT_OUT = "were left out"  # in a bake's report: some of the head's names found no key (a warning)
+CONVENTIONS = ("ARKit camelCase (jawOpen, mouthSmileLeft), _L/_R or .L/.R sides (mouthSmile_L), "
+               "snake_case (mouth_smile_left), any letter case, exporter prefixes (blendShape1.jawOpen, "
+               "A25_Jaw_Open), VRM visemes (aa ih ou ee oh, A I U E O, Fcl_MTH_A)")
+
+
+@dataclass
+class KeyPlan:
+    """Which of the mesh's shape keys a bake drives, and from what."""
+
+    keys: list[str]  # the mesh's key names, in the order of the columns
+    sources: list[str]  # per key: the head's weight name, or the VRM viseme, that drives it
+    missing: list[str]  # the head's names that no key takes
+    convention: str
+    vrm: bool  # driven through visemes
+
+    def warning(self) -> str:
+        if self.vrm or not self.missing:
+            return ""
+        shown = ", ".join(self.missing[:8]) + (f" and {len(self.missing) - 8} more" if len(self.missing) > 8 else "")
+        return f"{len(self.missing)} of the head's names have no shape key and {LEFT_OUT}: {shown}"
+
+
+def mesh_key_names(obj, own_prefix: str) -> list[str]:
+    """The mesh's shape keys an animator made: not the reference key, not this add-on's own keys."""
+    key = obj.data.shape_keys
+    if key is None:
+        return []
+    ref = key.reference_key
+    return [kb.name for kb in key.key_blocks if kb != ref and not kb.name.startswith(own_prefix)]
+
+
+def plan_keys(obj, head, own_prefix: str) -> KeyPlan:
+    """What a BY_NAME bake of rig ``head`` keys on ``obj``; raises, saying why, when it keys nothing."""
+    if not head.is_rig:
+        raise MulTaNetError(f"head '{head.name}' gives vertex motion for its own mesh, not named weights: "
+                            f"'Shape Keys by Name' needs a rig head (ARKit-52 weights)")
+    names = mesh_key_names(obj, own_prefix)
+    expected = ", ".join(head.weight_names[:6]) + (", ..." if len(head.weight_names) > 6 else "")
+    if not names:
+        raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{head.name}' drives "
+                            f"keys named {expected} (conventions understood: {CONVENTIONS})")
+    match = match_keys(names, head.weight_names)
+    if match.keys:
+        wanted = [n for n in head.weight_names if n in match.keys]
+        return KeyPlan(keys=[match.keys[n] for n in wanted], sources=wanted, missing=match.missing,
+                       convention=match.convention, vrm=False)
+    if match.vrm:
+        visemes = [v for v in VRM_VISEMES if v in match.vrm]
+        return KeyPlan(keys=[match.vrm[v] for v in visemes], sources=visemes, missing=[], convention="VRM visemes",
+                       vrm=True)
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    raise MulTaNetError(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
+                        f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}")
+
+
+def key_columns(plan: KeyPlan, weights: np.ndarray, weight_names: tuple[str, ...]) -> np.ndarray:
+    """The head's weights [T, W] -> the planned keys' values [T, len(plan.keys)] in 0..1."""
+    if plan.vrm:
+        visemes = vrm_weights(weights, weight_names)
+        return visemes[:, [VRM_VISEMES.index(v) for v in plan.sources]]
+    index = {n: i for i, n in enumerate(weight_names)}
+    return np.asarray(weights, np.float32)[:, [index[n] for n in plan.sources]]
+
+
+def write_curves(fcurves, write_keys, keys: list[str], frames: np.ndarray, values: np.ndarray,
+                 tolerance: float) -> tuple[int, float]:
+    """One F-curve per key on ``key_blocks[name].value``; with ``tolerance`` > 0 thinned to it.
+    Returns (keys written in all, the largest distance of a thinned curve from the dense one)."""
+    total, worst = 0, 0.0
+    for j, name in enumerate(keys):
+        column = values[:, j]
+        kept = thin(column, tolerance) if tolerance > 0 else np.arange(len(column))
+        worst = max(worst, linear_error(column, kept))
+        fc = fcurves.new(f'key_blocks["{_escape(name)}"].value')
+        write_keys(fc, frames[kept], column[kept])
+        total += len(kept)
+    return total, worst
+
+
+def _escape(name: str) -> str:
+    return name.replace("\\", "\\\\").replace('"', '\\"')

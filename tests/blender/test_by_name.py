@@ -1,0 +1,137 @@
+"""Shape Keys by Name in real Blender: a rig head's weights keyed onto the character's own shape keys."""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+import pytest
+from bl_helpers import scene_state, speech_source
+
+from multanet_core.audio import load_speech
+from multanet_core.checkpoint import load_checkpoint
+from multanet_core.inference import Animator
+from multanet_core.keyframes import linear_error
+from multanet_core.rig_names import ARKIT_52
+
+
+def character(keys: list[str], name: str = "Hero"):
+    """A mesh of someone else's topology (a UV sphere) with shape keys of the given names."""
+    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
+    obj = bpy.context.active_object
+    obj.name = name
+    obj.shape_key_add(name="Basis", from_mix=False)
+    for i, key in enumerate(keys):
+        kb = obj.shape_key_add(name=key, from_mix=False)
+        co = np.empty(len(obj.data.vertices) * 3, np.float32)
+        kb.data.foreach_get("co", co)
+        co[3 * i + 2] += 0.1  # each key moves one vertex: a real (if tiny) blendshape
+        kb.data.foreach_set("co", co)
+    return obj
+
+
+def fcurves(obj):
+    from multanet_blender import blender_compat
+
+    key = obj.data.shape_keys
+    return blender_compat.action_fcurves(key.animation_data.action, key)
+
+
+def curves(obj) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    out = {}
+    for fc in fcurves(obj):
+        co = np.empty(2 * len(fc.keyframe_points), np.float32)
+        fc.keyframe_points.foreach_get("co", co)
+        out[fc.data_path.split('"')[1]] = (co[0::2], co[1::2])
+    return out
+
+
+def bake(obj, assets, **kwargs):
+    source = speech_source(assets["wav16"], frame_start=1)
+    return bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=assets["rig_checkpoint"], head="rig",
+                                              bake_mode="BY_NAME", **source, **kwargs)
+
+
+def expected_weights(assets, names):
+    ckpt = load_checkpoint(assets["rig_checkpoint"])
+    animator = Animator(ckpt, "rig")
+    weights = animator.weights(animator.coefficients(load_speech(assets["wav16"]), 24.0))
+    return weights[:, [ARKIT_52.index(n) for n in names]]
+
+
+def test_keys_in_their_own_convention_are_driven_and_the_rest_left_alone(blender, assets):
+    bpy.context.scene.render.fps = 24
+    obj = character(["jawOpen", "mouthClose", "mouthSmile_L", "mouthSmile_R", "Blink_Custom"])
+    before = [tuple(kb.data[0].co) for kb in obj.data.shape_keys.key_blocks]
+    assert bake(obj, assets) == {"FINISHED"}
+    got = curves(obj)
+    assert sorted(got) == ["jawOpen", "mouthClose", "mouthSmile_L", "mouthSmile_R"]  # not Blink_Custom
+    want = expected_weights(assets, ["jawOpen", "mouthClose", "mouthSmileLeft", "mouthSmileRight"])
+    for j, name in enumerate(["jawOpen", "mouthClose", "mouthSmile_L", "mouthSmile_R"]):
+        frames, values = got[name]
+        assert values[0] == values[-1] == 0  # rest half a frame before and after
+        n = len(values) - 2
+        np.testing.assert_allclose(values[1:-1], want[:n, j], atol=1e-5)
+        assert values.min() >= 0 and values.max() <= 1
+    # the character's own keys are untouched: same names, same shapes
+    assert [kb.name for kb in obj.data.shape_keys.key_blocks] == ["Basis", "jawOpen", "mouthClose", "mouthSmile_L",
+                                                                  "mouthSmile_R", "Blink_Custom"]
+    assert [tuple(kb.data[0].co) for kb in obj.data.shape_keys.key_blocks] == before
+    rec = obj["multanet_lipsync"]
+    assert rec["target"] == "BY_NAME" and rec["keys"] == 4
+    assert rec["driven_keys"].split("\n") == ["jawOpen", "mouthClose", "mouthSmile_L", "mouthSmile_R"]
+
+
+def test_thinned_keys_stay_within_the_tolerance_and_remove_rests_the_keys(blender, assets):
+    obj = character(["jaw_open", "mouth_pucker", "brow_inner_up"])  # snake_case
+    assert bake(obj, assets) == {"FINISHED"}
+    dense = curves(obj)
+    assert bake(obj, assets, key_tolerance=0.02) == {"FINISHED"}  # a re-bake replaces the first
+    assert len([a for a in bpy.data.actions if a.name.startswith("MulTaNet")]) == 1
+    thinned = curves(obj)
+    for name, (frames, values) in dense.items():
+        kept_frames, kept_values = thinned[name]
+        assert len(kept_frames) < len(frames)
+        kept = np.searchsorted(frames, kept_frames)
+        assert np.array_equal(frames[kept], kept_frames)
+        assert linear_error(values, kept) <= 0.02 + 1e-6
+        # Blender itself evaluates the thinned curve within the tolerance of every dense key
+        fc = next(f for f in fcurves(obj) if f.data_path == f'key_blocks["{name}"].value')
+        assert max(abs(fc.evaluate(f) - v) for f, v in zip(frames, values, strict=True)) <= 0.02 + 1e-5
+    for kb in obj.data.shape_keys.key_blocks[1:]:
+        kb.value = 0.7  # as the animation left them on some frame
+    assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
+    key = obj.data.shape_keys
+    assert [kb.name for kb in key.key_blocks] == ["Basis", "jaw_open", "mouth_pucker", "brow_inner_up"]
+    assert all(kb.value == 0 for kb in key.key_blocks[1:])
+    assert key.animation_data is None or key.animation_data.action is None
+    assert not [a for a in bpy.data.actions if a.name.startswith("MulTaNet")]
+    assert "multanet_lipsync" not in obj.keys()
+
+
+def test_vrm_visemes_are_driven(blender, assets):
+    obj = character(["Fcl_ALL_Neutral", "Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O"])
+    assert bake(obj, assets) == {"FINISHED"}
+    got = curves(obj)
+    assert sorted(got) == ["Fcl_MTH_A", "Fcl_MTH_E", "Fcl_MTH_I", "Fcl_MTH_O", "Fcl_MTH_U"]
+    assert all(v.min() >= 0 and v.max() <= 1 for _, v in got.values())
+
+
+@pytest.mark.parametrize("keys, head, message", [
+    ([], "rig", "'Hero' has no shape keys to drive by name; rig head 'rig' drives keys named eyeBlinkLeft"),
+    (["Smile", "Angry"], "rig", "none of the 2 shape keys of 'Hero' (Smile, Angry) is a name rig head 'rig' "
+                                "drives"),
+    (["jawOpen"], "char00", "head 'char00' gives vertex motion for its own mesh, not named weights"),
+])
+def test_nothing_to_drive_is_a_clear_error_and_changes_nothing(blender, assets, keys, head, message):
+    obj = character(keys) if keys else character([])
+    if not keys:
+        obj.shape_key_clear()
+    source = speech_source(assets["wav16"], frame_start=1)
+    before = scene_state()
+    with pytest.raises(RuntimeError) as info:
+        bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=assets["rig_checkpoint"], head=head,
+                                           bake_mode="BY_NAME", **source)
+    assert message in str(info.value), str(info.value)
+    if head == "rig" and keys:
+        assert "conventions tried: ARKit camelCase" in str(info.value)
+    assert scene_state() == before
