@@ -299,6 +299,21 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     assert truth[:, ARKIT_52.index("jawOpen")].max() > 0.5
     pos = [h["position"] for h in info["history"]]
     assert pos[-1] < pos[0], pos  # it learns (the tiny network says little about the audio: no more here)
+    # evaluate-rig: figures on a corpus split and on a real recording with its phones
+    real = tmp_path / "real"
+    real.mkdir()
+    for suffix in (".flac", ".json"):
+        shutil.copy(os.path.join(os.path.dirname(__file__), "..", "data", "real_speech", f"cmuarctic_slt_a0009{suffix}"),
+                    real / f"slt{suffix}")
+    assert main(["evaluate-rig", "--checkpoint", str(tmp_path / "rig.npz"), "--data", str(tiny_corpus),
+                 "--split", "test", "--split", "unseen", "--real", str(real), "--json", str(tmp_path / "r.json")]) == 0
+    figures = json.loads((tmp_path / "r.json").read_text())
+    assert figures["head"] == "arkit" and set(figures["splits"]) == {"test", "unseen"}
+    test = figures["splits"]["test"]
+    assert test["sequences"] == 2 and 0 <= test["mae"] < 1 and 0 < test["rest_mae"] < 1
+    assert set(test["per_name_mae"]) >= {"jawOpen", "mouthPressLeft"}
+    assert len(figures["real"]["clips"]) == 1 and figures["real"]["press_pbm"] is not None
+    assert main(["evaluate-rig", "--checkpoint", str(arthur_model), "--data", str(tiny_corpus)]) == 2  # no rig head
     # refused: a rig head without --init, a name the checkpoint has, a warm start of a model with rig heads
     capsys.readouterr()
     assert fit(tiny_corpus, tiny_config, tmp_path / "x", "--rig-head", "arkit") == 2

@@ -1,0 +1,135 @@
+"""``python -m train evaluate-rig``: how well a rig head's named weights follow speech.
+
+On a corpus split, against the ground truth of each sequence's articulation curves as ARKit weights
+(:mod:`train.rig_targets`): the mean absolute error over the names the corpus drives, per name for
+the mouth and brows, and the correlation of ``jawOpen`` with its ground truth; beside it the error of
+a face held at rest (all weights 0). On real recordings (``--real FOLDER``, as ``evaluate --split
+real``): ``jawOpen`` against loudness, ``jawOpen`` in pauses over speech, and at P/B/M centres over
+vowel centres ``jawOpen`` (low is closed) and ``mouthPressLeft`` (high is closed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from multanet_core.audio import prepare
+from multanet_core.checkpoint import load_checkpoint
+from multanet_core.inference import Animator
+from train.data import open_dataset
+
+from .rig_targets import DRIVEN, arkit_weights
+from .speech_metrics import loudness_db, pause_mask, phone_centres
+
+SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "neural-voice": "neural_voice",
+          "shifted-voice": "shifted_voice"}
+SHOWN = ("jawOpen", "mouthClose", "mouthPressLeft", "mouthFunnel", "mouthPucker", "mouthStretchLeft",
+         "mouthRollLower", "browInnerUp", "browDownLeft")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", required=True, type=Path, help="a .npz with a rig head")
+    parser.add_argument("--head", default=None, help="the rig head (default: the checkpoint's first)")
+    parser.add_argument("--data", type=Path, default=None, help="a synthetic corpus (with articulation curves)")
+    parser.add_argument("--split", action="append", choices=sorted(SPLITS), default=None,
+                        help="corpus split(s) to score (repeat; default: test)")
+    parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
+    parser.add_argument("--real", type=Path, default=None, help="a folder of real recordings (data/real_speech)")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON here")
+
+
+def score_split(animator: Animator, dataset, split: str, max_sequences: int | None) -> dict:
+    names = animator.head.weight_names
+    driven = [names.index(n) for n in DRIVEN if n in names]
+    per_char: dict[str, int] = defaultdict(int)
+    errors, rest, jaw_pred, jaw_true, per_name = [], [], [], [], defaultdict(list)
+    for seq in sorted(dataset.sequences(split=split), key=lambda s: (s.character, s.id)):
+        if max_sequences and per_char[seq.character] >= max_sequences:
+            continue
+        per_char[seq.character] += 1
+        truth = arkit_weights(*dataset.load_articulation(seq), names=names)
+        samples, rate = dataset.load_audio(seq)
+        pred = animator.weights(animator.coefficients(prepare(samples, rate), dataset.sequence_fps(seq)))
+        n = min(len(pred), len(truth))
+        pred, truth = pred[:n], truth[:n]
+        errors.append(np.abs(pred[:, driven] - truth[:, driven]).mean())
+        rest.append(np.abs(truth[:, driven]).mean())
+        for name in SHOWN:
+            if name in names:
+                j = names.index(name)
+                per_name[name].append(float(np.abs(pred[:, j] - truth[:, j]).mean()))
+        j = names.index("jawOpen")
+        jaw_pred.append(pred[:, j])
+        jaw_true.append(truth[:, j])
+    if not errors:
+        raise ValueError(f"no {split!r} sequences in {dataset.root}")
+    jp, jt = np.concatenate(jaw_pred), np.concatenate(jaw_true)
+    return {"sequences": len(errors), "mae": float(np.mean(errors)), "rest_mae": float(np.mean(rest)),
+            "jaw_r": float(np.corrcoef(jp, jt)[0, 1]) if jp.std() > 0 else 0.0,
+            "per_name_mae": {k: float(np.mean(v)) for k, v in per_name.items()}}
+
+
+def score_real(animator: Animator, folder: Path) -> dict:
+    from .evaluate_real import load_clips
+
+    names = animator.head.weight_names
+    jaw, press = names.index("jawOpen"), names.index("mouthPressLeft")
+    fps = animator.checkpoint.fps
+    clips = []
+    for clip in load_clips(folder):
+        w = animator.weights(animator.coefficients(clip.samples, fps))
+        n = len(w)
+        loud = loudness_db(clip.samples, 16000, fps, n)
+        pauses = pause_mask(n, fps, clip.phones, loud)
+        s = {"clip": clip.name, "r_jaw_loudness": float(np.corrcoef(w[:, jaw], loud)[0, 1]) if w[:, jaw].std() > 0
+             else 0.0,
+             "pause_speech_jaw": float(w[pauses, jaw].mean() / max(w[~pauses, jaw].mean(), 1e-9))
+             if pauses.any() and (~pauses).any() else None}
+        if clip.phones:
+            vowels, bilabials = (phone_centres(clip.phones, fps, n, c) for c in ("vowel", "bilabial"))
+            if len(vowels) and len(bilabials):
+                s["pbm_vowel_jaw"] = float(w[bilabials, jaw].mean() / max(w[vowels, jaw].mean(), 1e-9))
+                s["press_pbm"], s["press_vowel"] = float(w[bilabials, press].mean()), float(w[vowels, press].mean())
+        clips.append(s)
+
+    def mean(key):
+        values = [c[key] for c in clips if c.get(key) is not None]
+        return float(np.mean(values)) if values else None
+
+    return {"clips": clips, **{k: mean(k) for k in ("r_jaw_loudness", "pause_speech_jaw", "pbm_vowel_jaw",
+                                                   "press_pbm", "press_vowel")}}
+
+
+def run(args: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(args.checkpoint)
+    if not ckpt.rig_heads:
+        print(f"{args.checkpoint} has no rig head (python -m train fit --init ... --rig-head NAME adds one)")
+        return 2
+    head = args.head or ckpt.rig_heads[0].name
+    animator = Animator(ckpt, head)
+    result: dict = {"checkpoint": str(args.checkpoint), "head": head, "splits": {}}
+    if args.data is not None:
+        dataset = open_dataset(args.data)
+        for split in args.split or ["test"]:
+            r = score_split(animator, dataset, SPLITS[split], args.max_sequences)
+            result["splits"][split] = r
+            print(f"{split}: {r['sequences']} sequences, weight MAE {r['mae']:.4f} (at rest {r['rest_mae']:.4f}, "
+                  f"{r['rest_mae'] / max(r['mae'], 1e-9):.1f}x), jawOpen r {r['jaw_r']:.2f}; "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in r["per_name_mae"].items()))
+    if args.real is not None:
+        r = score_real(animator, args.real)
+        result["real"] = r
+
+        def fmt(v):
+            return "-" if v is None else f"{v:.2f}"
+
+        print(f"real speech ({len(r['clips'])} clips): r(jawOpen, loudness) {fmt(r['r_jaw_loudness'])}, "
+              f"jawOpen pauses/speech {fmt(r['pause_speech_jaw'])}, jawOpen P/B/M/vowel {fmt(r['pbm_vowel_jaw'])}, "
+              f"mouthPress at P/B/M {fmt(r['press_pbm'])} vs vowels {fmt(r['press_vowel'])}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
