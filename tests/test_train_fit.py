@@ -303,8 +303,8 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     real = tmp_path / "real"
     real.mkdir()
     for suffix in (".flac", ".json"):
-        shutil.copy(os.path.join(os.path.dirname(__file__), "..", "data", "real_speech", f"cmuarctic_slt_a0009{suffix}"),
-                    real / f"slt{suffix}")
+        source = os.path.join(os.path.dirname(__file__), "..", "data", "real_speech", f"cmuarctic_slt_a0009{suffix}")
+        shutil.copy(source, real / f"slt{suffix}")
     assert main(["evaluate-rig", "--checkpoint", str(tmp_path / "rig.npz"), "--data", str(tiny_corpus),
                  "--split", "test", "--split", "unseen", "--real", str(real), "--json", str(tmp_path / "r.json")]) == 0
     figures = json.loads((tmp_path / "r.json").read_text())
