@@ -26,7 +26,7 @@ import bpy
 
 from multanet_core.errors import MulTaNetError
 
-from . import blender_compat, checkpoints, lipsync, pipeline, properties
+from . import blender_compat, checkpoints, lipsync, named_keys, pipeline, properties
 from . import record as records
 from .mapping import topology_problem
 from .record import Target
@@ -53,12 +53,19 @@ class BatchReport:
 
 
 def head_for_mesh(ckpt, obj) -> str:
-    """The checkpoint head whose topology matches ``obj``'s mesh ('' if none); by name when several do."""
+    """The checkpoint head whose topology matches ``obj``'s mesh (by name when several do); else a rig head
+    whose names find some of the mesh's own shape keys ('' if none)."""
     if obj is None or obj.type != "MESH":
         return ""
     topo = lipsync.mesh_topology(obj.data)
     matching = [h.name for h in ckpt.mesh_heads if topology_problem(h, obj.name, *topo) is None]
     if not matching:
+        for head in ckpt.rig_heads:
+            try:
+                named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX)
+            except MulTaNetError:
+                continue
+            return head.name
         return ""
     rec = records.read(obj)
     recorded = rec.head if rec is not None else ""

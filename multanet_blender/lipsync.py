@@ -191,7 +191,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(request.head)
     key_plan = None
-    if request.target is Target.BY_NAME:
+    if request.target is Target.BY_NAME or (request.target is Target.NLA and head.is_rig):
         check_mesh(obj)
         key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX)
     else:
@@ -352,20 +352,28 @@ def _bake_shape_keys(bake: Bake) -> dict:
     return {"created_basis": created_basis, "action": action.name, "keys": len(names)}
 
 
-def _bake_by_name(bake: Bake) -> dict:
-    """The rig head's weights on the mesh's own shape keys: one Action, one F-curve per driven key."""
+def build_named_action(bake: Bake, name: str):
+    """A new Action on the mesh's own shape keys that ``bake.key_plan`` drives: one F-curve per key, rest
+    at both ends, thinned to the request's tolerance (``bake.written`` says how many keys, what error)."""
     key = bake.obj.data.shape_keys
     plan = bake.key_plan
     if plan is None or bake.key_values is None:
         raise MulTaNetError("a bake by name needs its key plan")
-    action = blender_compat.new_action(f"MulTaNet {bake.obj.name}", key)
+    action = blender_compat.new_action(name, key)
     fcurves = blender_compat.action_fcurves(action, key)
     pad = np.zeros((1, bake.key_values.shape[1]), np.float32)
     values = np.concatenate([pad, bake.key_values, pad])
-    total, error = named_keys.write_curves(fcurves, blender_compat.write_keys, plan.keys, bake.frames, values,
+    bake.written = named_keys.write_curves(fcurves, blender_compat.write_keys, plan.keys, bake.frames, values,
                                            bake.request.key_tolerance)
-    blender_compat.assign_action(key, action)
-    bake.written = (total, error)
+    return action
+
+
+def _bake_by_name(bake: Bake) -> dict:
+    """The rig head's weights on the mesh's own shape keys: one Action, one F-curve per driven key."""
+    action = build_named_action(bake, f"MulTaNet {bake.obj.name}")
+    blender_compat.assign_action(bake.obj.data.shape_keys, action)
+    plan = bake.key_plan
+    assert plan is not None
     return {"action": action.name, "keys": len(plan.keys), "driven_keys": "\n".join(plan.keys)}
 
 

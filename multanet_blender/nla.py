@@ -77,10 +77,15 @@ def apply_line(bake: lipsync.Bake) -> str:
     request = bake.request
     obj, strip_name = request.obj, request.source.strip_name
     _prepare_object(obj, bake.head_name, request.checkpoint)
-    created_basis, names = lipsync.ensure_shape_keys(obj, bake.mesh_motion)
+    plan = bake.key_plan  # a rig head: the mesh's own keys, by name
+    if plan is not None:
+        created_basis, names = False, plan.keys
+    else:
+        created_basis, names = lipsync.ensure_shape_keys(obj, bake.mesh_motion)
     key = obj.data.shape_keys
     _remove_line(key, strip_name, obj.name)
-    action = lipsync.build_action(bake, f"MulTaNet {obj.name} | {strip_name}")
+    label = f"MulTaNet {obj.name} | {strip_name}"
+    action = lipsync.build_named_action(bake, label) if plan is not None else lipsync.build_action(bake, label)
     action[lipsync.LINE_OWNER] = obj.name
     action[lipsync.LINE_STRIP] = strip_name
     track = _track(key)
@@ -93,7 +98,10 @@ def apply_line(bake: lipsync.Bake) -> str:
         raise MulTaNetError(f"cannot place '{strip_name}' on the '{lipsync.NLA_TRACK}' track: {exc}") from exc
     _fix_extrapolation(track)
     previous = records.read(obj)
+    driven = list(dict.fromkeys((previous.driven_keys.split("\n") if previous and previous.driven_keys else [])
+                                + (plan.keys if plan is not None else [])))
     records.write(obj, LipSyncRecord(
         target=Target.NLA, head=bake.head_name, checkpoint=request.checkpoint, keys=len(names),
-        created_basis=previous.created_basis if previous is not None else created_basis))
+        created_basis=previous.created_basis if previous is not None else created_basis,
+        driven_keys="\n".join(driven)))
     return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({bake.head_name})"

@@ -135,3 +135,38 @@ def test_nothing_to_drive_is_a_clear_error_and_changes_nothing(blender, assets, 
     if head == "rig" and keys:
         assert "conventions tried: ARKit camelCase" in str(info.value)
     assert scene_state() == before
+
+
+@pytest.mark.skipif(not bpy.app.build_options.audaspace, reason="no sound strips without Audaspace")
+def test_bake_all_dialogue_drives_a_rigged_character_by_name(blender, assets):
+    """A character of its own topology with ARKit keys: Bake All picks the rig head, each line is an NLA
+    strip animating the character's own keys, and the values follow the head frame for frame."""
+    from bl_helpers import add_strip
+
+    from multanet_blender import batch
+
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    settings = scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", assets["rig_checkpoint"]
+    hero = character(["jawOpen", "mouthPressLeft", "mouthPressRight", "browInnerUp"])
+    s1 = add_strip(assets["wav16"], 10, "Hero: first", channel=1)
+    s2 = add_strip(assets["wav16"], s1.frame_final_end + 20, "Hero: second", channel=1)
+    report = batch.bake_dialogue(scene)
+    assert [s for s, _ in report.baked] == [s1.name, s2.name] and not report.failed, report.summary()
+    assert scene.multanet_dialogue.lines[0].head == "rig"
+    key = hero.data.shape_keys
+    track = key.animation_data.nla_tracks["Lip Sync"]
+    assert sorted(n.name for n in track.strips) == sorted([s1.name, s2.name])
+    want = expected_weights(assets, ["jawOpen"])[:, 0]
+    for strip in (s1, s2):
+        for offset in (0, 17, 40):
+            scene.frame_set(strip.frame_final_start + offset)
+            assert key.key_blocks["jawOpen"].value == pytest.approx(want[offset], abs=1e-4)
+    rec = hero["multanet_lipsync"]
+    assert rec["target"] == "NLA" and rec["head"] == "rig"
+    assert rec["driven_keys"].split("\n") == ["jawOpen", "mouthPressLeft", "mouthPressRight", "browInnerUp"]
+    assert bpy.ops.multanet.remove_lip_sync(object=hero.name) == {"FINISHED"}
+    assert [kb.name for kb in hero.data.shape_keys.key_blocks] == ["Basis", "jawOpen", "mouthPressLeft",
+                                                                   "mouthPressRight", "browInnerUp"]
+    assert not [a for a in bpy.data.actions if a.get("multanet_object") == "Hero"]
