@@ -306,13 +306,16 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
         source = os.path.join(os.path.dirname(__file__), "..", "data", "real_speech", f"cmuarctic_slt_a0009{suffix}")
         shutil.copy(source, real / f"slt{suffix}")
     assert main(["evaluate-rig", "--checkpoint", str(tmp_path / "rig.npz"), "--data", str(tiny_corpus),
-                 "--split", "test", "--split", "unseen", "--real", str(real), "--json", str(tmp_path / "r.json")]) == 0
+                 "--split", "test", "--split", "unseen", "--real", str(real), "--chain",
+                 "--json", str(tmp_path / "r.json")]) == 0
     figures = json.loads((tmp_path / "r.json").read_text())
     assert figures["head"] == "arkit" and set(figures["splits"]) == {"test", "unseen"}
     test = figures["splits"]["test"]
     assert test["sequences"] == 2 and 0 <= test["mae"] < 1 and 0 < test["rest_mae"] < 1
     assert set(test["per_name_mae"]) >= {"jawOpen", "mouthPressLeft"}
     assert len(figures["real"]["clips"]) == 1 and figures["real"]["press_pbm"] is not None
+    chain = test["chain"]["lve"]  # arthur's test sequence: the keys built from its rig carry its motion
+    assert test["chain"]["sequences"] == 1 and chain["keys_from_truth"] < 0.2 * chain["static"], chain
     assert main(["evaluate-rig", "--checkpoint", str(arthur_model), "--data", str(tiny_corpus)]) == 2  # no rig head
     # refused: a rig head without --init, a name the checkpoint has, a warm start of a model with rig heads
     capsys.readouterr()

@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="corpus split(s) to score (repeat; default: test)")
     parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
     parser.add_argument("--real", type=Path, default=None, help="a folder of real recordings (data/real_speech)")
+    parser.add_argument("--chain", action="store_true",
+                        help="also the whole chain on the corpus's own heads: ARKit keys built from each head's rig "
+                             "(train.rig_chain), the rig head's weights blended on them, LVE beside the mesh head's")
     parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON here")
 
 
@@ -71,6 +74,44 @@ def score_split(animator: Animator, dataset, split: str, max_sequences: int | No
     return {"sequences": len(errors), "mae": float(np.mean(errors)), "rest_mae": float(np.mean(rest)),
             "jaw_r": float(np.corrcoef(jp, jt)[0, 1]) if jp.std() > 0 else 0.0,
             "per_name_mae": {k: float(np.mean(v)) for k, v in per_name.items()}}
+
+
+def score_chain(ckpt, animator: Animator, dataset, split: str, max_sequences: int | None) -> dict:
+    """LVE (mm^2 for metres) of the rig chain on the corpus heads the checkpoint also has as mesh heads."""
+    from multanet_core import metrics
+
+    from .rig_chain import arkit_keys, blend
+    from .synth.characters import character
+    from .synth.corpus import _head
+
+    names = animator.head.weight_names
+    index = {character(i).name: i for i in range(64)}
+    mesh = {h.name: Animator(ckpt, h.name) for h in ckpt.mesh_heads if h.name in index}
+    keys: dict[str, dict] = {}
+    per_char: dict[str, int] = defaultdict(int)
+    lve: dict[str, list[float]] = defaultdict(list)
+    for seq in sorted(dataset.sequences(split=split), key=lambda s: (s.character, s.id)):
+        if seq.character not in mesh or (max_sequences and per_char[seq.character] >= max_sequences):
+            continue
+        per_char[seq.character] += 1
+        head = _head(index[seq.character])
+        keys.setdefault(seq.character, arkit_keys(head))
+        samples, rate = dataset.load_audio(seq)
+        samples = prepare(samples, rate)
+        fps = dataset.sequence_fps(seq)
+        gt = np.asarray(dataset.load_vertices(seq), np.float32)
+        truth = arkit_weights(*dataset.load_articulation(seq), names=names)
+        by_mesh = mesh[seq.character].vertices(mesh[seq.character].coefficients(samples, fps))
+        by_rig = blend(head.vertices, keys[seq.character], names, animator.weights(animator.coefficients(samples, fps)))
+        by_truth = blend(head.vertices, keys[seq.character], names, truth)
+        n = min(len(gt), len(by_mesh), len(by_rig), len(by_truth))
+        lips = head.lip_indices
+        for label, pred in (("mesh_head", by_mesh), ("rig_chain", by_rig), ("keys_from_truth", by_truth),
+                            ("static", np.broadcast_to(head.vertices, gt.shape))):
+            lve[label].append(1e6 * metrics.lve(pred[:n], gt[:n], lips))
+    if not lve:
+        raise ValueError(f"no {split!r} sequences of a character the checkpoint has a mesh head for")
+    return {"sequences": len(lve["static"]), "lve": {k: float(np.mean(v)) for k, v in lve.items()}}
 
 
 def score_real(animator: Animator, folder: Path) -> dict:
@@ -120,6 +161,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{split}: {r['sequences']} sequences, weight MAE {r['mae']:.4f} (at rest {r['rest_mae']:.4f}, "
                   f"{r['rest_mae'] / max(r['mae'], 1e-9):.1f}x), jawOpen r {r['jaw_r']:.2f}; "
                   + ", ".join(f"{k} {v:.3f}" for k, v in r["per_name_mae"].items()))
+            if args.chain:
+                c = score_chain(ckpt, animator, dataset, SPLITS[split], args.max_sequences)
+                r["chain"] = c
+                print(f"  chain ({c['sequences']} sequences), LVE mm^2: "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in c["lve"].items()))
     if args.real is not None:
         r = score_real(animator, args.real)
         result["real"] = r

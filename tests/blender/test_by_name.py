@@ -170,3 +170,30 @@ def test_bake_all_dialogue_drives_a_rigged_character_by_name(blender, assets):
     assert [kb.name for kb in hero.data.shape_keys.key_blocks] == ["Basis", "jawOpen", "mouthPressLeft",
                                                                    "mouthPressRight", "browInnerUp"]
     assert not [a for a in bpy.data.actions if a.get("multanet_object") == "Hero"]
+
+
+def test_blender_blends_the_corpus_heads_arkit_keys_as_rig_chain_does(blender):
+    """train.rig_chain scores baked-by-name motion with numpy: Blender's own shape-key blend gives the same
+    vertices for the same values (on corpus head 'arthur', its ARKit keys built from its rig)."""
+    pytest.importorskip("torch")  # train's synthetic heads: the main environment only
+    from train.rig_chain import arkit_keys, blend
+    from train.synth.corpus import _head
+
+    head = _head(0)
+    mesh = bpy.data.meshes.new("arthur")
+    mesh.from_pydata(head.vertices.tolist(), [], [])
+    obj = bpy.data.objects.new("arthur", mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    obj.shape_key_add(name="Basis", from_mix=False)
+    keys = arkit_keys(head)
+    rng = np.random.default_rng(0)
+    values = rng.uniform(0, 1, (1, len(ARKIT_52))).astype(np.float32)
+    for name, offsets in keys.items():
+        kb = obj.shape_key_add(name=name, from_mix=False)
+        kb.data.foreach_set("co", (head.vertices + offsets).ravel())
+        kb.value = float(values[0, ARKIT_52.index(name)])
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    evaluated = obj.evaluated_get(depsgraph).to_mesh()
+    co = np.empty(len(evaluated.vertices) * 3, np.float32)
+    evaluated.vertices.foreach_get("co", co)
+    np.testing.assert_allclose(co.reshape(-1, 3), blend(head.vertices, keys, ARKIT_52, values)[0], atol=1e-6)
