@@ -91,8 +91,8 @@ def write_curves(fcurves, write_keys, keys: list[str], frames: np.ndarray, value
     total, worst = 0, 0.0
     for j, name in enumerate(keys):
         column = values[:, j]
-        kept = thin(column, tolerance) if tolerance > 0 else np.arange(len(column))
-        worst = max(worst, linear_error(column, kept))
+        kept = thin(column, tolerance, frames) if tolerance > 0 else np.arange(len(column))
+        worst = max(worst, linear_error(column, kept, frames))
         fc = fcurves.new(f'key_blocks["{_escape(name)}"].value')
         write_keys(fc, frames[kept], column[kept])
         total += len(kept)

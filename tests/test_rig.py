@@ -168,6 +168,16 @@ def test_key_thinning_keeps_few_keys_within_the_tolerance():
     bends = np.count_nonzero(np.abs(np.diff(curve, 2)) > 1e-12)  # tolerance 0: exactly the keys where it bends
     assert len(thin(curve, 0.0)) == bends + 2
     assert thin(curve[:2], 0.1).tolist() == [0, 1] and thin(curve[:0], 0.1).tolist() == []
+    # keys at their own times (a bake's rest keys sit half a frame out): the lines are drawn in time
+    times = np.concatenate([[0.5], np.arange(1.0, 1800.0), [1799.5]])[:1800]
+    kept = thin(curve, 0.01, times)
+    assert linear_error(curve, kept, times) <= 0.01 + 1e-12
+    assert np.abs(np.interp(times, times[kept], curve[kept]) - curve).max() <= 0.01 + 1e-12
+    ramp = np.array([0.0, 0.1, 1.0])  # on the line in time (t = 0, 0.1, 1), off it by index
+    assert thin(ramp, 0.01, np.array([0.0, 0.1, 1.0])).tolist() == [0, 2]
+    assert thin(ramp, 0.01).tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match="increasing"):
+        thin(curve, 0.1, times[::-1])
     with pytest.raises(ValueError, match="NaN"):
         thin(np.array([0, np.nan, 1]), 0.1)
     with pytest.raises(ValueError, match="tolerance"):
