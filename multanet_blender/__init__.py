@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("preferences", "properties", "operators", "panels", "dialogue_ui")  # registration order
+_MODULES = ("preferences", "properties", "operators", "panels", "dialogue_ui", "key_map_ui")  # registration order
 
 
 def register() -> None:

@@ -34,6 +34,10 @@ class KeyPlan:
     missing: list[str]  # the head's names that no key takes
     convention: str
     vrm: bool  # driven through visemes
+    gain: np.ndarray | None = None  # per key (the object's key map): value = gain x weight + offset
+    offset: np.ndarray | None = None
+    low: np.ndarray | None = None  # per key: its slider range, which the values stay inside
+    high: np.ndarray | None = None
 
     def warning(self) -> str:
         if self.vrm or not self.missing:
@@ -51,11 +55,16 @@ def mesh_key_names(obj, own_prefix: str) -> list[str]:
     return [kb.name for kb in key.key_blocks if kb != ref and not kb.name.startswith(own_prefix)]
 
 
-def plan_keys(obj, head, own_prefix: str) -> KeyPlan:
-    """What a BY_NAME bake of rig ``head`` keys on ``obj``; raises, saying why, when it keys nothing."""
+def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
+    """What a BY_NAME bake of rig ``head`` keys on ``obj``; raises, saying why, when it keys nothing.
+    The object's own key map (``obj.multanet_key_map``, :mod:`.key_map_ui`), when it has rows, decides
+    instead of the automatic match."""
     if not head.is_rig:
         raise MulTaNetError(f"head '{head.name}' gives vertex motion for its own mesh, not named weights: "
                             f"'Shape Keys by Name' needs a rig head (ARKit-52 weights)")
+    rows = list(getattr(obj, "multanet_key_map", ())) if use_map else []
+    if rows:
+        return _mapped(obj, head, rows)
     names = mesh_key_names(obj, own_prefix)
     expected = ", ".join(head.weight_names[:6]) + (", ..." if len(head.weight_names) > 6 else "")
     if not names:
@@ -75,13 +84,50 @@ def plan_keys(obj, head, own_prefix: str) -> KeyPlan:
                         f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}")
 
 
+def _mapped(obj, head, rows) -> KeyPlan:
+    """The plan an object's key map gives: every row names a weight (or viseme) of the head and a key of the
+    mesh, or is left out (no key); anything else is an error naming the row."""
+    key = obj.data.shape_keys
+    blocks = key.key_blocks if key is not None else {}
+    keys, sources, gains, offsets, lows, highs = [], [], [], [], [], []
+    vrm = all(r.source in VRM_VISEMES for r in rows if r.key) and not any(r.source in head.weight_names for r in rows)
+    known = VRM_VISEMES if vrm else head.weight_names
+    for i, row in enumerate(rows):
+        if not row.key:
+            continue
+        if row.source not in known:
+            raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': '{row.source}' is not a name of rig head "
+                                f"'{head.name}' (nor a VRM viseme: {' '.join(VRM_VISEMES)})")
+        kb = blocks.get(row.key) if key is not None else None
+        if kb is None:
+            raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': the mesh has no shape key '{row.key}'")
+        keys.append(row.key)
+        sources.append(row.source)
+        gains.append(row.gain)
+        offsets.append(row.offset)
+        lows.append(kb.slider_min)
+        highs.append(kb.slider_max)
+    if not keys:
+        raise MulTaNetError(f"the key map of '{obj.name}' names no shape key: fill it (Fill Key Map) or clear it")
+    used = set(sources)
+    return KeyPlan(keys=keys, sources=sources, missing=[] if vrm else [n for n in head.weight_names if n not in used],
+                   convention="the object's key map", vrm=vrm, gain=np.array(gains, np.float32),
+                   offset=np.array(offsets, np.float32), low=np.array(lows, np.float32),
+                   high=np.array(highs, np.float32))
+
+
 def key_columns(plan: KeyPlan, weights: np.ndarray, weight_names: tuple[str, ...]) -> np.ndarray:
-    """The head's weights [T, W] -> the planned keys' values [T, len(plan.keys)] in 0..1."""
+    """The head's weights [T, W] -> the planned keys' values [T, len(plan.keys)]: in 0..1, or with a key
+    map's gain and offset, inside each key's slider range."""
     if plan.vrm:
         visemes = vrm_weights(weights, weight_names)
-        return visemes[:, [VRM_VISEMES.index(v) for v in plan.sources]]
-    index = {n: i for i, n in enumerate(weight_names)}
-    return np.asarray(weights, np.float32)[:, [index[n] for n in plan.sources]]
+        values = visemes[:, [VRM_VISEMES.index(v) for v in plan.sources]]
+    else:
+        index = {n: i for i, n in enumerate(weight_names)}
+        values = np.asarray(weights, np.float32)[:, [index[n] for n in plan.sources]]
+    if plan.gain is not None and plan.offset is not None:
+        values = np.clip(values * plan.gain + plan.offset, plan.low, plan.high)
+    return values.astype(np.float32)
 
 
 def write_curves(fcurves, write_keys, keys: list[str], frames: np.ndarray, values: np.ndarray,

@@ -197,3 +197,43 @@ def test_blender_blends_the_corpus_heads_arkit_keys_as_rig_chain_does(blender):
     co = np.empty(len(evaluated.vertices) * 3, np.float32)
     evaluated.vertices.foreach_get("co", co)
     np.testing.assert_allclose(co.reshape(-1, 3), blend(head.vertices, keys, ARKIT_52, values)[0], atol=1e-6)
+
+
+def test_a_key_map_saved_with_the_object_maps_custom_names_with_gain_and_offset(blender, assets, tmp_path):
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    settings = scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", assets["rig_checkpoint"]
+    settings.bake_mode = "BY_NAME"
+    settings.head = "rig"
+    obj = character(["Mouth_Open_Wide", "Lips_Together", "mouthSmileLeft"])
+    settings.target = obj
+    assert bpy.ops.multanet.fill_key_map() == {"FINISHED"}  # writes the automatic match out to edit
+    rows = {r.source: r for r in obj.multanet_key_map}
+    assert rows["mouthSmileLeft"].key == "mouthSmileLeft" and rows["jawOpen"].key == ""  # not guessable
+    assert len(rows) == 52
+    rows["jawOpen"].key, rows["jawOpen"].gain, rows["jawOpen"].offset = "Mouth_Open_Wide", 2.0, 0.1
+    rows["mouthPressLeft"].key = "Lips_Together"
+    rows["mouthSmileLeft"].key = ""  # left out on purpose
+    obj.data.shape_keys.key_blocks["Mouth_Open_Wide"].slider_max = 1.5  # exaggeration may pass 1
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "hero.blend"))
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "hero.blend"))  # the map is saved with the object
+    obj = bpy.data.objects["Hero"]
+    assert {r.source: r.key for r in obj.multanet_key_map if r.key} == {"jawOpen": "Mouth_Open_Wide",
+                                                                          "mouthPressLeft": "Lips_Together"}
+    assert bake(obj, assets) == {"FINISHED"}
+    got = curves(obj)
+    assert sorted(got) == ["Lips_Together", "Mouth_Open_Wide"]
+    want = expected_weights(assets, ["jawOpen", "mouthPressLeft"])
+    jaw = got["Mouth_Open_Wide"][1][1:-1]
+    np.testing.assert_allclose(jaw, np.clip(2.0 * want[:len(jaw), 0] + 0.1, 0, 1.5), atol=1e-5)
+    np.testing.assert_allclose(got["Lips_Together"][1][1:-1], want[:len(jaw), 1], atol=1e-5)
+    # a row naming a key the mesh lacks, or a name the head lacks, is an error that changes nothing
+    obj.multanet_key_map[0].key = "No_Such_Key"
+    before = scene_state()
+    with pytest.raises(RuntimeError, match="key map row 1 of 'Hero': the mesh has no shape key 'No_Such_Key'"):
+        bake(obj, assets)
+    assert scene_state() == before
+    assert bpy.ops.multanet.clear_key_map() == {"FINISHED"}  # back to the automatic match
+    assert not len(obj.multanet_key_map)
+    assert bake(obj, assets) == {"FINISHED"} and sorted(curves(obj)) == ["mouthSmileLeft"]
