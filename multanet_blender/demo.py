@@ -173,14 +173,39 @@ def _write_png(path: str, pixels) -> None:
     bpy.data.images.remove(img)
 
 
+OPEN_VOWELS = set("aɑæɐɒ")  # the mouth visibly open
+BILABIALS = set("pbm")  # the lips closed
+
+
+def _centres(line: dict, letters: set[str]) -> list[tuple[float, int]]:
+    """(duration, frame) at the centre of each phone of the line whose sound is one of ``letters``."""
+    out = []
+    for start, end, ipa in line.get("phones", []):
+        core = ipa.strip("ˈˌːˑ")
+        if core[:1] in letters:
+            out.append((end - start, line["frames"][0] + int(round((start + end) / 2 * FPS))))
+    return out
+
+
 def sheet_frames(lines: list[dict], columns: int = SHEET_COLUMNS) -> list[list[int]]:
-    """Per line, ``columns`` frames spread over its speech (the strip minus its silent padding)."""
+    """Per line, ``columns`` frames in time order, picked by phoneme: half at the centres of its longest
+    open vowels, half at its P/B/M (so the sheet shows the mouth open and the lips closed); what a line
+    lacks is filled with frames spread over its speech (the strip minus its silent padding)."""
     rows = []
     for line in lines:
         a, b = line["frames"]
         pad = int(0.15 * FPS)
         a, b = a + pad, b - pad
-        rows.append([int(round(a + (b - a) * (c + 0.5) / columns)) for c in range(columns)])
+        spread = [int(round(a + (b - a) * (c + 0.5) / columns)) for c in range(columns)]
+        vowels = [f for _, f in sorted(_centres(line, OPEN_VOWELS), reverse=True)[: columns // 2]]
+        closed = [f for _, f in sorted(_centres(line, BILABIALS), reverse=True)[: columns - columns // 2]]
+        picked = sorted(set(vowels + closed))
+        for f in spread:
+            if len(picked) >= columns:
+                break
+            if f not in picked:
+                picked.append(f)
+        rows.append(sorted(picked)[:columns])
     return rows
 
 

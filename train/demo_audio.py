@@ -3,7 +3,7 @@
 Two characters of the synthetic cast talk, in English and then in Korean, each with the espeak-ng
 voice the training corpus gives that character (:mod:`train.synth.characters`), so the default
 model's heads of the same names hear the voices they were trained on. Writes Ogg Vorbis files and
-``dialogue.json`` (speaker, language, text, file, the gap before the line) into
+``dialogue.json`` (speaker, language, text, file, the gap before the line, the phone timeline) into
 ``multanet_blender/demo_audio/``, which ``python -m multanet_blender demo`` reads. Run once; the
 files are committed.
 """
@@ -55,8 +55,10 @@ def write_dialogue(out: str) -> None:
         name = f"{i + 1:02d}_{speaker}_{language}.ogg"
         audio = utt.audio.astype(np.float32) / 32768.0
         soundfile.write(os.path.join(out, name), audio, utt.sample_rate, format="OGG", subtype="VORBIS")
+        phones = [[round(float(s), 4), round(float(e), 4), p] for s, e, p in utt.timeline_seconds()]
         lines.append({"speaker": speaker, "language": language, "text": text, "file": name,
-                      "gap_before_s": 0.5 if i == 0 else GAP_S, "duration_s": round(utt.duration, 3)})
+                      "gap_before_s": 0.5 if i == 0 else GAP_S, "duration_s": round(utt.duration, 3),
+                      "phones": phones})  # espeak-ng's IPA timeline: the contact sheet picks frames by it
         print(f"{name}: {utt.duration:.2f} s, {os.path.getsize(os.path.join(out, name)) / 1e3:.0f} KB  {text}")
     with open(os.path.join(out, "dialogue.json"), "w", encoding="utf-8") as f:
         json.dump({"lines": lines}, f, ensure_ascii=False, indent=1)

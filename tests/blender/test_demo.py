@@ -35,3 +35,26 @@ def test_demo_builds_bakes_saves_and_renders_a_contact_sheet(blender, assets, tm
             baked[obj.name] = len(track.strips)
     assert baked == {"char00": 2, "char01": 2}  # the two speakers (the random model's first two heads)
     assert sorted(s.name.split(":")[0] for s in sounds) == ["char00", "char00", "char01", "char01"]
+
+
+def test_contact_sheet_frames_are_picked_by_phoneme():
+    """Half the close-ups at the line's open vowels, half at its P/B/M, from the phone timeline that
+    dialogue.json keeps for each bundled line; a line without phones gets frames spread over it."""
+    lines = demo.dialogue()
+    frame = 1
+    for line in lines:
+        n = int(round(line["duration_s"] * demo.FPS))
+        line["frames"] = (frame, frame + n)
+        frame += n + 10
+    rows = demo.sheet_frames(lines)
+    for line, frames in zip(lines, rows, strict=True):
+        assert len(frames) == demo.SHEET_COLUMNS and frames == sorted(frames)
+        at = {f: ipa for s, e, ipa in line["phones"] for f in [line["frames"][0] + int(round((s + e) / 2 * demo.FPS))]}
+        sounds = [at.get(f, "").strip("ˈˌː")[:1] for f in frames]
+        has = {c for _, _, ipa in line["phones"] for c in ipa.strip("ˈˌː")[:1]}
+        for letters in (demo.OPEN_VOWELS, demo.BILABIALS):
+            if has & letters:  # (the third line, in Korean, has no P/B/M)
+                assert any(c in letters for c in sounds), (line["text"], sounds)
+    pad = int(0.15 * demo.FPS)
+    bare = [{"frames": (1, 101)}]  # no phones: spread over the line, its silent padding left out
+    assert demo.sheet_frames(bare) == [[round(1 + pad + (100 - 2 * pad) * (c + 0.5) / 4) for c in range(4)]]
