@@ -75,6 +75,10 @@ def cmd_info(args: argparse.Namespace) -> int:
                  f"{secs} on {info['device']}" if secs and "device" in info else secs,
                  f"exported {info['exported']}" if "exported" in info else ""]
         print("  training  " + ", ".join(p for p in parts if p))
+        base = info.get("init_info") if isinstance(info.get("init_info"), dict) else None
+        if base and base.get("trained") and info.get("characters_trained"):  # heads added to a trained model
+            print(f"  added     head(s) {', '.join(map(str, info['characters_trained']))} to a model trained with "
+                  f"config {base.get('config', '?')}, {base.get('epochs', '?')} epochs")
     elif info.get("trained") is False:
         print("  training  untrained (random weights)")
     taps = ckpt.coefficient_filter

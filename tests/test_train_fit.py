@@ -278,6 +278,11 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     assert info["characters"] == ["arkit"] and info["rig_sources"] == ["arthur", "beatrix"]
     assert info["heads"] == ["arthur", "arkit"] and info["components"][1] == 8
     assert main(["export", str(run), "--out", str(tmp_path / "rig.npz")]) == 0
+    from multanet_core.__main__ import main as core_main
+
+    capsys.readouterr()
+    assert core_main(["info", str(tmp_path / "rig.npz")]) == 0
+    assert "added     head(s) arkit to a model trained with config tiny, 3 epochs" in capsys.readouterr().out
     old, both = load_checkpoint(arthur_model), load_checkpoint(tmp_path / "rig.npz")
     rig = both.head("arkit")
     assert rig.is_rig and rig.weight_names == ARKIT_52 and list(rig.presets) == ["neutral"]
