@@ -26,7 +26,7 @@ import bpy
 
 from multanet_core.errors import MulTaNetError
 
-from . import blender_compat, checkpoints, lipsync, named_keys, pipeline, properties
+from . import blender_compat, checkpoints, jaw_bone, lipsync, named_keys, pipeline, properties
 from . import record as records
 from .mapping import topology_problem
 from .record import Target
@@ -195,7 +195,7 @@ def request_for(job: _Job, checkpoint_path: str) -> BakeRequest:
     """The bake request of one dialogue line."""
     return BakeRequest(obj=job.obj, checkpoint=checkpoint_path, head=job.head,
                        source=Source(strip_name=job.strip.name), emotion=job.line.emotion or "",
-                       strength=job.line.strength, target=Target.NLA)
+                       strength=job.line.strength, target=Target.NLA, jaw=jaw_bone.of_object(job.obj))
 
 
 @dataclass(frozen=True)

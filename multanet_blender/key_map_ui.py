@@ -1,4 +1,5 @@
-"""A character's own key map for Shape Keys by Name, saved with the object (``obj.multanet_key_map``).
+"""A character's own settings for Shape Keys by Name, saved with the object: its key map
+(``obj.multanet_key_map``) and an optional jaw bone (``obj.multanet_jaw``, :mod:`.jaw_bone`).
 
 Each row says which of the mesh's shape keys a rig head's name (or a VRM viseme) drives, with a gain
 and an offset (value = gain x weight + offset, within the key's slider range), for names the automatic
@@ -9,12 +10,14 @@ as rows to edit. A row whose key is empty is left out.
 
 from __future__ import annotations
 
+import math
+
 import bpy
-from bpy.props import CollectionProperty, FloatProperty, IntProperty, StringProperty
+from bpy.props import CollectionProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
 
-from . import lipsync, named_keys, properties
+from . import jaw_bone, lipsync, named_keys, properties
 
 
 class MULTANET_PG_key_map_item(bpy.types.PropertyGroup):
@@ -23,6 +26,20 @@ class MULTANET_PG_key_map_item(bpy.types.PropertyGroup):
     gain: FloatProperty(name="Gain", default=1.0, soft_min=0.0, soft_max=3.0,
                         description="The key's value is gain x the weight + offset")
     offset: FloatProperty(name="Offset", default=0.0, soft_min=-1.0, soft_max=1.0)
+
+
+def _is_armature(self, obj) -> bool:
+    return obj.type == "ARMATURE"
+
+
+class MULTANET_PG_jaw(bpy.types.PropertyGroup):
+    armature: PointerProperty(name="Armature", type=bpy.types.Object, poll=_is_armature,
+                              description="The character's armature, for a jaw bone driven by jawOpen (optional)")
+    bone: StringProperty(name="Jaw Bone", description="The bone that opens the jaw")
+    angle: FloatProperty(name="Open Angle", subtype="ANGLE", default=math.radians(20.0), min=-math.pi,
+                         max=math.pi, description="The bone's rotation at jawOpen = 1")
+    axis: EnumProperty(name="Axis", items=[(a, a, f"rotate about the bone's local {a}") for a in jaw_bone.AXES],
+                       default="X")
 
 
 class MULTANET_UL_key_map(bpy.types.UIList):
@@ -91,7 +108,7 @@ class MULTANET_OT_clear_key_map(bpy.types.Operator):
 
 class MULTANET_PT_key_map(bpy.types.Panel):
     bl_idname = "MULTANET_PT_key_map"
-    bl_label = "Key Map (Shape Keys by Name)"
+    bl_label = "Key Map and Jaw Bone (by Name)"
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "Lip Sync"
@@ -116,10 +133,18 @@ class MULTANET_PT_key_map(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("multanet.fill_key_map", icon="FILE_REFRESH")
         row.operator("multanet.clear_key_map", icon="X")
+        jaw = obj.multanet_jaw
+        box = layout.box()
+        box.prop(jaw, "armature")
+        if jaw.armature is not None:
+            box.prop_search(jaw, "bone", jaw.armature.data, "bones")
+            row = box.row(align=True)
+            row.prop(jaw, "angle")
+            row.prop(jaw, "axis", text="")
 
 
-classes = (MULTANET_PG_key_map_item, MULTANET_UL_key_map, MULTANET_OT_fill_key_map, MULTANET_OT_clear_key_map,
-           MULTANET_PT_key_map)
+classes = (MULTANET_PG_key_map_item, MULTANET_PG_jaw, MULTANET_UL_key_map, MULTANET_OT_fill_key_map,
+           MULTANET_OT_clear_key_map, MULTANET_PT_key_map)
 _register, _unregister = bpy.utils.register_classes_factory(classes)
 
 
@@ -127,9 +152,11 @@ def register() -> None:
     _register()
     bpy.types.Object.multanet_key_map = CollectionProperty(type=MULTANET_PG_key_map_item)  # type: ignore
     bpy.types.Object.multanet_key_map_index = IntProperty()  # type: ignore[attr-defined]
+    bpy.types.Object.multanet_jaw = PointerProperty(type=MULTANET_PG_jaw)  # type: ignore[attr-defined]
 
 
 def unregister() -> None:
+    del bpy.types.Object.multanet_jaw  # type: ignore[attr-defined]
     del bpy.types.Object.multanet_key_map_index  # type: ignore[attr-defined]
     del bpy.types.Object.multanet_key_map  # type: ignore[attr-defined]
     _unregister()

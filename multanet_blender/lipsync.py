@@ -21,7 +21,7 @@ from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
 from multanet_core.pointcache import write_pc2
 
-from . import audio_in, blender_compat, caches, checkpoints, named_keys
+from . import audio_in, blender_compat, caches, checkpoints, jaw_bone, named_keys
 from . import record as records
 from .mapping import MeshMotion, topology_problem
 from .record import LipSyncRecord, Target
@@ -160,6 +160,7 @@ class Bake:
     key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS and NLA; [n, keys] for BY_NAME
     key_plan: named_keys.KeyPlan | None = None  # BY_NAME: which of the mesh's own keys it drives
     written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
+    jaw_values: np.ndarray | None = None  # BY_NAME with a jaw bone and no jawOpen key: the weight, per frame
 
     @property
     def obj(self):
@@ -194,7 +195,9 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     if request.target is Target.BY_NAME or (request.target is Target.NLA and head.is_rig):
         check_mesh(obj)
         key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX)
-    else:
+        if request.jaw is not None:
+            jaw_bone.check(request.jaw)
+    else:  # a mesh head moves the jaw in its vertices: a jaw bone is for bakes by name only
         check_target(obj, head, ckpt)
     if request.target in (Target.SHAPE_KEYS, Target.BY_NAME):
         _check_free_action(obj)
@@ -223,9 +226,15 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
     coefficients, sounding = visible(coefficients, piece)
     if key_plan is not None:
-        values = named_keys.key_columns(key_plan, animator.weights(coefficients), head.weight_names)
+        weights = animator.weights(coefficients)
+        values = named_keys.key_columns(key_plan, weights, head.weight_names)
+        jaw = None
+        if request.jaw is not None and "jawOpen" not in key_plan.sources:
+            if "jawOpen" not in head.weight_names:
+                raise MulTaNetError(f"rig head '{head.name}' has no jawOpen weight to drive the jaw bone with")
+            jaw = weights[:, head.weight_names.index("jawOpen")] * sounding
         return Bake(request, head.name, timing, label, None, coefficients, sounding,
-                    key_values=values * sounding[:, None], key_plan=key_plan)
+                    key_values=values * sounding[:, None], key_plan=key_plan, jaw_values=jaw)
     motion = MeshMotion(head, rest_positions(obj))
     bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path)
     if request.target is not Target.VERTEX_CACHE:
@@ -285,6 +294,10 @@ def remove_lip_sync(obj) -> str:
             kb.value = 0.0  # the animator's own key, at rest again once our Action is gone
         if any(kb is not None for kb in driven):
             removed.append(f"the animation of {sum(kb is not None for kb in driven)} of its own shape keys")
+        if rec.jaw_driver and jaw_bone.detach(rec.jaw_driver, bpy.data.objects):
+            removed.append("the jaw bone's drivers")
+        if jaw_bone.JAW_PROPERTY in key.keys():
+            del key[jaw_bone.JAW_PROPERTY]
         ours = [kb for kb in key.key_blocks if kb.name.startswith(KEY_PREFIX)]
         for kb in reversed(ours):
             obj.shape_key_remove(kb)
@@ -365,7 +378,18 @@ def build_named_action(bake: Bake, name: str):
     values = np.concatenate([pad, bake.key_values, pad])
     bake.written = named_keys.write_curves(fcurves, blender_compat.write_keys, plan.keys, bake.frames, values,
                                            bake.request.key_tolerance)
+    if bake.jaw_values is not None:  # no shape key takes jawOpen: the Key's own property carries it
+        key[jaw_bone.JAW_PROPERTY] = 0.0
+        column = np.concatenate([[0.0], bake.jaw_values, [0.0]]).astype(np.float32)
+        blender_compat.write_keys(fcurves.new(f'["{jaw_bone.JAW_PROPERTY}"]'), bake.frames, column)
     return action
+
+
+def attach_jaw(bake: Bake) -> dict:
+    """The request's jaw bone, driven from this bake's jawOpen (nothing without a jaw bone)."""
+    if bake.request.jaw is None or bake.key_plan is None:
+        return {}
+    return {"jaw_driver": jaw_bone.attach(bake.request.jaw, bake.obj.data.shape_keys, bake.key_plan)}
 
 
 def _bake_by_name(bake: Bake) -> dict:
@@ -374,7 +398,7 @@ def _bake_by_name(bake: Bake) -> dict:
     blender_compat.assign_action(bake.obj.data.shape_keys, action)
     plan = bake.key_plan
     assert plan is not None
-    return {"action": action.name, "keys": len(plan.keys), "driven_keys": "\n".join(plan.keys)}
+    return {"action": action.name, "keys": len(plan.keys), "driven_keys": "\n".join(plan.keys), **attach_jaw(bake)}
 
 
 def _write_cache(bake: Bake, path: str) -> None:

@@ -62,7 +62,9 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     if not head.is_rig:
         raise MulTaNetError(f"head '{head.name}' gives vertex motion for its own mesh, not named weights: "
                             f"'Shape Keys by Name' needs a rig head (ARKit-52 weights)")
-    rows = list(getattr(obj, "multanet_key_map", ())) if use_map else []
+    # (is_property_set first: on Blender 4.2 reading the collection stores an empty one on the object)
+    rows = list(obj.multanet_key_map) if use_map and "multanet_key_map" in obj.bl_rna.properties \
+        and obj.is_property_set("multanet_key_map") else []
     if rows:
         return _mapped(obj, head, rows)
     names = mesh_key_names(obj, own_prefix)

@@ -12,7 +12,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
 
-from . import caches, checkpoints, head_mesh, lipsync, named_keys, pipeline, preferences, properties
+from . import caches, checkpoints, head_mesh, jaw_bone, lipsync, named_keys, pipeline, preferences, properties
 from . import record as records
 from .record import Target
 from .request import BakeRequest, Source
@@ -115,7 +115,7 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
                 raise MulTaNetError("no target mesh chosen")
             request = BakeRequest(obj=obj, checkpoint=path, head=head, source=self._source(context),
                                   emotion=emotion, strength=strength, target=Target(mode), cache_dir=cache_dir,
-                                  key_tolerance=tolerance)
+                                  key_tolerance=tolerance, jaw=jaw_bone.of_object(obj))
             message = pipeline.run(context.scene, request)
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Generate Lip Sync: {exc}")

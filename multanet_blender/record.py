@@ -42,6 +42,7 @@ class LipSyncRecord:
     keys: int = 0  # shape keys the bake made (mean + components)
     created_basis: bool = False  # the bake added the Basis key (Remove takes it away again)
     driven_keys: str = ""  # BY_NAME: the mesh's own shape keys it animates, one name a line (Remove rests them)
+    jaw_driver: str = ""  # BY_NAME with a jaw bone: armature, bone and driven channels (jaw_bone.attach)
 
     def to_property(self) -> dict:
         out = asdict(self)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from multanet_core.errors import MulTaNetError
 
+from .jaw_bone import JawBone
 from .record import Target
 
 if TYPE_CHECKING:  # bpy only for the annotation: this module is plain data
@@ -47,6 +48,7 @@ class BakeRequest:
     target: Target = Target.SHAPE_KEYS
     cache_dir: str = DEFAULT_CACHE_DIR  # VERTEX_CACHE: the folder ("//" = beside the .blend)
     key_tolerance: float = 0.0  # BY_NAME: thin each curve's keys to this error (0: a key every frame)
+    jaw: JawBone | None = None  # BY_NAME (and rig-head dialogue lines): a jaw bone driven by jawOpen
 
     def __post_init__(self):
         if not isinstance(self.target, Target):

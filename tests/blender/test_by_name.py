@@ -237,3 +237,61 @@ def test_a_key_map_saved_with_the_object_maps_custom_names_with_gain_and_offset(
     assert bpy.ops.multanet.clear_key_map() == {"FINISHED"}  # back to the automatic match
     assert not len(obj.multanet_key_map)
     assert bake(obj, assets) == {"FINISHED"} and sorted(curves(obj)) == ["mouthSmileLeft"]
+
+
+def _jaw_rig(rotation_mode: str):
+    """An armature with a 'jaw' bone (its rotation mode given) beside the character."""
+    bpy.ops.object.armature_add()
+    arm = bpy.context.active_object
+    arm.name = "Rig"
+    bpy.ops.object.mode_set(mode="EDIT")
+    arm.data.edit_bones[0].name = "jaw"
+    bpy.ops.object.mode_set(mode="OBJECT")
+    arm.pose.bones["jaw"].rotation_mode = rotation_mode
+    return arm
+
+
+@pytest.mark.parametrize("rotation_mode, keys", [("QUATERNION", ["jawOpen", "mouthClose"]),
+                                                 ("XYZ", ["mouthClose"])])  # no jawOpen key: a Key property
+def test_a_jaw_bone_follows_jawopen_through_drivers(blender, assets, rotation_mode, keys):
+    import math
+
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    obj = character(keys)
+    arm = _jaw_rig(rotation_mode)
+    jaw = obj.multanet_jaw
+    jaw.armature, jaw.bone, jaw.angle, jaw.axis = arm, "jaw", math.radians(30), "X"
+    assert bake(obj, assets) == {"FINISHED"}
+    want = expected_weights(assets, ["jawOpen"])[:, 0]
+    bone = arm.pose.bones["jaw"]
+    opened = 0
+    for offset in (0, 12, 31, 50):
+        scene.frame_set(1 + offset)
+        angle = math.radians(30) * want[offset]
+        if rotation_mode == "QUATERNION":
+            assert tuple(bone.rotation_quaternion) == pytest.approx(
+                (math.cos(angle / 2), math.sin(angle / 2), 0, 0), abs=1e-4)
+        else:
+            assert tuple(bone.rotation_euler) == pytest.approx((angle, 0, 0), abs=1e-4)
+        opened += want[offset] > 0.05
+    assert opened >= 2  # the jaw really moves over these frames
+    assert arm.animation_data.action is None  # nothing keyed on the armature itself
+    assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
+    assert arm.animation_data is None or not len(arm.animation_data.drivers)
+    assert "multanet_jaw_open" not in obj.data.shape_keys.keys()
+
+
+def test_a_bone_someone_else_drives_is_refused(blender, assets):
+    obj = character(["jawOpen"])
+    arm = _jaw_rig("QUATERNION")
+    fc = arm.driver_add('pose.bones["jaw"].rotation_quaternion', 0)
+    fc.driver.expression = "1.0"
+    obj.multanet_jaw.armature, obj.multanet_jaw.bone = arm, "jaw"
+    before = scene_state()
+    with pytest.raises(RuntimeError, match="bone 'jaw' of 'Rig' already has a driver"):
+        bake(obj, assets)
+    assert scene_state() == before
+    obj.multanet_jaw.bone = "chin"
+    with pytest.raises(RuntimeError, match="armature 'Rig' has no bone 'chin'"):
+        bake(obj, assets)

@@ -1,0 +1,127 @@
+"""An optional jaw bone driven by a bake by name's ``jawOpen``: drivers on the bone's rotation.
+
+Many characters open the mouth with a jaw bone, not (or not only) a shape key. After a bake by name,
+:func:`attach` adds drivers to the pose bone's rotation (about one of its axes, up to an angle) that
+read the bake's ``jawOpen``: the value of the shape key the plan drives from ``jawOpen``, or, when the
+mesh has none, the Key datablock's own property ``multanet_jaw_open``, keyed on the same Action. So the
+bone follows every frame of the bake (and of each dialogue line on the NLA) and nothing is keyed on the
+armature's own Action. :func:`detach` takes the drivers (and the property) away again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from multanet_core.errors import MulTaNetError
+
+if TYPE_CHECKING:  # bpy only for the annotation
+    import bpy
+
+JAW_PROPERTY = "multanet_jaw_open"  # on the Key datablock, when no shape key takes jawOpen
+AXES = ("X", "Y", "Z")
+
+
+@dataclass(frozen=True)
+class JawBone:
+    armature: bpy.types.Object  # an armature object
+    bone: str
+    angle: float  # radians at jawOpen = 1
+    axis: str = "X"
+
+
+def of_object(obj) -> JawBone | None:
+    """The jaw bone set on a character (``obj.multanet_jaw``, the Key Map panel), or None."""
+    # never read before it is set: on Blender 4.2 reading the pointer stores an empty one on the object
+    if obj is None or "multanet_jaw" not in obj.bl_rna.properties or not obj.is_property_set("multanet_jaw"):
+        return None
+    settings = obj.multanet_jaw
+    if settings.armature is None or not settings.bone:
+        return None
+    return JawBone(settings.armature, settings.bone, float(settings.angle), settings.axis)
+
+
+def check(jaw: JawBone) -> None:
+    """Raise, saying why, unless ``jaw`` names a bone of an armature whose rotation we may drive."""
+    arm = jaw.armature
+    if arm is None or getattr(arm, "type", None) != "ARMATURE":
+        raise MulTaNetError("the jaw bone needs an armature object")
+    if jaw.axis not in AXES:
+        raise MulTaNetError(f"jaw axis must be one of {', '.join(AXES)}, not {jaw.axis!r}")
+    pose_bone = arm.pose.bones.get(jaw.bone) if arm.pose is not None else None
+    if pose_bone is None:
+        raise MulTaNetError(f"armature '{arm.name}' has no bone '{jaw.bone}'")
+    if pose_bone.rotation_mode == "AXIS_ANGLE":
+        raise MulTaNetError(f"bone '{jaw.bone}' rotates by axis-angle: set it to Quaternion or an Euler order")
+    ours = {p for p, _ in _channels(pose_bone, jaw)}
+    anim = arm.animation_data
+    for fc in (anim.drivers if anim is not None else []):
+        if (fc.data_path, fc.array_index) in ours and not fc.driver.expression.endswith("# multanet"):
+            raise MulTaNetError(f"bone '{jaw.bone}' of '{arm.name}' already has a driver on {fc.data_path}"
+                                f"[{fc.array_index}]: remove it first, or choose another bone")
+
+
+def _channels(pose_bone, jaw: JawBone) -> list[tuple[tuple[str, int], str]]:
+    """((data path, index), expression of the jaw value ``v``) for each rotation channel to drive."""
+    base = f'pose.bones["{jaw.bone}"]'
+    i = AXES.index(jaw.axis)
+    a = f"{jaw.angle:.6g}"
+    if pose_bone.rotation_mode == "QUATERNION":
+        return [((f"{base}.rotation_quaternion", 0), f"cos(v * {a} / 2)"),
+                ((f"{base}.rotation_quaternion", i + 1), f"sin(v * {a} / 2)")]
+    return [((f"{base}.rotation_euler", i), f"v * {a}")]
+
+
+def source_path(plan) -> str:
+    """The Key datablock's path that holds the bake's jawOpen."""
+    if "jawOpen" in plan.sources:
+        return f'key_blocks["{plan.keys[plan.sources.index("jawOpen")]}"].value'
+    return f'["{JAW_PROPERTY}"]'
+
+
+def attach(jaw: JawBone, key, plan) -> str:
+    """Drive ``jaw``'s rotation from the bake's jawOpen on shape-key datablock ``key``; returns the record's
+    text for :func:`detach` (armature, bone, and each driven channel)."""
+    pose_bone = jaw.armature.pose.bones[jaw.bone]
+    detach_channels(jaw.armature, [p for p, _ in _channels(pose_bone, jaw)])
+    path = source_path(plan)
+    for (data_path, index), expression in _channels(pose_bone, jaw):
+        fc = jaw.armature.driver_add(data_path, index)
+        driver = fc.driver
+        driver.type = "SCRIPTED"
+        for var in list(driver.variables):
+            driver.variables.remove(var)
+        var = driver.variables.new()
+        var.name, var.type = "v", "SINGLE_PROP"
+        var.targets[0].id_type = "KEY"
+        var.targets[0].id = key
+        var.targets[0].data_path = path
+        driver.expression = f"{expression} # multanet"
+    channels = ";".join(f"{p}|{i}" for (p, i), _ in _channels(pose_bone, jaw))
+    return f"{jaw.armature.name}\n{jaw.bone}\n{channels}"
+
+
+def detach_channels(armature, channels: list[tuple[str, int]]) -> int:
+    anim = armature.animation_data
+    removed = 0
+    for data_path, index in channels:
+        if anim is not None and anim.drivers.find(data_path, index=index) is not None:
+            armature.driver_remove(data_path, index)
+            removed += 1
+    return removed
+
+
+def detach(record_text: str, objects) -> int:
+    """Remove the drivers a record names (``attach``'s text); returns how many were removed."""
+    parts = record_text.split("\n")
+    if len(parts) != 3:
+        return 0
+    armature = objects.get(parts[0])
+    if armature is None or armature.type != "ARMATURE":
+        return 0
+    channels = []
+    for item in parts[2].split(";"):
+        path, _, index = item.rpartition("|")
+        if path and index.isdigit():
+            channels.append((path, int(index)))
+    return detach_channels(armature, channels)
