@@ -128,7 +128,11 @@ def _camera_and_look(scene, objects) -> None:
     render.engine = "BLENDER_WORKBENCH"
     shading = scene.display.shading
     shading.light, shading.color_type = "STUDIO", "OBJECT"
-    shading.show_cavity = False
+    # the heads' mouths are closed surfaces whose lip band is pulled in when they open: cavity shading
+    # darkens that fold, so an open mouth reads as open even on the low-poly heads
+    shading.show_cavity, shading.cavity_type = True, "BOTH"
+    shading.cavity_ridge_factor, shading.cavity_valley_factor = 0.5, 2.0
+    shading.curvature_ridge_factor, shading.curvature_valley_factor = 0.5, 2.0
     render.film_transparent = False
     render.use_stamp = True
     for flag in ("date", "time", "render_time", "frame", "frame_range", "memory", "hostname", "camera", "lens",
