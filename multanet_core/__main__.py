@@ -78,7 +78,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         base = info.get("init_info") if isinstance(info.get("init_info"), dict) else None
         if base and base.get("trained") and info.get("characters_trained"):  # heads added to a trained model
             print(f"  added     head(s) {', '.join(map(str, info['characters_trained']))} to a model trained with "
-                  f"config {base.get('config', '?')}, {base.get('epochs', '?')} epochs")
+                  f"config {base.get('config', '?')}, {base.get('epochs', '?')} epochs"
+                  + (f", warm-started from {_warm_from(base)}" if _warm_from(base) else ""))
+        elif _warm_from(info):
+            print(f"  from      {_warm_from(info)} (a warm start)")
     elif info.get("trained") is False:
         print("  training  untrained (random weights)")
     taps = ckpt.coefficient_filter
@@ -100,6 +103,14 @@ def cmd_info(args: argparse.Namespace) -> int:
               f"{h.n_components} components, {h.lips.size} lip / {h.upper_face.size} upper-face vertices, "
               f"presets: {', '.join(h.presets)}")
     return 0
+
+
+def _warm_from(info: dict) -> str:
+    """'a model of config X, N epochs': what ``info``'s training was warm-started from ('' if it was not)."""
+    warm = info.get("warm_start_info")
+    if not isinstance(warm, dict):
+        return ""
+    return f"a model of config {warm.get('config', '?')}, {warm.get('epochs', '?')} epochs"
 
 
 def cmd_animate(args: argparse.Namespace) -> int:

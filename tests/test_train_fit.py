@@ -246,6 +246,11 @@ def test_warm_start_trains_on_from_an_exported_checkpoint(tiny_corpus, tiny_conf
     assert not np.array_equal(sd["net.mfl.formant.0.weight"].numpy(), old.weights["mfl.formant.0.weight"])
     assert main(["export", str(run), "--out", str(tmp_path / "on.npz")]) == 0
     assert load_checkpoint(tmp_path / "on.npz").info["warm_start"] == str(arthur_model)
+    from multanet_core.__main__ import main as core_main
+
+    capsys.readouterr()
+    assert core_main(["info", str(tmp_path / "on.npz")]) == 0
+    assert "from      a model of config tiny, 3 epochs (a warm start)" in capsys.readouterr().out
     # refused: a character the checkpoint lacks, --init beside it, a mesh of another size
     capsys.readouterr()
     assert fit(tiny_corpus, tiny_config, tmp_path / "a", "--warm-start", str(arthur_model)) == 2  # + beatrix
