@@ -7,6 +7,11 @@ the dialogue rule (``<object name>: ...``); every line baked with :func:`.batch.
 sounds packed and the scene saved as ``DIR/demo.blend``. Then Blender renders, with Workbench at a
 small size, ``DIR/contact_sheet.png`` (a row per line, frames across it, speaker named in the corner)
 and, unless ``--no-video``, ``DIR/demo.mp4`` with the dialogue's audio.
+
+When the model has a rig head (the bundled one has ``arkit``), a realistic face stands beside the two
+heads: the ICT FaceKit's head (``demo_assets/ict_face.npz``, MIT licence, made by ``python -m train
+demo-face``) with its own ARKit-named shape keys, reading the first speaker's lines along, baked by name
+through the rig head; the contact sheet gets a row for it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from .cli_bake import quiet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO_DIR = os.path.join(HERE, "demo_audio")
+FACE = os.path.join(HERE, "demo_assets", "ict_face.npz")
+FACE_NAME = "ICT face"
 FPS = 24
 SHEET_COLUMNS = 4
 COLORS = [(0.85, 0.62, 0.52, 1.0), (0.55, 0.68, 0.85, 1.0), (0.7, 0.8, 0.55, 1.0), (0.85, 0.75, 0.5, 1.0)]
@@ -53,6 +60,63 @@ def _bounds(objects):
 
     pts = np.array([tuple(o.matrix_world @ Vector(c)) for o in objects for c in o.bound_box])
     return pts.min(0), pts.max(0)
+
+
+def load_face(path: str = FACE) -> dict:
+    """The demo's ARKit face: vertices [V, 3] (metres, Y up), faces (flat + sizes), and each shape's
+    offsets [V, 3] by its name (the kit's: ``jawOpen``, ``mouthPress_L``...)."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as z:
+        rest = z["vertices"].astype(np.float32)
+        step = float(z["offset_step"])
+        shapes = {}
+        for name in [str(n) for n in z["shape_names"]]:
+            offsets = np.zeros_like(rest)
+            offsets[z[f"{name}.index"]] = z[f"{name}.offset"].astype(np.float32) * step
+            shapes[name] = offsets
+        return {"vertices": rest, "face_indices": z["face_indices"].astype(np.int32),
+                "face_sizes": z["face_sizes"].astype(np.int32), "shapes": shapes}
+
+
+def add_face(context, x: float):
+    """The ICT face as a mesh with its ARKit-named shape keys, upright at ``x``; returns the object."""
+    from types import SimpleNamespace
+
+    import bpy
+
+    from . import head_mesh
+
+    face = load_face()
+    mesh = head_mesh.build_mesh(FACE_NAME, SimpleNamespace(
+        n_vertices=len(face["vertices"]), template=face["vertices"], faces=face["face_indices"],
+        face_sizes=face["face_sizes"]))
+    obj = bpy.data.objects.new(FACE_NAME, mesh)
+    context.scene.collection.objects.link(obj)
+    obj.location = (x, 0.0, 0.0)
+    obj.rotation_euler = (math.pi / 2, 0.0, -0.3)  # Y up -> Z up, turned a little toward the others
+    obj.shape_key_add(name="Basis", from_mix=False)
+    for name, offsets in face["shapes"].items():
+        obj.shape_key_add(name=name, from_mix=False).data.foreach_set("co", (face["vertices"] + offsets).ravel())
+    return obj
+
+
+def mouth_points(obj):
+    """The face's lip vertices (object space): the front surface (within 1 cm of the foremost) where
+    pressing the lips moves it most (the mouth socket and teeth move too, further in)."""
+    import numpy as np
+
+    key = obj.data.shape_keys.key_blocks
+    rest = np.empty(len(obj.data.vertices) * 3, np.float32)
+    key["Basis"].data.foreach_get("co", rest)
+    motion = np.zeros(len(obj.data.vertices))
+    for name in ("mouthPress_L", "mouthPress_R"):
+        co = np.empty_like(rest)
+        key[name].data.foreach_get("co", co)
+        motion += np.linalg.norm((co - rest).reshape(-1, 3), axis=1)
+    rest = rest.reshape(-1, 3)
+    lips = rest[motion > 0.5 * motion.max()]
+    return lips[lips[:, 2] > lips[:, 2].max() - 0.01]
 
 
 def build_scene(checkpoint: str, lines: list[dict]):
@@ -101,6 +165,9 @@ def build_scene(checkpoint: str, lines: list[dict]):
         frame = int(strip.frame_final_end)
     scene.frame_start, scene.frame_end = 1, frame + int(0.5 * FPS)
 
+    if ckpt.rig_heads and os.path.isfile(FACE):  # the realistic face reads the first speaker's lines along
+        right = max(o.location.x for o in objects.values())
+        objects[FACE_NAME] = add_face(bpy.context, right + width * 1.5)
     _camera_and_look(scene, list(objects.values()))
     return scene, objects
 
@@ -143,7 +210,7 @@ def _camera_and_look(scene, objects) -> None:
     render.stamp_background = (0, 0, 0, 0.6)
 
 
-def bake(scene):
+def bake(scene, lines: list[dict] | None = None, objects: dict | None = None):
     from . import batch
 
     messages = batch.fill_dialogue(scene)
@@ -151,7 +218,24 @@ def bake(scene):
         f"  baking {i + 1 if i < n else n}/{n} {name}", file=sys.stderr) if name else None)
     if messages or not report.ok or len(report.baked) != len(scene.multanet_dialogue.lines):
         raise RuntimeError("the demo's bake did not go through:\n" + "\n".join(messages) + "\n" + report.summary())
+    face = (objects or {}).get(FACE_NAME)
+    if face is not None and lines:
+        bake_face(scene, face, [line for line in lines if line["speaker"] == lines[0]["speaker"]])
     return report
+
+
+def bake_face(scene, face, lines: list[dict]) -> None:
+    """The realistic face's lines: the rig head's weights on its own shape keys, one NLA strip a line."""
+    from . import checkpoints, pipeline, properties
+    from .record import Target
+    from .request import BakeRequest, Source
+
+    path = properties.checkpoint_path(scene.multanet)
+    rig = checkpoints.load(path).rig_heads[0].name
+    for line in lines:
+        print("  " + pipeline.run(scene, BakeRequest(obj=face, checkpoint=path, head=rig,
+                                                     source=Source(strip_name=line["strip"]), target=Target.NLA)),
+              file=sys.stderr)
 
 
 def _read_png(path: str):
@@ -213,13 +297,12 @@ def sheet_frames(lines: list[dict], columns: int = SHEET_COLUMNS) -> list[list[i
     return rows
 
 
-def _mouth_camera(scene, obj, head):
-    """An orthographic camera square on ``obj``'s mouth (the head's lip vertices), facing the head."""
+def _mouth_camera(scene, obj, lips):
+    """An orthographic camera square on ``obj``'s mouth (``lips``: its lip vertices, object space), facing it."""
     import bpy
     import numpy as np
     from mathutils import Vector
 
-    lips = head.template[head.lips]
     centre = obj.matrix_world @ Vector(lips.mean(0).tolist())
     span = float(np.ptp(lips[:, 0])) * obj.matrix_world.to_scale()[0]
     turn = obj.rotation_euler.z
@@ -260,14 +343,20 @@ def contact_sheet(scene, lines: list[dict], objects: dict, out_dir: str) -> str:
     tmp = os.path.join(out_dir, "frames")
     os.makedirs(tmp, exist_ok=True)
     render.image_settings.file_format = "PNG"
+    shots = []  # (line, its frames, the object, its lip vertices): a row each
+    for line, frames in zip(lines, sheet_frames(lines), strict=True):
+        head = ckpt.head(line["head"])
+        shots.append((line, frames, objects[line["speaker"]], head.template[head.lips]))
+    if FACE_NAME in objects:  # the realistic face, on the first line it reads along
+        face = objects[FACE_NAME]
+        shots.append((shots[0][0], shots[0][1], face, mouth_points(face)))
     rows = []
     try:
-        for line, frames in zip(lines, sheet_frames(lines), strict=True):
-            obj = objects[line["speaker"]]
+        for line, frames, obj, lips in shots:
             scene.frame_set((frames[0] + frames[-1]) // 2)
             cells = [_render(scene, wide_camera, os.path.join(tmp, "wide.png"), wide_size,
                              f"{obj.name} ({line['language']})")]
-            close = _mouth_camera(scene, obj, ckpt.head(line["head"]))
+            close = _mouth_camera(scene, obj, lips)
             for f in frames:
                 scene.frame_set(f)
                 cells.append(_render(scene, close, os.path.join(tmp, f"{f:05d}.png"), (wide_size[1],) * 2, ""))
@@ -342,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"demo: {len(lines)} lines, {(scene.frame_end - scene.frame_start + 1) / FPS:.1f} s at {FPS} fps; "
           f"heads {heads}")
     t = time.perf_counter()
-    report = bake(scene)
+    report = bake(scene, lines, objects)
     print(f"demo: {report.summary().splitlines()[0]} in {time.perf_counter() - t:.1f} s")
     with quiet():
         bpy.ops.file.pack_all()  # the sounds travel inside demo.blend
@@ -352,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"demo: saved {blend}")
     t = time.perf_counter()
     sheet = contact_sheet(scene, lines, objects, out)
-    print(f"demo: rendered {sheet} ({len(lines)} x {SHEET_COLUMNS} frames) in {time.perf_counter() - t:.1f} s")
+    rows = len(lines) + (FACE_NAME in objects)
+    print(f"demo: rendered {sheet} ({rows} x {SHEET_COLUMNS} frames) in {time.perf_counter() - t:.1f} s")
     old_video = os.path.join(out, "demo.mp4")
     if args.no_video and os.path.isfile(old_video):
         os.remove(old_video)  # it would show an earlier run's animation beside this run's files

@@ -73,10 +73,13 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
         raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{head.name}' drives "
                             f"keys named {expected} (conventions understood: {CONVENTIONS})")
     match = match_keys(names, head.weight_names)
-    if match.keys:
-        wanted = [n for n in head.weight_names if n in match.keys]
-        return KeyPlan(keys=[match.keys[n] for n in wanted], sources=wanted, missing=match.missing,
-                       convention=match.convention, vrm=False)
+    if match.keys or match.both_sides:
+        keys, sources = [], []
+        for n in head.weight_names:
+            for key in ([match.keys[n]] if n in match.keys else list(match.both_sides.get(n, ()))):
+                keys.append(key)
+                sources.append(n)
+        return KeyPlan(keys=keys, sources=sources, missing=match.missing, convention=match.convention, vrm=False)
     if match.vrm:
         visemes = [v for v in VRM_VISEMES if v in match.vrm]
         return KeyPlan(keys=[match.vrm[v] for v in visemes], sources=visemes, missing=[], convention="VRM visemes",

@@ -82,6 +82,7 @@ class KeyMatch:
     missing: list[str]  # wanted names the mesh has no key for
     convention: str  # what the matched names look like
     vrm: dict[str, str] = field(default_factory=dict)  # viseme -> key, when the mesh is driven through visemes
+    both_sides: dict[str, tuple[str, str]] = field(default_factory=dict)  # a name the mesh splits (left, right)
 
     @property
     def matched(self) -> list[str]:
@@ -120,9 +121,12 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
             keys[name] = name
         elif normal_form(name) in by_form:
             keys[name] = by_form[normal_form(name)]
-    missing = [n for n in wanted if n not in keys]
+    # a name without a side that the mesh splits in two (ICT FaceKit's browInnerUp_L / _R) drives both
+    both_sides = {n: (by_form[normal_form(n) + "left"], by_form[normal_form(n) + "right"]) for n in wanted
+                  if n not in keys and normal_form(n) + "left" in by_form and normal_form(n) + "right" in by_form}
+    missing = [n for n in wanted if n not in keys and n not in both_sides]
     vrm: dict[str, str] = {}
-    if not keys:
+    if not keys and not both_sides:
         lowered = {k.strip().lower(): k for k in key_names}
         for viseme, aliases in VRM_ALIASES.items():
             for alias in aliases:
@@ -130,7 +134,7 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
                     vrm[viseme] = lowered[alias]
                     break
     convention = convention_of(list(keys.values())) if keys else ("VRM visemes" if vrm else "none")
-    return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm)
+    return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides)
 
 
 def vrm_weights(weights: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:

@@ -182,3 +182,10 @@ def test_key_thinning_keeps_few_keys_within_the_tolerance():
         thin(np.array([0, np.nan, 1]), 0.1)
     with pytest.raises(ValueError, match="tolerance"):
         thin(curve, -1)
+
+
+def test_a_name_the_mesh_splits_by_side_drives_both_keys():
+    ict = match_keys(["Basis", "jawOpen", "browInnerUp_L", "browInnerUp_R", "mouthPress_L"])
+    assert ict.keys == {"jawOpen": "jawOpen", "mouthPressLeft": "mouthPress_L"}
+    assert ict.both_sides == {"browInnerUp": ("browInnerUp_L", "browInnerUp_R")}
+    assert "browInnerUp" not in ict.missing and "mouthPressRight" in ict.missing

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fit": ("train.fit", "train MulTaNet or KarrasNet ensembles on a dataset (torchrun for several processes)"),
     "export": ("train.export", "write a trained run as a core checkpoint (.npz) with emotion presets"),
     "demo-audio": ("train.demo_audio", "regenerate the add-on demo's bundled dialogue (Ogg files, dialogue.json)"),
+    "demo-face": ("train.demo_face", "make the add-on demo's ARKit face (ICT FaceKit) from the kit's OBJ files"),
     "evaluate": ("train.evaluate", "LVE, MVE, FDD and jitter of checkpoints on a dataset split; tables and plots"),
     "evaluate-rig": ("train.evaluate_rig", "a rig head's named weights against the corpus curves and on real speech"),
 }

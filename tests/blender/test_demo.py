@@ -58,3 +58,29 @@ def test_contact_sheet_frames_are_picked_by_phoneme():
     pad = int(0.15 * demo.FPS)
     bare = [{"frames": (1, 101)}]  # no phones: spread over the line, its silent padding left out
     assert demo.sheet_frames(bare) == [[round(1 + pad + (100 - 2 * pad) * (c + 0.5) / 4) for c in range(4)]]
+
+
+def test_with_a_rig_head_the_ict_face_reads_along_by_name(blender, tmp_path):
+    """A model with a rig head puts the ICT FaceKit face beside the heads, its own ARKit keys baked by
+    name for the first speaker's lines, and gives it a row of the contact sheet."""
+    from multanet_core.checkpoint import save_checkpoint
+    from multanet_core.rig_names import ARKIT_52
+    from train.random_heads import numpy_checkpoint
+
+    ckpt = str(tmp_path / "rig.npz")
+    save_checkpoint(ckpt, numpy_checkpoint(characters=2, vertices=300, components=12, seed=2, rig_names=ARKIT_52))
+    out = tmp_path / "out"
+    assert demo.main(["--out", str(out), "--checkpoint", ckpt, "--no-video"]) == 0
+    sheet = bpy.data.images.load(str(out / "contact_sheet.png"))
+    lines = demo.dialogue()
+    assert sheet.size[1] == (len(lines) + 1) * 270  # a row more: the face
+    bpy.ops.wm.open_mainfile(filepath=str(out / "demo.blend"))
+    face = bpy.data.objects[demo.FACE_NAME]
+    key = face.data.shape_keys
+    assert {"jawOpen", "mouthPress_L", "browInnerUp_R"} <= {kb.name for kb in key.key_blocks}
+    assert not any(kb.name.startswith("MulTaNet") for kb in key.key_blocks)  # its own keys, by name
+    track = key.animation_data.nla_tracks["Lip Sync"]
+    first = lines[0]["speaker"]
+    assert len(track.strips) == sum(line["speaker"] == first for line in lines)
+    rec = face["multanet_lipsync"]
+    assert rec["head"] == "rig" and "browInnerUp_L" in rec["driven_keys"].split("\n")  # both sides of one name
