@@ -95,6 +95,11 @@ def rest_positions(obj) -> np.ndarray:
     return co.reshape(-1, 3)
 
 
+def _same_topology(obj, head) -> bool:
+    check_mesh(obj)
+    return topology_problem(head, obj.name, *mesh_topology(obj.data)) is None
+
+
 def check_mesh(obj) -> None:
     """Raise unless ``obj`` is a mesh object out of Edit Mode."""
     if obj is None:
@@ -161,6 +166,7 @@ class Bake:
     key_plan: named_keys.KeyPlan | None = None  # BY_NAME: which of the mesh's own keys it drives
     written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
     jaw_values: np.ndarray | None = None  # BY_NAME with a jaw bone and no jawOpen key: the weight, per frame
+    solve_error: float | None = None  # BY_NAME from a mesh head: the share of its motion the keys miss
 
     @property
     def obj(self):
@@ -192,7 +198,9 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(request.head)
     key_plan = None
-    if request.target is Target.BY_NAME or (request.target is Target.NLA and head.is_rig):
+    if request.target is Target.BY_NAME and not head.is_rig and _same_topology(obj, head):
+        key_plan = named_keys.plan_solve(obj, head, KEY_PREFIX)  # a rigged copy of the head's own character
+    elif request.target is Target.BY_NAME or (request.target is Target.NLA and head.is_rig):
         check_mesh(obj)
         key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX)
         if request.jaw is not None:
@@ -225,6 +233,14 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
     coefficients, sounding = visible(coefficients, piece)
+    if key_plan is not None and key_plan.solved:
+        rest = rest_positions(obj)
+        verts = MeshMotion(head, rest).vertices(coefficients)
+        values, bake_missed = named_keys.solve_columns(obj, key_plan, rest, verts)
+        bake = Bake(request, head.name, timing, label, None, coefficients, sounding,
+                    key_values=values * sounding[:, None], key_plan=key_plan)
+        bake.solve_error = bake_missed
+        return bake
     if key_plan is not None:
         weights = animator.weights(coefficients)
         values = named_keys.key_columns(key_plan, weights, head.weight_names)
@@ -387,9 +403,10 @@ def build_named_action(bake: Bake, name: str):
 
 def attach_jaw(bake: Bake) -> dict:
     """The request's jaw bone, driven from this bake's jawOpen (nothing without a jaw bone)."""
-    if bake.request.jaw is None or bake.key_plan is None:
-        return {}
-    return {"jaw_driver": jaw_bone.attach(bake.request.jaw, bake.obj.data.shape_keys, bake.key_plan)}
+    plan = bake.key_plan
+    if bake.request.jaw is None or plan is None or (plan.solved and "jawOpen" not in plan.sources):
+        return {}  # (a solved bake drives the jaw bone only through the mesh's own jawOpen key)
+    return {"jaw_driver": jaw_bone.attach(bake.request.jaw, bake.obj.data.shape_keys, plan)}
 
 
 def _bake_by_name(bake: Bake) -> dict:
@@ -466,7 +483,9 @@ def apply_bake(bake: Bake) -> str:
     if bake.key_plan is not None:
         total, error = bake.written
         plan = bake.key_plan
-        what = (f"{len(plan.keys)} of its own shape keys by name ({plan.convention}), {total:,} keys"
+        what = (f"{len(plan.keys)} of its own shape keys by name ({plan.convention}"
+                + (f", {100 * bake.solve_error:.1f} % of the motion missed" if bake.solve_error is not None else "")
+                + f"), {total:,} keys"
                 + (f" thinned to {bake.request.key_tolerance:g} (largest error {error:.3f})"
                    if bake.request.key_tolerance > 0 else ""))
         if plan.warning():

@@ -18,6 +18,7 @@ import numpy as np
 from multanet_core.errors import MulTaNetError
 from multanet_core.keyframes import linear_error, thin
 from multanet_core.rig_names import VRM_VISEMES, match_keys, vrm_weights
+from multanet_core.rig_solve import side_pairs, solve_weights
 
 LEFT_OUT = "were left out"  # in a bake's report: some of the head's names found no key (a warning)
 CONVENTIONS = ("ARKit camelCase (jawOpen, mouthSmileLeft), _L/_R or .L/.R sides (mouthSmile_L), "
@@ -34,6 +35,7 @@ class KeyPlan:
     missing: list[str]  # the head's names that no key takes
     convention: str
     vrm: bool  # driven through visemes
+    solved: bool = False  # a mesh head's motion solved onto the keys (rig_solve), not a rig head's names
     gain: np.ndarray | None = None  # per key (the object's key map): value = gain x weight + offset
     offset: np.ndarray | None = None
     low: np.ndarray | None = None  # per key: its slider range, which the values stay inside
@@ -61,7 +63,8 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     instead of the automatic match."""
     if not head.is_rig:
         raise MulTaNetError(f"head '{head.name}' gives vertex motion for its own mesh, not named weights: "
-                            f"'Shape Keys by Name' needs a rig head (ARKit-52 weights)")
+                            f"'Shape Keys by Name' needs a rig head (ARKit-52 weights), or a rigged copy of "
+                            f"the head's own mesh (its motion is then solved onto the copy's keys)")
     # (is_property_set first: on Blender 4.2 reading the collection stores an empty one on the object)
     rows = list(obj.multanet_key_map) if use_map and "multanet_key_map" in obj.bl_rna.properties \
         and obj.is_property_set("multanet_key_map") else []
@@ -87,6 +90,36 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise MulTaNetError(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
                         f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}")
+
+
+def plan_solve(obj, head, own_prefix: str) -> KeyPlan:
+    """A mesh head on a rigged copy of its own character (same topology, its own shape keys): every one of
+    the mesh's keys, whose values a bounded least-squares solve of the head's motion will give."""
+    names = mesh_key_names(obj, own_prefix)
+    if not names:
+        raise MulTaNetError(f"'{obj.name}' has head '{head.name}''s topology but no shape keys of its own to solve "
+                            f"its motion onto: bake as Shape Keys or Vertex Cache, or add the character's keys")
+    return KeyPlan(keys=names, sources=names, missing=[], convention=f"solved from head '{head.name}''s motion",
+                   vrm=False, solved=True)
+
+
+def solve_columns(obj, plan: KeyPlan, rest: np.ndarray, vertices: np.ndarray) -> tuple[np.ndarray, float]:
+    """The planned keys' values [T, keys] in 0..1 that best give ``vertices`` [T, V, 3] (bounded least squares
+    over the vertices the keys move, multanet_core.rig_solve), and the motion left unexplained (a share)."""
+    key = obj.data.shape_keys
+    offsets = []
+    for name in plan.keys:
+        co = np.empty(rest.size, np.float32)
+        key.key_blocks[name].data.foreach_get("co", co)
+        offsets.append(co.reshape(-1, 3) - rest)
+    deltas = np.stack(offsets)  # [K, V, 3]
+    moved = np.flatnonzero(np.abs(deltas).max(axis=(0, 2)) > 0)
+    b = deltas[:, moved].reshape(len(plan.keys), -1)
+    d = (vertices - rest[None])[:, moved].reshape(len(vertices), -1)
+    weights = solve_weights(b, d, pairs=side_pairs(plan.keys))
+    total = float(np.square(vertices - rest[None]).sum())
+    missed = float(np.square(weights @ b - d).sum()) + total - float(np.square(d).sum())
+    return weights, (missed / total if total > 0 else 0.0)
 
 
 def _mapped(obj, head, rows) -> KeyPlan:

@@ -23,10 +23,13 @@ from .errors import MulTaNetError
 
 
 def side_pairs(names: list[str] | tuple[str, ...]) -> list[tuple[int, int]]:
-    """Index pairs (left, right) of names that differ only by a Left/Right ending (ARKit spelling)."""
-    index = {n: i for i, n in enumerate(names)}
-    return [(i, index[n[:-4] + "Right"]) for i, n in enumerate(names)
-            if n.endswith("Left") and n[:-4] + "Right" in index]
+    """Index pairs (left, right) of names that differ only by their side, in any convention
+    (``mouthSmileLeft``/``mouthSmileRight``, ``Smile_L``/``Smile_R``; :func:`.rig_names.normal_form`)."""
+    from .rig_names import normal_form
+
+    index = {normal_form(n): i for i, n in enumerate(names)}
+    return [(i, index[form[:-4] + "right"]) for form, i in index.items()
+            if form.endswith("left") and form[:-4] + "right" in index]
 
 
 def solve_weights(deltas: np.ndarray, targets: np.ndarray, *, pairs: list[tuple[int, int]] | None = None,

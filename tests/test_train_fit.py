@@ -330,8 +330,11 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     # refused: a rig head without --init, a name the checkpoint has, a warm start of a model with rig heads
     capsys.readouterr()
     assert fit(tiny_corpus, tiny_config, tmp_path / "x", "--rig-head", "arkit") == 2
-    assert "give it with --init" in capsys.readouterr().err
-    assert fit(tiny_corpus, tiny_config, tmp_path / "y", "--init", str(arthur_model), "--rig-head", "arthur") == 2
+    assert "give it with --init MODEL --freeze-mfl" in capsys.readouterr().err
+    assert fit(tiny_corpus, tiny_config, tmp_path / "x2", "--init", str(arthur_model), "--rig-head", "arkit") == 2
+    assert "leave the model's mesh heads behind" in capsys.readouterr().err
+    assert fit(tiny_corpus, tiny_config, tmp_path / "y", "--init", str(arthur_model), "--freeze-mfl",
+               "--rig-head", "arthur") == 2
     assert "already has head(s) arthur" in capsys.readouterr().err
     assert fit(tiny_corpus, tiny_config, tmp_path / "z", "--warm-start", str(tmp_path / "rig.npz")) == 2
     assert "rig head(s) arkit" in capsys.readouterr().err

@@ -108,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
     if args.freeze_mfl and not args.init:
         print("--freeze-mfl needs --init", file=sys.stderr)
         return 2
-    if args.rig_head and not args.init:
-        print("--rig-head adds a rig head to a trained MulTaNet model: give it with --init (and --freeze-mfl "
-              "to train only the new head)", file=sys.stderr)
+    if args.rig_head and not (args.init and args.freeze_mfl):
+        print("--rig-head adds a rig head behind a trained MulTaNet model's frozen shared network: give it with "
+              "--init MODEL --freeze-mfl (training the shared network on the rig head's targets alone would "
+              "leave the model's mesh heads behind; joint training with them is not built yet)", file=sys.stderr)
         return 2
     if args.warm_start and (args.init or args.freeze_mfl):
         print("--warm-start trains a checkpoint's own heads; --init (and --freeze-mfl) add heads: choose one",

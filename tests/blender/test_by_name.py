@@ -295,3 +295,47 @@ def test_a_bone_someone_else_drives_is_refused(blender, assets):
     obj.multanet_jaw.bone = "chin"
     with pytest.raises(RuntimeError, match="armature 'Rig' has no bone 'chin'"):
         bake(obj, assets)
+
+
+def test_a_mesh_heads_motion_is_solved_onto_a_rigged_copys_own_keys(blender, assets):
+    """Bake by name with a mesh head on a copy of its own mesh that has shape keys: the head's motion is
+    solved (bounded least squares) onto those keys, so the animator gets editable curves; here the keys
+    span the head's motion, so Blender's evaluated mesh follows the mesh head closely."""
+    from bl_helpers import add_head
+
+    from multanet_blender.mapping import MeshMotion
+
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    obj = add_head(assets["checkpoint"], "char00")
+    ckpt = load_checkpoint(assets["checkpoint"])
+    animator = Animator(ckpt, "char00")
+    coeffs = animator.coefficients(load_speech(assets["wav16"]), 24.0)
+    rest = np.array([v.co for v in obj.data.vertices], np.float32)
+    motion = MeshMotion(animator.head, rest)
+    want = motion.vertices(coeffs)
+    scale = np.abs(coeffs).max(0) * 1.05
+    obj.shape_key_add(name="Basis", from_mix=False)
+    keys = {"mean": motion.vertices(np.zeros((1, coeffs.shape[1]), np.float32))[0]}
+    for k in range(coeffs.shape[1]):
+        c = np.zeros((1, coeffs.shape[1]), np.float32)
+        for sign, side in ((1, "up"), (-1, "down")):
+            c[0, k] = sign * scale[k]
+            keys[f"c{k:02d}_{side}"] = motion.vertices(c)[0] - keys["mean"] + rest
+    for name, co in keys.items():
+        obj.shape_key_add(name=name, from_mix=False).data.foreach_set("co", co.ravel())
+    result = bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=assets["checkpoint"], head="char00",
+                                                bake_mode="BY_NAME", **speech_source(assets["wav16"], 1))
+    assert result == {"FINISHED"}
+    assert sorted(curves(obj)) == sorted(keys)  # every one of the copy's own keys, nothing added
+    assert obj["multanet_lipsync"]["driven_keys"].count("\n") == len(keys) - 1
+    errors, moves = [], []
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    for frame in (10, 40, 70):
+        scene.frame_set(frame)
+        mesh = obj.evaluated_get(depsgraph).to_mesh()
+        co = np.empty(len(mesh.vertices) * 3, np.float32)
+        mesh.vertices.foreach_get("co", co)
+        errors.append(np.abs(co.reshape(-1, 3) - want[frame - 1]).max())
+        moves.append(np.abs(want[frame - 1] - rest).max())
+    assert max(errors) < 0.1 * max(moves), (errors, moves)
