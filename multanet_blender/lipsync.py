@@ -233,29 +233,34 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
     coefficients, sounding = visible(coefficients, piece)
-    if key_plan is not None and key_plan.solved:
-        rest = rest_positions(obj)
-        verts = MeshMotion(head, rest).vertices(coefficients)
-        values, bake_missed = named_keys.solve_columns(obj, key_plan, rest, verts)
-        bake = Bake(request, head.name, timing, label, None, coefficients, sounding,
-                    key_values=values * sounding[:, None], key_plan=key_plan)
-        bake.solve_error = bake_missed
-        return bake
     if key_plan is not None:
-        weights = animator.weights(coefficients)
-        values = named_keys.key_columns(key_plan, weights, head.weight_names)
-        jaw = None
-        if request.jaw is not None and "jawOpen" not in key_plan.sources:
-            if "jawOpen" not in head.weight_names:
-                raise MulTaNetError(f"rig head '{head.name}' has no jawOpen weight to drive the jaw bone with")
-            jaw = weights[:, head.weight_names.index("jawOpen")] * sounding
+        values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients)
         return Bake(request, head.name, timing, label, None, coefficients, sounding,
-                    key_values=values * sounding[:, None], key_plan=key_plan, jaw_values=jaw)
+                    key_values=values * sounding[:, None], key_plan=key_plan,
+                    jaw_values=None if jaw is None else jaw * sounding, solve_error=missed)
     motion = MeshMotion(head, rest_positions(obj))
     bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path)
     if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]
     return bake
+
+
+def _named_values(request: BakeRequest, head, animator: Animator, plan: named_keys.KeyPlan,
+                  coefficients: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float | None]:
+    """A bake by name's key values [n, keys]; the jawOpen weight when a jaw bone needs it and no key takes
+    it; and, for a mesh head's motion solved onto the keys, the share of it they miss."""
+    obj = request.obj
+    if plan.solved:
+        rest = rest_positions(obj)
+        values, missed = named_keys.solve_columns(obj, plan, rest, MeshMotion(head, rest).vertices(coefficients))
+        return values, None, missed
+    weights = animator.weights(coefficients)
+    jaw = None
+    if request.jaw is not None and "jawOpen" not in plan.sources:
+        if "jawOpen" not in head.weight_names:
+            raise MulTaNetError(f"rig head '{head.name}' has no jawOpen weight to drive the jaw bone with")
+        jaw = weights[:, head.weight_names.index("jawOpen")]
+    return named_keys.key_columns(plan, weights, head.weight_names), jaw, None
 
 
 def _check_free_action(obj) -> None:
