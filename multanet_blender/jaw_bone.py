@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from multanet_core.errors import MulTaNetError
 
+from .named_keys import key_path
+
 if TYPE_CHECKING:  # bpy only for the annotation
     import bpy
 
@@ -75,7 +77,7 @@ def _channels(pose_bone, jaw: JawBone) -> list[tuple[tuple[str, int], str]]:
 def source_path(plan) -> str:
     """The Key datablock's path that holds the bake's jawOpen."""
     if "jawOpen" in plan.sources:
-        return f'key_blocks["{plan.keys[plan.sources.index("jawOpen")]}"].value'
+        return key_path(plan.keys[plan.sources.index("jawOpen")])
     return f'["{JAW_PROPERTY}"]'
 
 

@@ -139,6 +139,9 @@ def _mapped(obj, head, rows) -> KeyPlan:
         kb = blocks.get(row.key) if key is not None else None
         if kb is None:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': the mesh has no shape key '{row.key}'")
+        if row.key in keys:
+            raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': shape key '{row.key}' is driven by row "
+                                f"{1 + [j for j, r in enumerate(rows) if r.key == row.key][0]} already")
         keys.append(row.key)
         sources.append(row.source)
         gains.append(row.gain)
@@ -177,11 +180,13 @@ def write_curves(fcurves, write_keys, keys: list[str], frames: np.ndarray, value
         column = values[:, j]
         kept = thin(column, tolerance, frames) if tolerance > 0 else np.arange(len(column))
         worst = max(worst, linear_error(column, kept, frames))
-        fc = fcurves.new(f'key_blocks["{_escape(name)}"].value')
+        fc = fcurves.new(key_path(name))
         write_keys(fc, frames[kept], column[kept])
         total += len(kept)
     return total, worst
 
 
-def _escape(name: str) -> str:
-    return name.replace("\\", "\\\\").replace('"', '\\"')
+def key_path(name: str) -> str:
+    """The data path of shape key ``name``'s value on its Key datablock (quotes in the name escaped)."""
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'key_blocks["{escaped}"].value'

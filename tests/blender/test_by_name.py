@@ -234,6 +234,10 @@ def test_a_key_map_saved_with_the_object_maps_custom_names_with_gain_and_offset(
     with pytest.raises(RuntimeError, match="key map row 1 of 'Hero': the mesh has no shape key 'No_Such_Key'"):
         bake(obj, assets)
     assert scene_state() == before
+    obj.multanet_key_map[0].key = "Lips_Together"  # two rows on one key
+    with pytest.raises(RuntimeError, match="shape key 'Lips_Together' is driven by row 1 already"):
+        bake(obj, assets)
+    assert scene_state() == before
     assert bpy.ops.multanet.clear_key_map() == {"FINISHED"}  # back to the automatic match
     assert not len(obj.multanet_key_map)
     assert bake(obj, assets) == {"FINISHED"} and sorted(curves(obj)) == ["mouthSmileLeft"]
