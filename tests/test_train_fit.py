@@ -338,3 +338,49 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     assert "already has head(s) arthur" in capsys.readouterr().err
     assert fit(tiny_corpus, tiny_config, tmp_path / "z", "--warm-start", str(tmp_path / "rig.npz")) == 2
     assert "rig head(s) arkit" in capsys.readouterr().err
+
+
+def test_captured_motion_gives_rig_targets_through_the_solve_onto_its_own_keys(arthur_model, tiny_config, tmp_path):
+    """A dataset without articulation curves (captured data) trains a rig head on its characters' own shape
+    keys: each sequence's vertices solved onto them (bounded least squares) give the targets of the
+    ARKit names the keys match."""
+    from multanet_core.audio import load_speech
+    from multanet_core.rig_names import ARKIT_52
+    from tests.conftest import SPEECH_EN
+    from train.data import open_dataset
+    from train.data.base import Template
+    from train.data.folder import write_dataset_json, write_sequence, write_template
+    from train.training_data import _rig_targets
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "captured"
+    verts = rng.standard_normal((120, 3)).astype(np.float32) * 0.05
+    write_template(root, Template(name="ada", vertices=verts, lip_indices=np.arange(10, dtype=np.int32),
+                                  upper_face_indices=np.arange(10, 20, dtype=np.int32)))
+    names = ["Jaw_Open", "Mouth_Smile_L", "Mouth_Smile_R"]
+    offsets = rng.standard_normal((3, 120, 3)).astype(np.float32) * 0.01
+    np.savez(root / "ada" / "rig_keys.npz", names=np.array(names), offsets=offsets)
+    speech = load_speech(SPEECH_EN)
+    truth = {}
+    for i in range(2):
+        t = np.arange(90) / 30.0
+        w = np.clip(np.stack([0.5 + 0.5 * np.sin(3 * t + i), 0.4 + 0.3 * np.cos(2 * t), 0.4 + 0.3 * np.cos(2 * t)], 1),
+                    0, 1).astype(np.float32)
+        motion = verts[None] + np.einsum("tk,kvc->tvc", w, offsets)
+        write_sequence(root, "ada", "train", f"s{i}", speech[:48000], 16000, motion, {"language": "en"})
+        truth[f"s{i}"] = w
+    write_dataset_json(root, {"fps": 30, "characters": ["ada"], "splits": ["train"]})
+    ds = open_dataset(root)
+    for seq in ds.sequences(split="train"):
+        got = _rig_targets(ds, seq, ARKIT_52)
+        assert got.shape == (90, 52)
+        for j, name in enumerate(["jawOpen", "mouthSmileLeft", "mouthSmileRight"]):
+            np.testing.assert_allclose(got[:, ARKIT_52.index(name)], truth[seq.id][:, j], atol=0.02)
+        assert not np.delete(got, [ARKIT_52.index(n) for n in ("jawOpen", "mouthSmileLeft", "mouthSmileRight")],
+                             axis=1).any()
+    # and a rig head trains on it end to end
+    assert fit(root, tiny_config, tmp_path / "run", "--init", str(arthur_model), "--freeze-mfl", "--rig-head",
+               "arkit", "--epochs", "1") == 0
+    (root / "ada" / "rig_keys.npz").unlink()  # neither curves nor keys: a clear error
+    with pytest.raises(ValueError, match="no articulation curves and no shape keys of character 'ada'"):
+        _rig_targets(open_dataset(root), ds.sequences(split="train")[0], ARKIT_52)

@@ -131,14 +131,33 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
 
 
 def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) -> np.ndarray:
+    """A sequence's rig-head targets: its articulation curves through the ARKit table (the synthetic
+    corpus), or, for captured motion, the bounded least-squares solve of its vertices onto the character's
+    own shape keys (``rig_keys.npz``), each key standing for the ARKit name it matches."""
+    from multanet_core.rig_names import match_keys
+    from multanet_core.rig_solve import side_pairs, solve_weights
+
     from .rig_targets import arkit_weights
 
-    load = getattr(dataset, "load_articulation", None)
-    if load is None:
-        raise ValueError(f"{seq.key}: this dataset has no articulation curves, so it cannot train a rig head "
-                         f"(the synthetic corpus has them)")
-    channels, curves = load(seq)
-    return arkit_weights(channels, curves, names)
+    art = seq.metadata().get("articulation") or {}
+    if "curves" in art and hasattr(dataset, "load_articulation"):
+        return arkit_weights(*dataset.load_articulation(seq), names)
+    keys = dataset.rig_keys(seq.character) if hasattr(dataset, "rig_keys") else None
+    if keys is None:
+        raise ValueError(f"{seq.key}: no articulation curves and no shape keys of character {seq.character!r} "
+                         f"(<character>/rig_keys.npz, docs/DATA.md), so it gives a rig head nothing to learn")
+    key_names, offsets = keys
+    match = match_keys(key_names, names)
+    if not match.keys:
+        raise ValueError(f"{seq.character}/rig_keys.npz: none of its keys ({', '.join(key_names[:6])}) is a name "
+                         f"the rig head learns ({', '.join(names[:6])}, ...)")
+    verts = dataset.load_vertices(seq)
+    motion = (verts - dataset.template(seq.character).vertices[None]).reshape(len(verts), -1)
+    solved = solve_weights(offsets.reshape(len(key_names), -1), motion, pairs=side_pairs(key_names))
+    out = np.zeros((len(verts), len(names)), np.float32)
+    for name, key in match.keys.items():
+        out[:, names.index(name)] = solved[:, key_names.index(key)]
+    return out
 
 
 def frame_counts(dataset: MotionDataset, characters: list[str], split: str, cfg: FeatureConfig,

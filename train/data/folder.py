@@ -162,6 +162,23 @@ class FolderDataset(MotionDataset):
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
         return np.asarray(arr, dtype=np.float32)
 
+    def rig_keys(self, character: str) -> tuple[list[str], np.ndarray] | None:
+        """The character's own shape keys, if the dataset has them (``<character>/rig_keys.npz``: ``names``
+        and ``offsets`` [K, V, 3] from its template): (names, offsets), else None."""
+        path = self.root / character / "rig_keys.npz"
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as z:
+            if "names" not in z.files or "offsets" not in z.files:
+                raise DatasetError(f"{path}: needs 'names' and 'offsets' arrays (has {sorted(z.files)})")
+            names = [str(n) for n in z["names"]]
+            offsets = np.asarray(z["offsets"], np.float32)
+        v = self.template(character).vertices.shape[0]
+        if offsets.shape != (len(names), v, 3) or not np.isfinite(offsets).all():
+            raise DatasetError(f"{path}: offsets of shape {offsets.shape} do not match {len(names)} names and the "
+                               f"template's {v} vertices (expected [{len(names)}, {v}, 3], finite)")
+        return names, offsets
+
     def load_articulation(self, seq: Sequence) -> tuple[list[str], np.ndarray]:
         """The generator's per-frame articulation curves: (channel names, float32 [T, channels])."""
         art = seq.metadata().get("articulation") or {}
