@@ -327,10 +327,8 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     chain = test["chain"]["lve"]  # arthur's test sequence: the keys built from its rig carry its motion
     assert test["chain"]["sequences"] == 1 and chain["keys_from_truth"] < 0.2 * chain["static"], chain
     assert main(["evaluate-rig", "--checkpoint", str(arthur_model), "--data", str(tiny_corpus)]) == 2  # no rig head
-    # refused: a rig head without --init, a name the checkpoint has, a warm start of a model with rig heads
+    # refused: --init without --freeze-mfl, a name the checkpoint has, a warm start of a model with rig heads
     capsys.readouterr()
-    assert fit(tiny_corpus, tiny_config, tmp_path / "x", "--rig-head", "arkit") == 2
-    assert "give it with --init MODEL --freeze-mfl" in capsys.readouterr().err
     assert fit(tiny_corpus, tiny_config, tmp_path / "x2", "--init", str(arthur_model), "--rig-head", "arkit") == 2
     assert "leave the model's mesh heads behind" in capsys.readouterr().err
     assert fit(tiny_corpus, tiny_config, tmp_path / "y", "--init", str(arthur_model), "--freeze-mfl",
@@ -384,3 +382,27 @@ def test_captured_motion_gives_rig_targets_through_the_solve_onto_its_own_keys(a
     (root / "ada" / "rig_keys.npz").unlink()  # neither curves nor keys: a clear error
     with pytest.raises(ValueError, match="no articulation curves and no shape keys of character 'ada'"):
         _rig_targets(open_dataset(root), ds.sequences(split="train")[0], ARKIT_52)
+
+
+def test_a_rig_head_trains_jointly_with_the_mesh_heads(tiny_corpus, tiny_config, arthur_model, tmp_path, capsys):
+    """--rig-head without --init: one network, the mesh heads and the rig head in the same multi-task
+    batches; with --warm-start: the model's heads trained on with a new rig head beside them."""
+    from multanet_core.checkpoint import load_checkpoint
+
+    run = tmp_path / "joint"
+    assert fit(tiny_corpus, tiny_config, run, "--rig-head", "arkit", "--epochs", "2") == 0
+    info = json.loads((run / "run.json").read_text())
+    assert info["heads"] == ["arthur", "beatrix", "arkit"] and info["characters"] == info["heads"]
+    counts = info["frames_per_character"]
+    assert counts[2] == counts[0] + counts[1]  # the rig head hears every character's speech again
+    assert main(["export", str(run), "--out", str(tmp_path / "joint.npz")]) == 0
+    joint = load_checkpoint(tmp_path / "joint.npz")
+    assert [h.is_rig for h in joint.heads] == [False, False, True] and joint.head("arkit").weight_names[17] == "jawOpen"
+    assert len(joint.head("arthur").presets) > 1  # mesh heads keep their clustered presets
+    warm = tmp_path / "warm"
+    assert fit(tiny_corpus, tiny_config, warm, "--warm-start", str(arthur_model), "--characters", "arthur",
+               "--rig-head", "arkit", "--epochs", "1") == 0
+    assert json.loads((warm / "run.json").read_text())["heads"] == ["arthur", "arkit"]
+    capsys.readouterr()
+    assert fit(tiny_corpus, tiny_config, tmp_path / "clash", "--rig-head", "beatrix") == 2
+    assert "the data has a character of that name" in capsys.readouterr().err

@@ -31,7 +31,7 @@ from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
 from .pca import normalise_targets, pca
 from .trainer import Job, init_distributed, pick_device, train, world
-from .training_data import FrameData, load_frames
+from .training_data import FrameData, load_frames, merge_frames
 
 PROBE_FRAMES = 300  # training frames per head kept in heads.npz to name emotion presets at export
 
@@ -108,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
     if args.freeze_mfl and not args.init:
         print("--freeze-mfl needs --init", file=sys.stderr)
         return 2
-    if args.rig_head and not (args.init and args.freeze_mfl):
-        print("--rig-head adds a rig head behind a trained MulTaNet model's frozen shared network: give it with "
-              "--init MODEL --freeze-mfl (training the shared network on the rig head's targets alone would "
-              "leave the model's mesh heads behind; joint training with them is not built yet)", file=sys.stderr)
+    if args.rig_head and args.init and not args.freeze_mfl:
+        print("--rig-head with --init trains only the rig head: add --freeze-mfl (training the shared network "
+              "on the rig head's targets alone would leave the model's mesh heads behind); to train it jointly "
+              "with mesh heads, give no --init (from scratch) or --warm-start MODEL", file=sys.stderr)
         return 2
     if args.warm_start and (args.init or args.freeze_mfl):
         print("--warm-start trains a checkpoint's own heads; --init (and --freeze-mfl) add heads: choose one",
@@ -130,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
         if clash:
             print(f"{args.init} already has head(s) {', '.join(clash)}", file=sys.stderr)
             return 2
+    if args.rig_head and args.rig_head in dataset.characters:
+        print(f"--rig-head {args.rig_head}: the data has a character of that name; call the rig head otherwise",
+              file=sys.stderr)
+        return 2
     if args.warm_start:
         chars, problem = _warm_start_characters(init, dataset, chars)
         if problem:
@@ -201,17 +205,23 @@ def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], 
 def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment) -> dict:
     t0 = time.perf_counter()
     rig = (args.rig_head, ARKIT_52) if args.rig_head else None
-    data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment, rig=rig)
+    joint = rig is not None and not args.init  # a rig head beside mesh heads (from scratch, or a warm start)
+    data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment,
+                       rig=None if joint else rig)
+    if joint:
+        data = merge_frames(data, load_frames(dataset, chars, "train", features, cache, args.sentences,
+                                              augment=augment, rig=rig))
     load_s = time.perf_counter() - t0
-    k = int(config["components"]) if rig is None else min(int(config["components"]), len(ARKIT_52))
     warm = init if args.warm_start else None
-    if rig is not None:  # what this run trains: the rig head, from the speech of ``chars``
+    if rig is not None:  # this run trains the rig head (after the mesh heads, when joint) from ``chars``' speech
         info.update({"rig_sources": list(chars), "weight_names": {args.rig_head: list(ARKIT_52)}})
         chars = data.characters
         info["characters"] = chars
     offsets, scales, bases = [], [], []
     for c in range(len(chars)):
-        if warm is not None:  # the checkpoint's own output layer instead of a PCA
+        rig_head = rig is not None and c == len(chars) - 1
+        k = min(int(config["components"]), len(ARKIT_52)) if rig_head else int(config["components"])
+        if warm is not None and c < len(warm.heads):  # the checkpoint's own output layer instead of a PCA
             mean, basis = warm.heads[c].mean.astype(np.float32), warm.heads[c].basis.astype(np.float32)
         else:
             mean, basis = pca(data.targets[c], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
@@ -222,7 +232,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
     means = [np.zeros_like(m) for m in offsets]
     torch.manual_seed(int(config["seed"]))
     if warm is not None:
-        net = extend_multanet(warm, [], [], old_heads=(means, bases))
+        n = len(warm.heads)
+        net = extend_multanet(warm, means[n:], bases[n:], old_heads=(means[:n], bases[:n]))
         head_names, head_of = list(chars), list(range(len(chars)))
         init = None  # nothing of the checkpoint is kept as it was: every head trains
     elif init is None:
@@ -235,7 +246,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
     model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), int(config["seed"]))
     new_heads = [net.heads[h] for h in head_of]
     # PCA-initialised output layers wait for the MFL; a warm start's are trained already
-    frozen_early = [] if warm is not None else [p for h in new_heads for p in h.out.parameters()]
+    frozen_early = [p for i, h in zip(head_of, new_heads, strict=True) for p in h.out.parameters()
+                    if warm is None or i >= len(warm.heads)]
     if args.freeze_mfl:
         for p in net.parameters():
             p.requires_grad_(False)
@@ -244,7 +256,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                 p.requires_grad_(True)
     trainable = [p for p in model.parameters() if p.requires_grad]
     if world()[0] == 0:
-        templates = data.templates if rig is None else [_no_mesh(args.rig_head)]
+        templates = data.templates if rig is None else [*data.templates, _no_mesh(args.rig_head)]
         arrays = _heads_arrays(templates, [_probe(data, c) for c in range(len(chars))], offsets, scales,
                                len(head_names) - len(chars))
         if init is not None:

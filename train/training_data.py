@@ -130,6 +130,20 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
                      bilabial=np.concatenate(bilabial))
 
 
+def merge_frames(a: FrameData, b: FrameData) -> FrameData:
+    """Two frame sets as one, ``b``'s characters after ``a``'s (a rig head trained jointly with the mesh
+    heads hears the same speech again, with its own targets)."""
+    if a.n_variants != b.n_variants or a.n_frames != b.n_frames:
+        raise ValueError("frame sets of different audio variants or windows cannot be merged")
+    bilabial = None if a.bilabial is None or b.bilabial is None else np.concatenate([a.bilabial, b.bilabial])
+    return FrameData(characters=a.characters + b.characters, templates=a.templates + b.templates,
+                     grid=np.concatenate([a.grid, b.grid], axis=1),
+                     win=np.concatenate([a.win, b.win + a.grid.shape[1]]),
+                     char=np.concatenate([a.char, b.char + len(a.characters)]), row=np.concatenate([a.row, b.row]),
+                     seq=np.concatenate([a.seq, b.seq + len(a.sequences)]), targets=a.targets + b.targets,
+                     sequences=a.sequences + b.sequences, n_frames=a.n_frames, bilabial=bilabial)
+
+
 def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) -> np.ndarray:
     """A sequence's rig-head targets: its articulation curves through the ARKit table (the synthetic
     corpus), or, for captured motion, the bounded least-squares solve of its vertices onto the character's
