@@ -159,3 +159,30 @@ def test_a_strip_whose_file_is_a_fifo_fails_at_once(blender, assets, tmp_path):
     proc = run_cli(path, "--output-dir", str(tmp_path / "out"), timeout=60)  # before: blocked forever
     assert proc.returncode == 1 and "is a FIFO (named pipe)" in proc.stdout, proc.stdout + proc.stderr
     assert digest(path) == original and not (tmp_path / "out" / "shot.blend").exists()
+
+
+def test_a_rigged_character_is_baked_by_name_from_the_command_line(blender, assets, tmp_path):
+    """A .blend whose character has its own ARKit keys (no head's topology): the command-line bake drives
+    them through the checkpoint's rig head, one NLA strip per line on those keys."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.context.scene.render.fps = 30
+    bpy.ops.mesh.primitive_uv_sphere_add()
+    hero = bpy.context.active_object
+    hero.name = "Hero"
+    hero.shape_key_add(name="Basis", from_mix=False)
+    for name in ("jawOpen", "mouthPress_L", "mouthPress_R"):
+        hero.shape_key_add(name=name, from_mix=False)
+    settings = bpy.context.scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", assets["rig_checkpoint"]
+    for i in range(2):
+        add_strip(assets["wav16"], 1 + 200 * i, f"Hero: line {i + 1}", channel=1)
+    src = str(tmp_path / "shot.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=src)
+    out = tmp_path / "out"
+    proc = run_cli(src, "--output-dir", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert nla_lines(str(out / "shot.blend")) == {"Hero": ["Hero: line 1", "Hero: line 2"]}
+    hero = bpy.data.objects["Hero"]
+    assert [kb.name for kb in hero.data.shape_keys.key_blocks] == ["Basis", "jawOpen", "mouthPress_L",
+                                                                   "mouthPress_R"]  # its own keys only
+    assert hero["multanet_lipsync"]["head"] == "rig"
