@@ -343,3 +343,15 @@ def test_a_mesh_heads_motion_is_solved_onto_a_rigged_copys_own_keys(blender, ass
         errors.append(np.abs(co.reshape(-1, 3) - want[frame - 1]).max())
         moves.append(np.abs(want[frame - 1] - rest).max())
     assert max(errors) < 0.1 * max(moves), (errors, moves)
+
+
+def test_the_panel_shows_the_names_found_and_missing(blender, assets):
+    from multanet_blender.panels import match_status
+
+    head = load_checkpoint(assets["rig_checkpoint"]).head("rig")
+    ok, text = match_status(character(["jawOpen", "mouthSmile_L", "mouthSmile_R"]), head)
+    assert ok and text.startswith("3 of 52 names found (_L/_R sides); missing: eyeBlinkLeft, eyeLookDownLeft")
+    ok, text = match_status(character(["aa", "ih", "ou", "ee", "oh"], name="Vroid"), head)
+    assert ok and text == "drives 5 VRM visemes: aa, ih, ou, ee, oh"
+    ok, text = match_status(character(["Smile"], name="Odd"), head)
+    assert not ok and "conventions tried" in text
