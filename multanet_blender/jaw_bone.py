@@ -5,20 +5,18 @@ Many characters open the mouth with a jaw bone, not (or not only) a shape key. A
 read the bake's ``jawOpen``: the value of the shape key the plan drives from ``jawOpen``, or, when the
 mesh has none, the Key datablock's own property ``multanet_jaw_open``, keyed on the same Action. So the
 bone follows every frame of the bake (and of each dialogue line on the NLA) and nothing is keyed on the
-armature's own Action. :func:`detach` takes the drivers (and the property) away again.
+armature's own Action. :func:`detach` takes the drivers away again (Remove deletes the property).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import bpy
 
 from multanet_core.errors import MulTaNetError
 
 from .named_keys import key_path
-
-if TYPE_CHECKING:  # bpy only for the annotation
-    import bpy
 
 JAW_PROPERTY = "multanet_jaw_open"  # on the Key datablock, when no shape key takes jawOpen
 AXES = ("X", "Y", "Z")
@@ -65,7 +63,7 @@ def check(jaw: JawBone) -> None:
 
 def _channels(pose_bone, jaw: JawBone) -> list[tuple[tuple[str, int], str]]:
     """((data path, index), expression of the jaw value ``v``) for each rotation channel to drive."""
-    base = f'pose.bones["{jaw.bone}"]'
+    base = f'pose.bones["{bpy.utils.escape_identifier(jaw.bone)}"]'
     i = AXES.index(jaw.axis)
     a = f"{jaw.angle:.6g}"
     if pose_bone.rotation_mode == "QUATERNION":
@@ -84,10 +82,10 @@ def source_path(plan) -> str:
 def attach(jaw: JawBone, key, plan) -> str:
     """Drive ``jaw``'s rotation from the bake's jawOpen on shape-key datablock ``key``; returns the record's
     text for :func:`detach` (armature, bone, and each driven channel)."""
-    pose_bone = jaw.armature.pose.bones[jaw.bone]
-    detach_channels(jaw.armature, [p for p, _ in _channels(pose_bone, jaw)])
+    channels = _channels(jaw.armature.pose.bones[jaw.bone], jaw)
+    detach_channels(jaw.armature, [p for p, _ in channels])
     path = source_path(plan)
-    for (data_path, index), expression in _channels(pose_bone, jaw):
+    for (data_path, index), expression in channels:
         fc = jaw.armature.driver_add(data_path, index)
         driver = fc.driver
         driver.type = "SCRIPTED"
@@ -99,8 +97,7 @@ def attach(jaw: JawBone, key, plan) -> str:
         var.targets[0].id = key
         var.targets[0].data_path = path
         driver.expression = f"{expression} # multanet"
-    channels = ";".join(f"{p}|{i}" for (p, i), _ in _channels(pose_bone, jaw))
-    return f"{jaw.armature.name}\n{jaw.bone}\n{channels}"
+    return f"{jaw.armature.name}\n{jaw.bone}\n" + ";".join(f"{p}|{i}" for (p, i), _ in channels)
 
 
 def detach_channels(armature, channels: list[tuple[str, int]]) -> int:

@@ -59,8 +59,8 @@ def _rig_head(context):
     ckpt, error = properties.panel_checkpoint(context.scene.multanet)
     if ckpt is None:
         raise MulTaNetError(error or "no checkpoint")
-    name = context.scene.multanet.head
-    if name in ("", "NONE"):
+    name = properties.enum_value(context.scene.multanet.head)
+    if not name:
         raise MulTaNetError("choose a rig head in the panel (Bake As: Shape Keys by Name lists them)")
     return ckpt.head(name)
 
@@ -73,7 +73,7 @@ class MULTANET_OT_fill_key_map(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context):
-        obj = context.scene.multanet.target or context.active_object
+        obj = properties.target_object(context)
         try:
             lipsync.check_mesh(obj)
             head = _rig_head(context)
@@ -100,7 +100,7 @@ class MULTANET_OT_clear_key_map(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context):
-        obj = context.scene.multanet.target or context.active_object
+        obj = properties.target_object(context)
         if obj is not None and hasattr(obj, "multanet_key_map"):
             obj.multanet_key_map.clear()
         return {"FINISHED"}
@@ -121,7 +121,7 @@ class MULTANET_PT_key_map(bpy.types.Panel):
 
     def draw(self, context):
         layout = self.layout
-        obj = context.scene.multanet.target or context.active_object
+        obj = properties.target_object(context)
         if obj is None or obj.type != "MESH":
             layout.label(text="choose the target mesh", icon="INFO")
             return

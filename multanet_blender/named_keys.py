@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import bpy
 import numpy as np
 
 from multanet_core.errors import MulTaNetError
@@ -188,5 +189,4 @@ def write_curves(fcurves, write_keys, keys: list[str], frames: np.ndarray, value
 
 def key_path(name: str) -> str:
     """The data path of shape key ``name``'s value on its Key datablock (quotes in the name escaped)."""
-    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'key_blocks["{escaped}"].value'
+    return f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'

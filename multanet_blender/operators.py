@@ -23,10 +23,6 @@ def _panel_value(op, context, name: str, panel_value):
     return getattr(op, name) if op.properties.is_property_set(name) else panel_value
 
 
-def _enum_value(value: str) -> str:
-    return "" if value == "NONE" else value
-
-
 def _resolve_checkpoint(op, context) -> str:
     settings = context.scene.multanet
     if op.properties.is_property_set("checkpoint"):
@@ -40,7 +36,7 @@ def _resolve_object(op, context, name: str):
         if obj is None:
             raise MulTaNetError(f"there is no object named '{getattr(op, name)}'")
         return obj
-    return context.scene.multanet.target or context.active_object
+    return properties.target_object(context)
 
 
 class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
@@ -105,8 +101,8 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
         try:
             path = _resolve_checkpoint(self, context)
             obj = _resolve_object(self, context, "object")
-            head = _panel_value(self, context, "head", _enum_value(settings.head))
-            emotion = _panel_value(self, context, "emotion", _enum_value(settings.emotion))
+            head = _panel_value(self, context, "head", properties.enum_value(settings.head))
+            emotion = _panel_value(self, context, "emotion", properties.enum_value(settings.emotion))
             strength = _panel_value(self, context, "strength", settings.strength)
             mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
             cache_dir = self.directory or _panel_value(self, context, "cache_dir", settings.cache_dir)
@@ -200,7 +196,7 @@ class MULTANET_OT_add_head_mesh(bpy.types.Operator):
         try:
             path = _resolve_checkpoint(self, context)
             ckpt = checkpoints.load(path)
-            name = _panel_value(self, context, "head", _enum_value(settings.head))
+            name = _panel_value(self, context, "head", properties.enum_value(settings.head))
             if not name:
                 raise MulTaNetError("no character head chosen")
             obj = head_mesh.add_head_object(context, ckpt, ckpt.head(name))

@@ -14,6 +14,16 @@ _head_items: list = []
 _emotion_items: list = []
 
 
+def enum_value(value: str) -> str:
+    """A dynamic enum's value, or '' for its placeholder item "NONE" (no checkpoint, no heads)."""
+    return "" if value == "NONE" else value
+
+
+def target_object(context):
+    """The panel's target mesh, else the active object."""
+    return context.scene.multanet.target or context.active_object
+
+
 def checkpoint_path(settings) -> str:
     """The absolute path of the panel's checkpoint."""
     if settings.model == "DEFAULT":

@@ -355,3 +355,22 @@ def test_the_panel_shows_the_names_found_and_missing(blender, assets):
     assert ok and text == "drives 5 VRM visemes: aa, ih, ou, ee, oh"
     ok, text = match_status(character(["Smile"], name="Odd"), head)
     assert not ok and "conventions tried" in text
+
+
+def test_quotes_in_key_and_bone_names_are_escaped_in_data_paths(blender, assets):
+    """A shape key or jaw bone whose name holds a quote still gets its F-curve and driver."""
+    import math
+
+    obj = character(['jaw"Open'])
+    map_row = obj.multanet_key_map.add()
+    map_row.source, map_row.key = "jawOpen", 'jaw"Open'
+    arm = _jaw_rig("XYZ")
+    arm.data.bones["jaw"].name = 'jaw "bone"'
+    obj.multanet_jaw.armature, obj.multanet_jaw.bone, obj.multanet_jaw.angle = arm, 'jaw "bone"', math.radians(30)
+    assert bake(obj, assets) == {"FINISHED"}
+    (fc,) = list(fcurves(obj))
+    assert fc.data_path == 'key_blocks["jaw\\"Open"].value' and fc.is_valid  # Blender resolves the escaped name
+    driver = arm.animation_data.drivers[0]
+    assert driver.data_path == 'pose.bones["jaw \\"bone\\""].rotation_euler' and driver.is_valid
+    assert driver.driver.is_valid
+    assert driver.driver.variables[0].targets[0].data_path == 'key_blocks["jaw\\"Open"].value'
