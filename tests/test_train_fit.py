@@ -355,27 +355,28 @@ def test_captured_motion_gives_rig_targets_through_the_solve_onto_its_own_keys(a
     verts = rng.standard_normal((120, 3)).astype(np.float32) * 0.05
     write_template(root, Template(name="ada", vertices=verts, lip_indices=np.arange(10, dtype=np.int32),
                                   upper_face_indices=np.arange(10, 20, dtype=np.int32)))
-    names = ["Jaw_Open", "Mouth_Smile_L", "Mouth_Smile_R"]
-    offsets = rng.standard_normal((3, 120, 3)).astype(np.float32) * 0.01
+    names = ["Jaw_Open", "Mouth_Smile_L", "Mouth_Smile_R", "Brow_Inner_Up_L", "Brow_Inner_Up_R"]
+    offsets = rng.standard_normal((5, 120, 3)).astype(np.float32) * 0.01
     np.savez(root / "ada" / "rig_keys.npz", names=np.array(names), offsets=offsets)
     speech = load_speech(SPEECH_EN)
     truth = {}
     for i in range(2):
         t = np.arange(90) / 30.0
-        w = np.clip(np.stack([0.5 + 0.5 * np.sin(3 * t + i), 0.4 + 0.3 * np.cos(2 * t), 0.4 + 0.3 * np.cos(2 * t)], 1),
-                    0, 1).astype(np.float32)
+        smile, brow = 0.4 + 0.3 * np.cos(2 * t), 0.5 + 0.3 * np.sin(t)
+        w = np.clip(np.stack([0.5 + 0.5 * np.sin(3 * t + i), smile, smile, brow, brow], 1), 0, 1).astype(np.float32)
         motion = verts[None] + np.einsum("tk,kvc->tvc", w, offsets)
         write_sequence(root, "ada", "train", f"s{i}", speech[:48000], 16000, motion, {"language": "en"})
         truth[f"s{i}"] = w
     write_dataset_json(root, {"fps": 30, "characters": ["ada"], "splits": ["train"]})
     ds = open_dataset(root)
+    assert ds.rig_keys("ada") is ds.rig_keys("ada")  # read once for all of the character's sequences
     for seq in ds.sequences(split="train"):
         got = _rig_targets(ds, seq, ARKIT_52)
         assert got.shape == (90, 52)
-        for j, name in enumerate(["jawOpen", "mouthSmileLeft", "mouthSmileRight"]):
+        driven = ["jawOpen", "mouthSmileLeft", "mouthSmileRight", "browInnerUp"]  # the brow: both its halves
+        for j, name in enumerate(driven):
             np.testing.assert_allclose(got[:, ARKIT_52.index(name)], truth[seq.id][:, j], atol=0.02)
-        assert not np.delete(got, [ARKIT_52.index(n) for n in ("jawOpen", "mouthSmileLeft", "mouthSmileRight")],
-                             axis=1).any()
+        assert not np.delete(got, [ARKIT_52.index(n) for n in driven], axis=1).any()
     # and a rig head trains on it end to end
     assert fit(root, tiny_config, tmp_path / "run", "--init", str(arthur_model), "--freeze-mfl", "--rig-head",
                "arkit", "--epochs", "1") == 0

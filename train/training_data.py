@@ -85,8 +85,8 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     ``augment.variants`` degraded copies of its audio besides the clean one.
 
     With ``rig`` = (head name, weight names), the frames of all ``characters`` are one rig head's data:
-    one character (that head, no template), whose targets are the named weights of each sequence's
-    articulation curves (:func:`train.rig_targets.arkit_weights`) instead of its vertices."""
+    one character (that head, no template), whose targets are each sequence's named weights instead of its
+    vertices (:func:`_rig_targets`: its articulation curves, or its motion solved onto the character's keys)."""
     n_variants = 1 + (augment.variants if augment else 0)
     pool = BabblePool(dataset, split) if augment else None
     grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
@@ -162,7 +162,7 @@ def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) 
                          f"(<character>/rig_keys.npz, docs/DATA.md), so it gives a rig head nothing to learn")
     key_names, offsets = keys
     match = match_keys(key_names, names)
-    if not match.keys:
+    if not match.keys and not match.both_sides:
         raise ValueError(f"{seq.character}/rig_keys.npz: none of its keys ({', '.join(key_names[:6])}) is a name "
                          f"the rig head learns ({', '.join(names[:6])}, ...)")
     verts = dataset.load_vertices(seq)
@@ -171,6 +171,8 @@ def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) 
     out = np.zeros((len(verts), len(names)), np.float32)
     for name, key in match.keys.items():
         out[:, names.index(name)] = solved[:, key_names.index(key)]
+    for name, (left, right) in match.both_sides.items():  # one name the character splits by side: both halves
+        out[:, names.index(name)] = 0.5 * (solved[:, key_names.index(left)] + solved[:, key_names.index(right)])
     return out
 
 

@@ -111,6 +111,7 @@ class FolderDataset(MotionDataset):
         self.splits = list(splits) if splits else []
         self.languages = list(self.info.get("languages", ["en"]))
         self._templates: dict[str, Template] = {}
+        self._rig_keys: dict[str, tuple[list[str], np.ndarray] | None] = {}
         self._sequences: list[Sequence] | None = None
 
     def template(self, character: str) -> Template:
@@ -165,6 +166,12 @@ class FolderDataset(MotionDataset):
     def rig_keys(self, character: str) -> tuple[list[str], np.ndarray] | None:
         """The character's own shape keys, if the dataset has them (``<character>/rig_keys.npz``: ``names``
         and ``offsets`` [K, V, 3] from its template): (names, offsets), else None."""
+        if character in self._rig_keys:  # read once: every sequence of the character asks
+            return self._rig_keys[character]
+        self._rig_keys[character] = self._read_rig_keys(character)
+        return self._rig_keys[character]
+
+    def _read_rig_keys(self, character: str) -> tuple[list[str], np.ndarray] | None:
         path = self.root / character / "rig_keys.npz"
         if not path.is_file():
             return None
