@@ -61,11 +61,9 @@ def manifest() -> dict:
 
 
 def core_version() -> str:
-    spec = importlib.util.spec_from_file_location("_multanet_core_version", os.path.join(CORE, "__init__.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.__version__
+    import multanet_core  # the checkout's (build.py sits beside it)
+
+    return multanet_core.__version__
 
 
 def core_wheel_name(meta: dict) -> str:

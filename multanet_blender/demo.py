@@ -81,16 +81,12 @@ def load_face(path: str = FACE) -> dict:
 
 def add_face(context, x: float):
     """The ICT face as a mesh with its ARKit-named shape keys, upright at ``x``; returns the object."""
-    from types import SimpleNamespace
-
     import bpy
 
     from . import head_mesh
 
     face = load_face()
-    mesh = head_mesh.build_mesh(FACE_NAME, SimpleNamespace(
-        n_vertices=len(face["vertices"]), template=face["vertices"], faces=face["face_indices"],
-        face_sizes=face["face_sizes"]))
+    mesh = head_mesh.build_mesh(FACE_NAME, face["vertices"], face["face_indices"], face["face_sizes"])
     obj = bpy.data.objects.new(FACE_NAME, mesh)
     context.scene.collection.objects.link(obj)
     obj.location = (x, 0.0, 0.0)

@@ -10,14 +10,15 @@ import numpy as np
 from multanet_core.errors import MulTaNetError
 
 
-def build_mesh(name: str, head):
-    """A new mesh datablock with the head's vertices and faces, in order (bulk ``foreach_set``)."""
+def build_mesh(name: str, vertices: np.ndarray, faces: np.ndarray, face_sizes: np.ndarray):
+    """A new mesh datablock with these vertices [V, 3] and faces (flat indices + corners per face), in order
+    (bulk ``foreach_set``)."""
     mesh = bpy.data.meshes.new(name)
-    sizes = head.face_sizes.astype(np.int32)
-    mesh.vertices.add(head.n_vertices)
-    mesh.vertices.foreach_set("co", head.template.astype(np.float32).ravel())
-    mesh.loops.add(len(head.faces))
-    mesh.loops.foreach_set("vertex_index", head.faces.astype(np.int32))
+    sizes = np.asarray(face_sizes, np.int32)
+    mesh.vertices.add(len(vertices))
+    mesh.vertices.foreach_set("co", np.asarray(vertices, np.float32).ravel())
+    mesh.loops.add(len(faces))
+    mesh.loops.foreach_set("vertex_index", np.asarray(faces, np.int32))
     mesh.polygons.add(len(sizes))
     starts = np.zeros(len(sizes), dtype=np.int32)
     np.cumsum(sizes[:-1], out=starts[1:])
@@ -33,7 +34,7 @@ def add_head_object(context, ckpt, head):
     if head.is_rig:
         raise MulTaNetError(f"head '{head.name}' is a rig head: it has no mesh to add (it drives the shape keys "
                             f"of your own character by name)")
-    mesh = build_mesh(head.name, head)
+    mesh = build_mesh(head.name, head.template, head.faces, head.face_sizes)
     obj = bpy.data.objects.new(head.name, mesh)
     context.collection.objects.link(obj) if context.collection else context.scene.collection.objects.link(obj)
     obj.location = context.scene.cursor.location
