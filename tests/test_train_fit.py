@@ -396,6 +396,15 @@ def test_a_rig_head_trains_jointly_with_the_mesh_heads(tiny_corpus, tiny_config,
     assert info["heads"] == ["arthur", "beatrix", "arkit"] and info["characters"] == info["heads"]
     counts = info["frames_per_character"]
     assert counts[2] == counts[0] + counts[1]  # the rig head hears every character's speech again
+    from train.data import open_dataset
+    from train.rig_targets import arkit_weights
+
+    ds = open_dataset(tiny_corpus)  # its targets are the curves of those same frames
+    truth = np.concatenate([arkit_weights(*ds.load_articulation(s)) for c in ("arthur", "beatrix")
+                            for s in ds.sequences("train", c)])
+    with np.load(run / "heads.npz") as z:
+        np.testing.assert_allclose(z["2.offset"], truth.mean(0), atol=0.01)
+        assert z["0.offset"].shape == (3 * 989,)  # and the mesh heads keep their own
     assert main(["export", str(run), "--out", str(tmp_path / "joint.npz")]) == 0
     joint = load_checkpoint(tmp_path / "joint.npz")
     assert [h.is_rig for h in joint.heads] == [False, False, True] and joint.head("arkit").weight_names[17] == "jawOpen"

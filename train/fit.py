@@ -31,7 +31,7 @@ from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
 from .pca import normalise_targets, pca
 from .trainer import Job, init_distributed, pick_device, train, world
-from .training_data import FrameData, load_frames, merge_frames
+from .training_data import FrameData, load_frames, with_rig_head
 
 PROBE_FRAMES = 300  # training frames per head kept in heads.npz to name emotion presets at export
 
@@ -209,8 +209,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
     data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment,
                        rig=None if joint else rig)
     if joint:
-        data = merge_frames(data, load_frames(dataset, chars, "train", features, cache, args.sentences,
-                                              augment=augment, rig=rig))
+        data = with_rig_head(data, dataset, rig)
     load_s = time.perf_counter() - t0
     warm = init if args.warm_start else None
     if rig is not None:  # this run trains the rig head (after the mesh heads, when joint) from ``chars``' speech

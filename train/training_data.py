@@ -130,18 +130,27 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
                      bilabial=np.concatenate(bilabial))
 
 
-def merge_frames(a: FrameData, b: FrameData) -> FrameData:
-    """Two frame sets as one, ``b``'s characters after ``a``'s (a rig head trained jointly with the mesh
-    heads hears the same speech again, with its own targets)."""
-    if a.n_variants != b.n_variants or a.n_frames != b.n_frames:
-        raise ValueError("frame sets of different audio variants or windows cannot be merged")
-    bilabial = None if a.bilabial is None or b.bilabial is None else np.concatenate([a.bilabial, b.bilabial])
-    return FrameData(characters=a.characters + b.characters, templates=a.templates + b.templates,
-                     grid=np.concatenate([a.grid, b.grid], axis=1),
-                     win=np.concatenate([a.win, b.win + a.grid.shape[1]]),
-                     char=np.concatenate([a.char, b.char + len(a.characters)]), row=np.concatenate([a.row, b.row]),
-                     seq=np.concatenate([a.seq, b.seq + len(a.sequences)]), targets=a.targets + b.targets,
-                     sequences=a.sequences + b.sequences, n_frames=a.n_frames, bilabial=bilabial)
+def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple[str, ...]]) -> FrameData:
+    """``data`` with one rig head more that trains on the same frames (a rig head trained jointly with
+    the mesh heads hears their speech again, with its own targets): the feature grid is shared, not read
+    or copied a second time; only the rig head's targets (:func:`_rig_targets`) are new."""
+    name, names = rig
+    counts = np.bincount(data.seq, minlength=len(data.sequences))  # frames are contiguous per sequence
+    parts = []
+    for seq, n in zip(data.sequences, counts, strict=True):
+        weights = _rig_targets(dataset, seq, names)
+        if len(weights) < n:
+            raise ValueError(f"{seq.key}: {len(weights)} frames of rig targets for {n} frames of motion")
+        parts.append(weights[:n])
+    n = data.n
+    bilabial = None if data.bilabial is None else np.concatenate([data.bilabial, data.bilabial])
+    return FrameData(characters=[*data.characters, name], templates=data.templates, grid=data.grid,
+                     win=np.concatenate([data.win, data.win]),
+                     char=np.concatenate([data.char, np.full(n, len(data.characters), np.int64)]),
+                     row=np.concatenate([data.row, np.arange(n, dtype=np.int64)]),
+                     seq=np.concatenate([data.seq, data.seq + len(data.sequences)]),
+                     targets=[*data.targets, np.concatenate(parts)], sequences=data.sequences * 2,
+                     n_frames=data.n_frames, bilabial=bilabial)
 
 
 def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) -> np.ndarray:
