@@ -416,3 +416,15 @@ def test_a_rig_head_trains_jointly_with_the_mesh_heads(tiny_corpus, tiny_config,
     capsys.readouterr()
     assert fit(tiny_corpus, tiny_config, tmp_path / "clash", "--rig-head", "beatrix") == 2
     assert "the data has a character of that name" in capsys.readouterr().err
+
+
+def test_a_large_batch_takes_fewer_steps_at_the_scaled_learning_rate(tiny_corpus, tiny_config, tmp_path):
+    assert fit(tiny_corpus, tiny_config, tmp_path / "small", "--epochs", "1") == 0
+    assert fit(tiny_corpus, tiny_config, tmp_path / "big", "--epochs", "1", "--batch-pairs", "64") == 0
+    small, big = (json.loads((tmp_path / n / "run.json").read_text()) for n in ("small", "big"))
+    assert big["config"]["batch_pairs"] == 64 and big["config"]["lr_rule"] == {
+        "rule": "sqrt", "from_batch_pairs": 16, "factor": 2.0}
+    assert big["config"]["lr_schedule"] == [[0, 0.006], [2, 0.002]]
+    assert big["history"][0]["frames"] == small["history"][0]["frames"]  # the same frames in 1/4 of the steps
+    assert fit(tiny_corpus, tiny_config, tmp_path / "bad", "--batch-pairs", "0") == 2
+    assert not (tmp_path / "bad" / "run.json").exists()

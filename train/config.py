@@ -77,3 +77,28 @@ def scheduled(config: dict, key: str, epoch: int, default: float) -> float:
 def learning_rate(config: dict, epoch: int) -> float:
     """The rate of the last ``[start_epoch, lr]`` step of ``lr_schedule`` at or before ``epoch``."""
     return scheduled(config, "lr_schedule", epoch, 0.0)
+
+
+LR_RULES = ("sqrt", "linear", "none")
+
+
+def with_batch(config: dict, batch_pairs: int, rule: str = "sqrt") -> dict:
+    """``config`` trained with ``batch_pairs`` pairs per step, its learning rates scaled by ``rule``:
+    ``sqrt`` multiplies them by sqrt(new / old batch), the square-root rule that keeps Adam's updates
+    per frame seen about the same (Malladi et al. 2022, "On the SDEs and scaling rules for adaptive
+    gradient algorithms"); ``linear`` by new / old (the SGD rule, usually too much for Adam); ``none``
+    keeps them. An epoch still sees the same frames, in fewer, larger steps."""
+    if rule not in LR_RULES:
+        raise ValueError(f"learning-rate rule {rule!r}: expected one of {', '.join(LR_RULES)}")
+    if int(batch_pairs) < 1:
+        raise ValueError(f"--batch-pairs {batch_pairs}: a step needs at least 1 frame pair")
+    old = int(config["batch_pairs"])
+    ratio = int(batch_pairs) / old
+    factor = {"sqrt": ratio ** 0.5, "linear": ratio, "none": 1.0}[rule]
+    schedule = config["lr_schedule"]
+    if isinstance(schedule, (int, float)):
+        scaled = float(schedule) * factor
+    else:
+        scaled = [[start, float(lr) * factor] for start, lr in schedule]
+    return {**config, "batch_pairs": int(batch_pairs), "lr_schedule": scaled,
+            "lr_rule": {"rule": rule, "from_batch_pairs": old, "factor": factor}}

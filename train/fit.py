@@ -26,10 +26,10 @@ from train.data.folder import save_npz
 from train.networks_torch import MulTaNet
 
 from .augment import AugmentConfig
-from .config import load_config
+from .config import LR_RULES, load_config, with_batch
 from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
-from .pca import normalise_targets, pca
+from .pca import normalise_targets, pca, pca_on_device
 from .trainer import Job, init_distributed, pick_device, train, world
 from .training_data import FrameData, load_frames, with_rig_head
 
@@ -48,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=None, help="override the config's epoch count")
     parser.add_argument("--epoch-fraction", type=float, default=None,
                         help="override the share of frame pairs drawn per epoch (above 1: several passes)")
+    parser.add_argument("--batch-pairs", type=int, default=None, metavar="N",
+                        help="train with N frame pairs per step instead of the config's, the learning rates scaled "
+                             "by --lr-rule (large batches keep a GPU busy)")
+    parser.add_argument("--lr-rule", choices=LR_RULES, default="sqrt",
+                        help="how --batch-pairs scales the learning rates: sqrt (default; the square-root rule "
+                             "for Adam), linear, or none")
     parser.add_argument("--members", type=int, default=None, help="KarrasNet ensemble size (default: the config's)")
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
@@ -96,8 +102,14 @@ def run(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     distributed = init_distributed(device)
     rank, _ = world()
-    config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed,
-                         epoch_fraction=args.epoch_fraction)
+    try:
+        config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed,
+                             epoch_fraction=args.epoch_fraction)
+        if args.batch_pairs is not None:
+            config = with_batch(config, args.batch_pairs, args.lr_rule)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     dataset = open_dataset(args.data)
     chars = [c.strip() for c in args.characters.split(",")] if args.characters else list(dataset.characters)
     unknown = [c for c in chars if c not in dataset.characters]
@@ -202,6 +214,13 @@ def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], 
     return heads, None
 
 
+def _pca(targets: np.ndarray, k: int, config: dict, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """A head's PCA start: numpy on the CPU, torch.linalg on the training GPU."""
+    if device.type == "cpu":
+        return pca(targets, k, int(config["pca_max_frames"]), seed=int(config["seed"]))
+    return pca_on_device(targets, k, device, int(config["pca_max_frames"]), seed=int(config["seed"]))
+
+
 def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment) -> dict:
     t0 = time.perf_counter()
     rig = (args.rig_head, ARKIT_52) if args.rig_head else None
@@ -223,7 +242,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
         if warm is not None and c < len(warm.heads):  # the checkpoint's own output layer instead of a PCA
             mean, basis = warm.heads[c].mean.astype(np.float32), warm.heads[c].basis.astype(np.float32)
         else:
-            mean, basis = pca(data.targets[c], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
+            mean, basis = _pca(data.targets[c], k, config, device)
         basis, scale = normalise_targets(data.targets[c], mean, basis)
         offsets.append(mean)
         scales.append(scale)
@@ -290,7 +309,7 @@ def _fit_karras(args, config, dataset, chars, features, cache, info, device, aug
         data = load_frames(dataset, [name], "train", features, cache, args.sentences, augment=augment)
         templates.append(data.templates[0])
         probes.append(_probe(data, 0))
-        mean, basis = pca(data.targets[0], k, int(config["pca_max_frames"]), seed=int(config["seed"]))
+        mean, basis = _pca(data.targets[0], k, config, device)
         basis, scale = normalise_targets(data.targets[0], mean, basis)
         offsets.append(mean)
         scales.append(scale)

@@ -43,28 +43,36 @@ def emotion_regulariser(emotion: torch.Tensor, eps: float = 1e-8) -> torch.Tenso
 
 
 class LossNormaliser:
-    """Per-term EMA of the squared loss; ``__call__`` returns the weighted sum of normalised terms."""
+    """Per-term EMA of the squared loss; ``__call__`` returns the weighted sum of normalised terms.
 
-    def __init__(self, names: tuple[str, ...], beta: float = 0.99, eps: float = 1e-12):
+    The statistics live on the training device as one float64 tensor, so updating them never makes
+    the host wait for the device; only :meth:`state_dict` (at checkpoints) reads them back."""
+
+    def __init__(self, names: tuple[str, ...], beta: float = 0.99, eps: float = 1e-12,
+                 device: torch.device | str = "cpu"):
         self.names, self.beta, self.eps = names, beta, eps
-        self.ema = {n: 0.0 for n in names}
+        self.ema = torch.zeros(len(names), dtype=torch.float64, device=device)
         self.steps = 0
 
-    def update(self, values: dict[str, float]) -> None:
+    def update(self, values: torch.Tensor) -> None:
+        """``values``: this step's terms [len(names)] in ``names``' order (any float dtype, any device)."""
         self.steps += 1
-        for n in self.names:
-            self.ema[n] = self.beta * self.ema[n] + (1 - self.beta) * float(values[n]) ** 2
+        v = values.detach().to(self.ema.device, torch.float64)
+        self.ema.mul_(self.beta).add_((1 - self.beta) * v.square())
 
-    def scale(self, name: str) -> float:
-        corrected = self.ema[name] / (1 - self.beta ** max(self.steps, 1))
-        return 1.0 / (corrected ** 0.5 + self.eps)
+    def scales(self) -> torch.Tensor:
+        corrected = self.ema / (1 - self.beta ** max(self.steps, 1))
+        return 1.0 / (corrected.sqrt() + self.eps)
 
     def total(self, terms: dict[str, torch.Tensor], weights: dict[str, float]) -> torch.Tensor:
-        return sum(weights.get(n, 1.0) * self.scale(n) * terms[n] for n in self.names)
+        scales = self.scales()
+        return sum((weights.get(n, 1.0) * scales[i]).to(terms[n].dtype) * terms[n]
+                   for i, n in enumerate(self.names))
 
     def state_dict(self) -> dict:
-        return {"ema": dict(self.ema), "steps": self.steps}
+        return {"ema": dict(zip(self.names, self.ema.tolist(), strict=True)), "steps": self.steps}
 
     def load_state_dict(self, state: dict) -> None:
-        self.ema = {n: float(state["ema"][n]) for n in self.names}
+        self.ema = torch.tensor([float(state["ema"][n]) for n in self.names], dtype=torch.float64,
+                                device=self.ema.device)
         self.steps = int(state["steps"])

@@ -1,4 +1,7 @@
-"""PCA of a character's training frames: the initial (and, frozen, the first epochs') last layer of its head."""
+"""PCA of a character's training frames: the initial (and, frozen, the first epochs') last layer of its head.
+
+:func:`pca` runs in numpy; :func:`pca_on_device` is the same randomised SVD in ``torch.linalg`` on a
+training GPU (the start-up of a run with many large heads is then not spent in numpy)."""
 
 from __future__ import annotations
 
@@ -34,6 +37,36 @@ def pca(frames: np.ndarray, k: int, max_frames: int = 4000, seed: int = 0,
     _, s, vt = np.linalg.svd(b, full_matrices=False)
     basis[:rank] = (vt[:rank] * (s[:rank, None] / np.sqrt(max(n - 1, 1)))).astype(np.float32)
     return mean.astype(np.float32), basis
+
+
+def pca_on_device(frames: np.ndarray, k: int, device, max_frames: int = 4000, seed: int = 0,
+                  power_iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pca` computed by torch on ``device``: the same subsample, sketch size and power iterations
+    (the random sketch is torch's, so the basis agrees with :func:`pca`'s to rounding, not bit for bit)."""
+    import torch
+
+    frames = np.asarray(frames, np.float32)
+    n, d = frames.shape
+    if n > max_frames:
+        frames = frames[np.linspace(0, n - 1, max_frames).round().astype(int)]
+        n = max_frames
+    x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
+    mean = x.double().mean(0)
+    x = x - mean.float()
+    rank = min(k, n - 1, d)
+    basis = np.zeros((k, d), np.float32)
+    if rank <= 0:
+        return mean.float().cpu().numpy(), basis
+    g = torch.Generator(device=device).manual_seed(int(seed))
+    q = x @ torch.randn(d, min(rank + 10, n, d), generator=g, device=device)
+    for _ in range(power_iterations):
+        q, _ = torch.linalg.qr(q)
+        q, _ = torch.linalg.qr(x @ (x.T @ q))
+    q, _ = torch.linalg.qr(q)
+    b = q.T.double() @ x.double()
+    _, s, vt = torch.linalg.svd(b, full_matrices=False)
+    basis[:rank] = (vt[:rank] * (s[:rank, None] / np.sqrt(max(n - 1, 1)))).float().cpu().numpy()
+    return mean.float().cpu().numpy(), basis
 
 
 def project(frames: np.ndarray, mean: np.ndarray, basis: np.ndarray) -> np.ndarray:

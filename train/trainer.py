@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -32,12 +31,15 @@ from multanet_core.atomic import atomic_write
 from multanet_core.progress import StatusLine
 
 from .augment import AugmentConfig
+from .batches import FrameSource, plan_epoch
 from .config import learning_rate, scheduled
 from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss, weighted_position_loss
 from .model import TrainingModel
 from .training_data import FrameData
 
 TERMS = ("position", "motion", "emotion")
+CHUNK_STEPS = 32  # steps whose windows and targets are gathered at once
+LOG_EVERY = 20  # steps between the progress line's (and TensorBoard's) reads of the running losses
 
 
 def world() -> tuple[int, int]:
@@ -82,12 +84,12 @@ class Job:
     extra_state: dict = field(default_factory=dict)
 
 
-def _groups(chars: np.ndarray, head_of: list[int]) -> list[tuple[int, int, int]]:
-    """Contiguous row ranges of each character in a batch sorted by character."""
-    cuts = np.flatnonzero(np.diff(chars)) + 1
-    starts = np.concatenate([[0], cuts])
-    ends = np.concatenate([cuts, [len(chars)]])
-    return [(head_of[int(chars[s])], int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+def make_optimiser(params: list[nn.Parameter], lr: float, device: torch.device) -> torch.optim.Optimizer:
+    """Adam, fused into a few kernels on CUDA (no per-parameter launches, no host sync); on the CPU the
+    multi-tensor (foreach) form, which computes the same update as the plain loop."""
+    if device.type == "cuda":
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    return torch.optim.Adam(params, lr=lr, foreach=True)
 
 
 def parameter_digest(module: nn.Module) -> str:
@@ -117,7 +119,7 @@ def save_state(path: Path, state: dict) -> None:
 
 
 def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
-          quiet: bool = False, tensorboard: Path | None = None) -> dict:
+          quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
     """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary."""
     rank, n_ranks = world()
     model = job.model.to(device)
@@ -130,8 +132,8 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
     if n_ranks > 1:
         wrapped = nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True)
-    optimiser = torch.optim.Adam(job.trainable, lr=learning_rate(config, 0))
-    norm = LossNormaliser(TERMS, beta=float(config["loss_ema_beta"]))
+    optimiser = make_optimiser(job.trainable, learning_rate(config, 0), device)
+    norm = LossNormaliser(TERMS, beta=float(config["loss_ema_beta"]), device=device)
     start, seconds = 0, 0.0
     if resume and job.state_path.is_file():
         state = torch.load(job.state_path, map_location=device, weights_only=True)
@@ -144,7 +146,6 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
     last = epochs if stop_after is None else min(epochs, int(stop_after))
     weights = {k: float(v) for k, v in config["loss_weights"].items()}
     batch = int(config["batch_pairs"])
-    pairs = data.pairs
     augment = AugmentConfig.from_dict(config.get("augment"))
     clean_share = augment.clean_share if augment else 1.0
     writer = None
@@ -156,9 +157,9 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         except ImportError:
             print("tensorboard is not installed: no TensorBoard logs", file=sys.stderr)
     bar = StatusLine(enabled=not quiet and rank == 0)
-    pin = device.type == "cuda"
+    source = FrameSource(data, device, max_device_bytes)
     frozen_ids = {id(p) for p in job.frozen_early}
-    step_global = start * math.ceil(len(pairs) * float(config["epoch_fraction"]) / batch)
+    step_global = start * math.ceil(len(data.pairs) * float(config["epoch_fraction"]) / batch)
     history = []
     for epoch in range(start, last):
         t0 = time.perf_counter()
@@ -168,44 +169,24 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         freeze = epoch < int(config["freeze_head_epochs"]) and bool(frozen_ids)  # a warm start freezes nothing
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         weigh = bilabial_weight != 1.0 and data.bilabial is not None
-        rng = np.random.default_rng([int(job.seed), epoch])
-        variant_rng = np.random.default_rng([int(job.seed), epoch, 1])
-        count = max(n_ranks, int(round(len(pairs) * float(config["epoch_fraction"]))))
-        # epoch_fraction > 1 (small data sets, same number of steps): several shuffles back to back
-        order = np.concatenate([rng.permutation(pairs) for _ in range(math.ceil(count / len(pairs)))])[:count]
-        n_steps = math.ceil(len(order) / batch)
-        sums = dict.fromkeys(TERMS, 0.0)
+        plan = plan_epoch(data, job.head_of, job.seed, epoch, batch, float(config["epoch_fraction"]), clean_share,
+                          rank, n_ranks)
+        n_steps = plan.n_steps
+        sums = torch.zeros(len(TERMS), dtype=torch.float64, device=device)
         frames_done = 0
         model.train()
+        chunk = None
         for s in range(n_steps):
-            chunk = order[s * batch:(s + 1) * batch]
-            if len(chunk) < n_ranks:
-                continue
-            p = chunk[rank::n_ranks]
-            p = p[np.argsort(data.char[p], kind="stable")]
-            idx = np.stack([p, p + 1], axis=1).reshape(-1)
-            variant = None
-            if data.n_variants > 1:
-                pick = np.where(variant_rng.random(len(p)) < clean_share, 0,
-                                variant_rng.integers(1, data.n_variants, len(p)))
-                variant = np.repeat(pick, 2)
-            x = torch.from_numpy(data.windows(idx, variant))
-            frames = torch.from_numpy(idx)
-            groups = _groups(data.char[idx], job.head_of)
-            targets = [torch.from_numpy(data.targets[int(data.char[idx[r0]])][data.row[idx[r0:r1]]])
-                       for _, r0, r1 in groups]
-            if pin:
-                x = x.pin_memory()
-                targets = [t.pin_memory() for t in targets]
-            x = x.to(device, non_blocking=True)
-            frames = frames.to(device, non_blocking=True)
-            targets = [t.to(device, non_blocking=True) for t in targets]
+            if chunk is None or s >= chunk.first_step + CHUNK_STEPS:
+                chunk = source.chunk(plan, s, CHUNK_STEPS)
+            x, frames, bilabial, targets = source.step(plan, chunk, s)
+            groups = [(h, g0, g1) for h, _, g0, g1 in plan.groups[s]]
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
                 outs, emotion = wrapped(x, frames, groups)
-            rows = len(idx)
+            rows = plan.step_rows(s)
             pairs_out = list(zip(outs, targets, strict=True))
-            if weigh:
-                w = torch.from_numpy(np.where(data.bilabial[idx], bilabial_weight, 1.0).astype(np.float32)).to(device)
+            if weigh and bilabial is not None:
+                w = torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32)
                 w_sum = w.sum()
                 position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum)
                                for (o, t), (_, r0, r1) in zip(pairs_out, groups, strict=True))
@@ -220,7 +201,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             if n_ranks > 1:
                 dist.all_reduce(values)
                 values /= n_ranks
-            values = dict(zip(TERMS, values.tolist(), strict=True))
+            values = values.double()  # kept on the device: nothing here waits for it
             norm.update(values)
             loss = norm.total(terms, weights)
             optimiser.zero_grad(set_to_none=True)
@@ -231,21 +212,24 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
                         prm.grad = None
             scaler.step(optimiser)
             scaler.update()
-            for n in TERMS:
-                sums[n] += values[n]
+            sums += values
             frames_done += rows * n_ranks
             step_global += 1
-            if writer is not None and step_global % 20 == 0:
-                for n in TERMS:
-                    writer.add_scalar(f"loss/{n}", values[n], step_global)
+            if writer is not None and step_global % LOG_EVERY == 0:
+                now = values.tolist()
+                for i, n in enumerate(TERMS):
+                    writer.add_scalar(f"loss/{n}", now[i], step_global)
                 writer.add_scalar("loss/total_normalised", float(loss.detach()), step_global)
-            rate = frames_done / max(time.perf_counter() - t0, 1e-9)
-            bar.show(f"{job.label} epoch {epoch + 1}/{epochs} step {s + 1}/{n_steps} "
-                     + " ".join(f"{n[:3]} {sums[n] / (s + 1):.3g}" for n in TERMS)
-                     + f" lr {lr:g}{' head frozen' if freeze else ''} {rate:.0f} frames/s")
+            if bar.enabled and ((s + 1) % LOG_EVERY == 0 or s + 1 == n_steps):
+                means = (sums / (s + 1)).tolist()
+                rate = frames_done / max(time.perf_counter() - t0, 1e-9)
+                bar.show(f"{job.label} epoch {epoch + 1}/{epochs} step {s + 1}/{n_steps} "
+                         + " ".join(f"{n[:3]} {m:.3g}" for n, m in zip(TERMS, means, strict=True))
+                         + f" lr {lr:g}{' head frozen' if freeze else ''} {rate:.0f} frames/s")
+        mean_values = (sums / max(n_steps, 1)).tolist()  # the epoch's one wait for the device
         dt = time.perf_counter() - t0
         seconds += dt
-        means = {n: sums[n] / max(n_steps, 1) for n in TERMS}
+        means = dict(zip(TERMS, mean_values, strict=True))
         history.append({"epoch": epoch + 1, "seconds": dt, "frames": frames_done, **means})
         bar.done(f"{job.label} epoch {epoch + 1}/{epochs} done in {dt:.1f}s: "
                  + " ".join(f"{n} {means[n]:.4g}" for n in TERMS) + f" ({frames_done / dt:.0f} frames/s)")

@@ -1,0 +1,222 @@
+"""The device-side data path of training: epoch plans, chunked gathers, the device loss normaliser,
+the large-batch rule, PCA in torch, and a step loop that never waits for the device."""
+
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import train.trainer as trainer
+from multanet_core.lpc import FeatureConfig
+from train.batches import FrameSource, plan_epoch
+from train.config import load_config, with_batch
+from train.data.base import Template
+from train.losses import LossNormaliser
+from train.model import TrainingModel, make_spec
+from train.networks_torch import MulTaNet
+from train.pca import pca, pca_on_device
+from train.trainer import Job, parameter_digest, train
+from train.training_data import FrameData
+
+FEATURES = FeatureConfig(level="log_energy")
+VERTS = [40, 55, 70]
+
+
+def frame_data(per: int = 240, variants: int = 3) -> FrameData:
+    rng = np.random.default_rng(0)
+    n_chars = len(VERTS)
+    frames = n_chars * per
+    # three sequences per character, frames of a sequence contiguous; windows overlap as in real grids
+    return FrameData(characters=[f"c{i}" for i in range(n_chars)],
+                     templates=[Template(f"c{i}", np.zeros((v, 3), np.float32)) for i, v in enumerate(VERTS)],
+                     grid=rng.standard_normal((variants, 2 * frames + 64, FEATURES.width)).astype(np.float32),
+                     win=np.arange(frames) * 2, char=np.repeat(np.arange(n_chars), per),
+                     row=np.tile(np.arange(per), n_chars), seq=np.repeat(np.arange(3 * n_chars), per // 3),
+                     targets=[rng.standard_normal((per, 3 * v)).astype(np.float32) for v in VERTS], sequences=[],
+                     n_frames=FEATURES.n_frames, bilabial=rng.random(frames) < 0.1)
+
+
+def test_an_epoch_plan_holds_sorted_pairs_of_one_sequence_and_one_variant_per_pair():
+    data = frame_data()
+    plan = plan_epoch(data, [2, 0, 1], seed=3, epoch=1, batch=16, fraction=0.8, clean_share=0.25)
+    assert plan.n_steps == math.ceil(round(len(data.pairs) * 0.8) / 16)
+    pairs = plan.rows.reshape(-1, 2)
+    assert (pairs[:, 1] == pairs[:, 0] + 1).all() and (data.seq[pairs[:, 0]] == data.seq[pairs[:, 1]]).all()
+    assert len(np.unique(pairs[:, 0])) == len(pairs)  # a fraction below 1 draws no pair twice
+    v = plan.variant.reshape(-1, 2)
+    assert (v[:, 0] == v[:, 1]).all() and 0.15 < (v[:, 0] == 0).mean() < 0.35 and set(v[:, 0]) == {0, 1, 2}
+    for s in range(plan.n_steps):
+        rows = plan.rows[plan.starts[s]:plan.starts[s + 1]]
+        assert (np.diff(data.char[rows]) >= 0).all()
+        covered = []
+        for head, c, g0, g1 in plan.groups[s]:
+            assert (data.char[rows[g0:g1]] == c).all() and head == [2, 0, 1][c]
+            covered.extend(range(g0, g1))
+        assert covered == list(range(len(rows)))
+    again = plan_epoch(data, [2, 0, 1], seed=3, epoch=1, batch=16, fraction=0.8, clean_share=0.25)
+    other = plan_epoch(data, [2, 0, 1], seed=3, epoch=2, batch=16, fraction=0.8, clean_share=0.25)
+    assert (again.rows == plan.rows).all() and (again.variant == plan.variant).all()  # seed and epoch alone
+    assert not np.array_equal(other.rows, plan.rows)
+
+
+def test_ranks_split_each_global_batch_between_them():
+    data = frame_data()
+    whole = plan_epoch(data, [0, 1, 2], 0, 0, batch=12, fraction=0.5, clean_share=1.0)
+    halves = [plan_epoch(data, [0, 1, 2], 0, 0, batch=12, fraction=0.5, clean_share=1.0, rank=r, n_ranks=2)
+              for r in range(2)]
+    for s in range(whole.n_steps):
+        mine = [set(h.rows[h.starts[s]:h.starts[s + 1]:2].tolist()) for h in halves]  # first frames of pairs
+        assert not mine[0] & mine[1]
+        assert mine[0] | mine[1] == set(whole.rows[whole.starts[s]:whole.starts[s + 1]:2].tolist())
+
+
+@pytest.mark.parametrize("budget", [None, 1])  # resident, and streamed from the host
+@pytest.mark.parametrize("chunk", [1, 5, 64])
+def test_chunks_gather_each_steps_windows_targets_and_marks(budget, chunk):
+    data = frame_data()
+    plan = plan_epoch(data, [0, 1, 2], seed=1, epoch=0, batch=10, fraction=0.7, clean_share=0.5)
+    source = FrameSource(data, torch.device("cpu"), max_device_bytes=budget)
+    assert source.resident == (budget is None)
+    current = None
+    for s in range(plan.n_steps):
+        if current is None or s >= current.first_step + chunk:
+            current = source.chunk(plan, s, chunk)
+        x, frames, bilabial, targets = source.step(plan, current, s)
+        rows = plan.rows[plan.starts[s]:plan.starts[s + 1]]
+        assert np.array_equal(x.numpy(), data.windows(rows, plan.variant[plan.starts[s]:plan.starts[s + 1]]))
+        assert np.array_equal(frames.numpy(), rows) and np.array_equal(bilabial.numpy(), data.bilabial[rows])
+        for (_, c, g0, g1), t in zip(plan.groups[s], targets, strict=True):
+            assert np.array_equal(t.numpy(), data.targets[c][data.row[rows[g0:g1]]])
+
+
+def test_the_device_normaliser_computes_karras_normalisation_and_round_trips():
+    norm = LossNormaliser(("a", "b"), beta=0.9)
+    ema = [0.0, 0.0]
+    for step, (a, b) in enumerate([(2.0, 0.5), (1.0, 0.25), (4.0, 1.0)], 1):
+        norm.update(torch.tensor([a, b], dtype=torch.float32))
+        ema = [0.9 * e + 0.1 * v ** 2 for e, v in zip(ema, (a, b), strict=True)]
+        want = [1 / ((e / (1 - 0.9 ** step)) ** 0.5 + 1e-12) for e in ema]
+        assert norm.scales().tolist() == pytest.approx(want, rel=1e-12)
+    terms = {"a": torch.tensor(3.0), "b": torch.tensor(5.0)}
+    assert float(norm.total(terms, {"b": 2.0})) == pytest.approx(3 * want[0] + 2 * 5 * want[1], rel=1e-6)
+    copy = LossNormaliser(("a", "b"), beta=0.9)
+    copy.load_state_dict(norm.state_dict())
+    assert torch.equal(copy.ema, norm.ema) and copy.steps == 3
+
+
+def test_the_large_batch_rule_scales_the_learning_rates():
+    config = load_config("small")
+    base = int(config["batch_pairs"])
+    big = with_batch(config, 4 * base)
+    assert big["batch_pairs"] == 4 * base and big["lr_rule"]["factor"] == 2.0
+    assert [lr for _, lr in big["lr_schedule"]] == [2 * lr for _, lr in config["lr_schedule"]]
+    assert with_batch(config, 4 * base, "linear")["lr_schedule"][0][1] == 4 * config["lr_schedule"][0][1]
+    assert with_batch(config, 4 * base, "none")["lr_schedule"] == config["lr_schedule"]
+    with pytest.raises(ValueError, match="at least 1"):
+        with_batch(config, 0)
+    with pytest.raises(ValueError, match="rule"):
+        with_batch(config, 8, "cubic")
+
+
+def test_pca_in_torch_agrees_with_numpy():
+    rng = np.random.default_rng(1)
+    latent = rng.standard_normal((900, 6)) * np.array([6, 4, 3, 2, 1, 0.5])
+    frames = (latent @ rng.standard_normal((6, 120)) + rng.standard_normal(120)).astype(np.float32)
+    mean_np, basis_np = pca(frames, 8, max_frames=500)
+    mean_t, basis_t = pca_on_device(frames, 8, torch.device("cpu"), max_frames=500)
+    assert np.allclose(mean_t, mean_np, atol=1e-5)
+    assert np.allclose(np.linalg.norm(basis_t[:6], axis=1), np.linalg.norm(basis_np[:6], axis=1), rtol=1e-4)
+    # same directions up to sign
+    cos = np.abs(np.sum(basis_t[:6] * basis_np[:6], 1)) / np.linalg.norm(basis_np[:6], axis=1) ** 2
+    assert np.allclose(cos, 1, atol=1e-4)
+
+
+def job_digest(steps_per_chunk: int | None = None, budget: int | None = None, monkeypatch=None,
+               epochs: int = 2) -> tuple[str, list]:
+    data = frame_data()
+    config = load_config("small")
+    config.update(epochs=epochs, freeze_head_epochs=1, epoch_fraction=0.6, checkpoint_every=1, batch_pairs=12,
+                  augment={"variants": 2, "clean_share": 0.3, "seed": 0}, bilabial_weight=[[0, 1.0], [1, 4.0]],
+                  network={"formant_channels": [8, 8, 8, 8, 8], "articulation_channels": 16, "activation": "relu"},
+                  components=6, features={"level": "log_energy"})
+    if steps_per_chunk is not None:
+        monkeypatch.setattr(trainer, "CHUNK_STEPS", steps_per_chunk)
+    rng = np.random.default_rng(5)
+    torch.manual_seed(0)
+    net = MulTaNet(make_spec("multanet", config, FEATURES, len(VERTS)), [np.zeros(3 * v, np.float32) for v in VERTS],
+                   [(rng.standard_normal((6, 3 * v)) * 0.1).astype(np.float32) for v in VERTS])
+    model = TrainingModel(net, data.n, net.spec.emotion_dim, 0.01, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        job = Job(model=model, data=data, head_of=[0, 1, 2], trainable=list(model.parameters()),
+                  frozen_early=[p for h in net.heads for p in h.out.parameters()], state_path=Path(tmp) / "s.pt",
+                  seed=0)
+        summary = train(job, config, torch.device("cpu"), quiet=True, max_device_bytes=budget)
+    return parameter_digest(model), summary["history"]
+
+
+def test_chunking_and_streaming_do_not_change_training(monkeypatch):
+    digest, history = job_digest(3, monkeypatch=monkeypatch)
+    assert job_digest(32, monkeypatch=monkeypatch)[0] == digest
+    assert job_digest(5, budget=1, monkeypatch=monkeypatch)[0] == digest
+    assert history[1]["position"] < history[0]["position"]
+
+
+def test_the_step_loop_reads_nothing_back_from_the_device(monkeypatch):
+    """Reading a tensor's value on the host (``item``, ``tolist``, ``float``, ``bool``) makes the host wait
+    for a GPU. Count the project's own reads in a quiet run (no progress line, no TensorBoard): one per
+    epoch (its mean losses) and one per checkpoint (the normaliser), none per step."""
+    import sys
+
+    project = str(Path(trainer.__file__).parent)
+    reads = []
+    for name in ("item", "tolist", "__float__", "__bool__"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *a, _original=original, _name=name, **k):
+            caller = sys._getframe(1).f_code.co_filename
+            if caller.startswith(project):
+                reads.append((_name, caller, sys._getframe(1).f_lineno))
+            return _original(self, *a, **k)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    _, history = job_digest(epochs=3)
+    steps = sum(math.ceil(h["frames"] / 24) for h in history)
+    assert steps > 30 and len(reads) == 2 * len(history), reads
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_on_cuda_the_step_loop_never_synchronises():
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        data = frame_data()
+        config = load_config("small")
+        config.update(epochs=1, freeze_head_epochs=0, epoch_fraction=0.3, batch_pairs=12, components=6,
+                      checkpoint_every=100)
+        net = MulTaNet(make_spec("multanet", config, FEATURES, len(VERTS)),
+                       [np.zeros(3 * v, np.float32) for v in VERTS],
+                       [np.eye(6, 3 * v, dtype=np.float32) for v in VERTS])
+        model = TrainingModel(net, data.n, net.spec.emotion_dim, 0.01, 0)
+        plan = plan_epoch(data, [0, 1, 2], 0, 0, 12, 0.3, 1.0)
+        source = FrameSource(data, torch.device("cuda"))
+        chunk = source.chunk(plan, 0, 8)
+        model.cuda()
+        optimiser = trainer.make_optimiser(list(model.parameters()), 1e-3, torch.device("cuda"))
+        norm = LossNormaliser(("position",), device=torch.device("cuda"))
+        sums = torch.zeros(1, dtype=torch.float64, device="cuda")
+        for s in range(8):
+            x, frames, bilabial, targets = source.step(plan, chunk, s)
+            outs, _ = model(x, frames, [(h, g0, g1) for h, _, g0, g1 in plan.groups[s]])
+            w = torch.where(bilabial, 5.0, 1.0).to(torch.float32)
+            position = sum((o - t).square().mean(1).mul(w[g0:g1]).sum() / w.sum()
+                           for o, t, (_, _, g0, g1) in zip(outs, targets, plan.groups[s], strict=True))
+            values = position.detach()[None].double()
+            norm.update(values)
+            optimiser.zero_grad(set_to_none=True)
+            norm.total({"position": position}, {}).backward()
+            optimiser.step()
+            sums += values
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
