@@ -11,7 +11,7 @@ import torch
 
 import train.trainer as trainer
 from multanet_core.lpc import FeatureConfig
-from train.batches import FrameSource, plan_epoch
+from train.batches import FrameSource, neural_voice_repeat, plan_epoch
 from train.config import load_config, with_batch
 from train.data.base import Template
 from train.losses import LossNormaliser
@@ -220,3 +220,26 @@ def test_on_cuda_the_step_loop_never_synchronises():
             sums += values
     finally:
         torch.cuda.set_sync_debug_mode(0)
+
+
+class _Seq:
+    def __init__(self, neural: bool):
+        self.voice = {"neural": {"family": "piper"}} if neural else {"variant": "m3"}
+
+    def metadata(self) -> dict:
+        return {"voice": self.voice}
+
+
+def test_neural_voice_pairs_can_be_drawn_more_often_in_an_epoch_of_the_same_length():
+    data = frame_data()
+    data.sequences = [_Seq(neural=i % 3 == 0) for i in range(9)]  # sequences 0, 3, 6
+    assert neural_voice_repeat(data, 1) is None
+    repeat = neural_voice_repeat(data, 4)
+    neural = np.isin(data.seq[data.pairs], [0, 3, 6])
+    assert (repeat[neural] == 4).all() and (repeat[~neural] == 1).all()
+    plain = plan_epoch(data, [0, 1, 2], 0, 0, batch=16, fraction=1.0, clean_share=1.0)
+    more = plan_epoch(data, [0, 1, 2], 0, 0, batch=16, fraction=1.0, clean_share=1.0, repeat=repeat)
+    assert len(more.rows) == len(plain.rows)
+    share = np.isin(data.seq[more.rows[::2]], [0, 3, 6]).mean()
+    assert abs(np.isin(data.seq[plain.rows[::2]], [0, 3, 6]).mean() - 1 / 3) < 0.01
+    assert abs(share - 4 / 6) < 0.05  # 4 x 1/3 against 1 x 2/3

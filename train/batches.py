@@ -44,17 +44,20 @@ class EpochPlan:
 
 
 def plan_epoch(data: FrameData, head_of: list[int], seed: int, epoch: int, batch: int, fraction: float,
-               clean_share: float, rank: int = 0, n_ranks: int = 1) -> EpochPlan:
+               clean_share: float, rank: int = 0, n_ranks: int = 1, repeat: np.ndarray | None = None) -> EpochPlan:
     """The epoch's batches for ``rank`` of ``n_ranks``: every rank draws the same global order of
     ``round(len(pairs) * fraction)`` pairs, cuts it into batches of ``batch`` pairs and takes every
     ``n_ranks``-th pair of each; a pair hears the clean audio with probability ``clean_share`` and
-    otherwise one of the degraded variants, both frames the same."""
+    otherwise one of the degraded variants, both frames the same. ``repeat`` (an int per pair of
+    ``data.pairs``) puts a pair that many times into the pool the order is drawn from: those pairs are
+    drawn more often, in an epoch of the same length."""
     pairs = data.pairs
+    pool = pairs if repeat is None else np.repeat(pairs, repeat)
     rng = np.random.default_rng([int(seed), epoch])
     variant_rng = np.random.default_rng([int(seed), epoch, 1])
     count = max(n_ranks, int(round(len(pairs) * float(fraction))))
     # fraction > 1 (small data sets, same number of steps): several shuffles back to back
-    order = np.concatenate([rng.permutation(pairs) for _ in range(math.ceil(count / len(pairs)))])[:count]
+    order = np.concatenate([rng.permutation(pool) for _ in range(math.ceil(count / len(pool)))])[:count]
     rows, variants, starts, groups = [], [], [0], []
     for s in range(math.ceil(len(order) / batch)):
         chunk = order[s * batch:(s + 1) * batch]
@@ -75,6 +78,17 @@ def plan_epoch(data: FrameData, head_of: list[int], seed: int, epoch: int, batch
     return EpochPlan(rows=np.concatenate(rows) if rows else np.zeros(0, np.int64),
                      variant=np.concatenate(variants).astype(np.int64) if variants else np.zeros(0, np.int64),
                      starts=np.asarray(starts, np.int64), groups=groups)
+
+
+def neural_voice_repeat(data: FrameData, times: int) -> np.ndarray | None:
+    """Per pair of ``data.pairs``: ``times`` for the pairs of sequences spoken by a neural (human-like)
+    voice, 1 for the others; None when ``times`` is 1 or no sequence has a neural voice."""
+    if int(times) == 1:
+        return None
+    neural = np.array([bool((s.metadata().get("voice") or {}).get("neural")) for s in data.sequences], bool)
+    if not neural.any():
+        return None
+    return np.where(neural[data.seq[data.pairs]], int(times), 1)
 
 
 def _groups(chars: np.ndarray, head_of: list[int]) -> list[tuple[int, int, int, int]]:
