@@ -75,9 +75,9 @@ def measure(model: str, config_name: str, characters: int, vertices: int, steps:
     features = FeatureConfig.from_dict(config.get("features", {}))
     n_chars = characters if model == "multanet" else 1
     batch = int(config["batch_pairs"])
-    per_char = max(2000, 2 * steps * batch // n_chars)
+    per_char = 2000
     frames = n_chars * per_char
-    fraction = min(1.0, steps * batch / (frames - n_chars))
+    fraction = steps * batch / (frames - n_chars)  # above 1 (large batches): several shuffles per epoch
     # three epochs of ``steps`` steps; the fastest one is reported (the least disturbed by other load)
     config.update(epochs=3, freeze_head_epochs=0, epoch_fraction=fraction, checkpoint_every=3)
     config.pop("augment", None)
@@ -121,8 +121,10 @@ def run_one(tree: str, model: str, args: argparse.Namespace) -> dict:
            "--threads", str(args.threads), "--device", args.device]
     if args.batch_pairs:
         cmd += ["--batch-pairs", str(args.batch_pairs)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tree).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tree)
+    if done.returncode != 0:
+        raise SystemExit(f"{model} in {tree} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -148,7 +150,7 @@ def main() -> None:
                                  args.device, args.batch_pairs)))
         return
     made = None
-    base = args.baseline_tree
+    base = os.path.abspath(args.baseline_tree) if args.baseline_tree else None
     if base is None:
         made = tempfile.mkdtemp(prefix="bench_train_baseline_")
         subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", made, args.baseline], check=True,
