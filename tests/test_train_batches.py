@@ -243,3 +243,22 @@ def test_neural_voice_pairs_can_be_drawn_more_often_in_an_epoch_of_the_same_leng
     share = np.isin(data.seq[more.rows[::2]], [0, 3, 6]).mean()
     assert abs(np.isin(data.seq[plain.rows[::2]], [0, 3, 6]).mean() - 1 / 3) < 0.01
     assert abs(share - 4 / 6) < 0.05  # 4 x 1/3 against 1 x 2/3
+
+
+def test_the_training_benchmark_runs_both_trees_side_by_side():
+    """bench/bench_train.py end to end at a toy size, this tree standing in as its own baseline tree (a
+    broken benchmark went unnoticed for sessions while only its --help was run)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "bench/bench_train.py", "--steps", "2", "--rounds", "1", "--threads", "1",
+                           "--characters", "2", "--vertices", "200", "--baseline-tree", str(root)],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    rate = {line.split("  ")[0]: float(line.split()[3])
+            for line in lines if "training frames/s" in line}
+    assert set(rate) == {"MulTaNet, this tree", "MulTaNet, baseline trainer", "KarrasNet (1 character)"}, lines
+    assert all(r > 0 for r in rate.values())
+    assert any(line.startswith("ratio this tree / baseline frames/s:") for line in lines)
