@@ -125,3 +125,21 @@ def test_a_huge_output_is_refused_up_front(tmp_path, ckpt_path, capsys, monkeypa
     assert "would be 0.4 MB (170 frames x 200 vertices); the limit is 0.1 MB" in capsys.readouterr().err
     assert not out.exists()
     assert core_cli.main([*args, "--allow-large"]) == 0 and np.load(out).shape == (170, 200, 3)
+
+
+@pytest.mark.parametrize("command, message", [
+    (["export", "{tmp}/no_run", "--out", "{tmp}/m.npz"], "not a training run folder (no run.json"),
+    (["evaluate", "--checkpoint", "{tmp}/none.npz", "--data", "{tmp}"], "checkpoint '{tmp}/none.npz' does not exist"),
+    (["evaluate-rig", "--checkpoint", "{tmp}/none.npz", "--data", "{tmp}"], "does not exist"),
+    (["fit", "--data", "{tmp}/no_data", "--out", "{tmp}/run"], "not a known dataset layout"),
+    (["fit", "--data", "{tmp}/no_data", "--out", "{tmp}/run", "--config", "nope"], "nope: no such config"),
+    (["preview", "{tmp}/no_data", "--out", "{tmp}/p.png"], "not a known dataset layout"),
+])
+def test_training_commands_name_a_missing_input_without_a_traceback(tmp_path, capsys, command, message):
+    from train.__main__ import main as train_main
+
+    before = sorted(tmp_path.iterdir())
+    assert train_main([part.format(tmp=tmp_path) for part in command]) == 2
+    err = capsys.readouterr().err
+    assert message.format(tmp=tmp_path) in err and "Traceback" not in err, err
+    assert sorted(tmp_path.iterdir()) == before  # nothing written

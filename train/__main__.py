@@ -38,7 +38,23 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"python -m train {argv[0]}", description=help_text)
     module.add_arguments(parser)
-    return int(module.run(parser.parse_args(argv[1:])) or 0)
+    args = parser.parse_args(argv[1:])
+    try:
+        return int(module.run(args) or 0)
+    except (FileNotFoundError, ValueError) as exc:
+        if not _user_error(exc):
+            raise
+        print(f"python -m train {argv[0]}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _user_error(exc: BaseException) -> bool:
+    """A missing file, or what the project's own checks refuse (a bad checkpoint, audio or dataset): a
+    message for the user, not a traceback. Any other ValueError is a bug and keeps its traceback."""
+    from multanet_core.errors import MulTaNetError
+    from train.data.base import DatasetError
+
+    return isinstance(exc, (FileNotFoundError, MulTaNetError, DatasetError))
 
 
 if __name__ == "__main__":

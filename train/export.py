@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class RunFiles:
     def __init__(self, run: Path):
         self.run = Path(run)
+        for name in ("run.json", "heads.npz"):
+            if not (self.run / name).is_file():
+                raise FileNotFoundError(f"{self.run}: not a training run folder (no {name}; `python -m train fit "
+                                        f"--out {self.run}` makes one)")
         self.info = json.loads((self.run / "run.json").read_text())
         with np.load(self.run / "heads.npz", allow_pickle=False) as z:
             self.arrays = {k: z[k] for k in z.files}
