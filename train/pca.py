@@ -8,6 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 
+def _subsample(frames: np.ndarray, max_frames: int) -> np.ndarray:
+    """float32 frames, at most ``max_frames`` of them, evenly spaced."""
+    frames = np.asarray(frames, np.float32)
+    if frames.shape[0] > max_frames:
+        frames = frames[np.linspace(0, frames.shape[0] - 1, max_frames).round().astype(int)]
+    return frames
+
+
 def pca(frames: np.ndarray, k: int, max_frames: int = 4000, seed: int = 0,
         power_iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Flattened frames [N, D] -> (mean [D], basis [k, D]) with ``frames ~ mean + coeffs @ basis``.
@@ -16,11 +24,8 @@ def pca(frames: np.ndarray, k: int, max_frames: int = 4000, seed: int = 0,
     principal direction scaled by its standard deviation over the frames, so the coefficients of the
     training data have about unit variance. Rows beyond the data's rank are zero.
     """
-    frames = np.asarray(frames, np.float32)
+    frames = _subsample(frames, max_frames)
     n, d = frames.shape
-    if n > max_frames:
-        frames = frames[np.linspace(0, n - 1, max_frames).round().astype(int)]
-        n = max_frames
     mean = frames.mean(axis=0, dtype=np.float64)
     x = (frames - mean.astype(np.float32)).astype(np.float32)
     rank = min(k, n - 1, d)
@@ -45,11 +50,8 @@ def pca_on_device(frames: np.ndarray, k: int, device, max_frames: int = 4000, se
     (the random sketch is torch's, so the basis agrees with :func:`pca`'s to rounding, not bit for bit)."""
     import torch
 
-    frames = np.asarray(frames, np.float32)
+    frames = _subsample(frames, max_frames)
     n, d = frames.shape
-    if n > max_frames:
-        frames = frames[np.linspace(0, n - 1, max_frames).round().astype(int)]
-        n = max_frames
     x = torch.from_numpy(np.ascontiguousarray(frames)).to(device)
     mean = x.double().mean(0)
     x = x - mean.float()
