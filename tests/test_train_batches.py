@@ -11,7 +11,7 @@ import torch
 
 import train.trainer as trainer
 from multanet_core.lpc import FeatureConfig
-from train.batches import FrameSource, neural_voice_repeat, plan_epoch
+from train.batches import FrameSource, config_repeat, pair_repeat, plan_epoch
 from train.config import load_config, with_batch
 from train.data.base import Template
 from train.losses import LossNormaliser
@@ -223,18 +223,18 @@ def test_on_cuda_the_step_loop_never_synchronises():
 
 
 class _Seq:
-    def __init__(self, neural: bool):
-        self.voice = {"neural": {"family": "piper"}} if neural else {"variant": "m3"}
+    def __init__(self, neural: bool, language: str = "en"):
+        self.meta = {"voice": {"neural": {"family": "piper"}} if neural else {"variant": "m3"}, "language": language}
 
     def metadata(self) -> dict:
-        return {"voice": self.voice}
+        return self.meta
 
 
 def test_neural_voice_pairs_can_be_drawn_more_often_in_an_epoch_of_the_same_length():
     data = frame_data()
     data.sequences = [_Seq(neural=i % 3 == 0) for i in range(9)]  # sequences 0, 3, 6
-    assert neural_voice_repeat(data, 1) is None
-    repeat = neural_voice_repeat(data, 4)
+    assert pair_repeat(data, neural=1) is None
+    repeat = pair_repeat(data, neural=4)
     neural = np.isin(data.seq[data.pairs], [0, 3, 6])
     assert (repeat[neural] == 4).all() and (repeat[~neural] == 1).all()
     plain = plan_epoch(data, [0, 1, 2], 0, 0, batch=16, fraction=1.0, clean_share=1.0)
@@ -243,6 +243,29 @@ def test_neural_voice_pairs_can_be_drawn_more_often_in_an_epoch_of_the_same_leng
     share = np.isin(data.seq[more.rows[::2]], [0, 3, 6]).mean()
     assert abs(np.isin(data.seq[plain.rows[::2]], [0, 3, 6]).mean() - 1 / 3) < 0.01
     assert abs(share - 4 / 6) < 0.05  # 4 x 1/3 against 1 x 2/3
+
+
+def test_pairs_are_drawn_by_language_and_mesh_heads_against_a_joint_rig_head_by_config():
+    """``language_repeat`` multiplies the pairs of a language, ``neural_voice_repeat`` those of neural voices
+    and ``mesh_head_repeat`` the mesh heads' pairs when a rig head (a character without a template) trains
+    beside them; the factors multiply."""
+    data = frame_data()
+    data.sequences = [_Seq(neural=i == 0, language="en" if i < 6 else "fr") for i in range(9)]
+    seq = data.seq[data.pairs]
+    config = {"language_repeat": {"en": 3}, "neural_voice_repeat": 2}
+    repeat = config_repeat(data, config, 0)
+    np.testing.assert_array_equal(repeat, np.where(seq == 0, 6, np.where(seq < 6, 3, 1)))
+    assert config_repeat(data, {"mesh_head_repeat": 2}, 0) is None  # no rig head beside the mesh heads
+    data.templates = data.templates[:2]  # character c2 now stands for a rig head
+    mesh = config_repeat(data, {"mesh_head_repeat": 2}, 0)
+    np.testing.assert_array_equal(mesh, np.where(data.char[data.pairs] < 2, 2, 1))
+    assert config_repeat(data, {}, 0) is None and config_repeat(data, {"language_repeat": {"de": 5}}, 0) is None
+    plan = plan_epoch(data, [0, 1, 2], 0, 0, batch=16, fraction=1.0, clean_share=1.0, repeat=mesh)
+    assert abs((data.char[plan.rows[::2]] == 2).mean() - 1 / 5) < 0.05  # 1 x 1/3 against 2 x 2/3
+    for bad in ({"language_repeat": {"en": 0}}, {"language_repeat": {"en": 1.5}}, {"language_repeat": ["en"]},
+                {"mesh_head_repeat": 0.5}, {"neural_voice_repeat": [[0, 0]]}):
+        with pytest.raises(ValueError, match="config '"):
+            config_repeat(data, bad, 0)
 
 
 def test_the_training_benchmark_runs_both_trees_side_by_side():

@@ -334,8 +334,26 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     assert fit(tiny_corpus, tiny_config, tmp_path / "y", "--init", str(arthur_model), "--freeze-mfl",
                "--rig-head", "arthur") == 2
     assert "already has head(s) arthur" in capsys.readouterr().err
-    assert fit(tiny_corpus, tiny_config, tmp_path / "z", "--warm-start", str(tmp_path / "rig.npz")) == 2
-    assert "rig head(s) arkit" in capsys.readouterr().err
+    # a warm start of the model with its rig head trains both on, jointly: the rig head starts from its own
+    # trained layers, not a fresh PCA, and hears arthur's speech beside the mesh head
+    assert fit(tiny_corpus, tiny_config, tmp_path / "z", "--warm-start", str(tmp_path / "rig.npz"),
+               "--rig-head", "other", "--characters", "arthur") == 2
+    assert "it has rig head 'arkit', which the warm start trains on" in capsys.readouterr().err
+    still = tmp_path / "still.json"  # learning rate 0: the run must give back the model it started from
+    still.write_text(json.dumps({**json.loads(tiny_config.read_text()), "lr_schedule": [[0, 0.0]]}))
+    assert fit(tiny_corpus, still, tmp_path / "z", "--warm-start", str(tmp_path / "rig.npz"),
+               "--characters", "arthur", "--epochs", "1") == 0
+    info = json.loads((tmp_path / "z" / "run.json").read_text())
+    assert info["heads"] == ["arthur", "arkit"] and info["weight_names"] == {"arkit": list(ARKIT_52)}
+    assert info["frames_per_character"][0] == info["frames_per_character"][1]
+    assert main(["export", str(tmp_path / "z"), "--out", str(tmp_path / "z.npz")]) == 0
+    before, after = load_checkpoint(tmp_path / "rig.npz"), load_checkpoint(tmp_path / "z.npz")
+    assert [h.name for h in after.heads] == ["arthur", "arkit"] and after.head("arkit").weight_names == ARKIT_52
+    for name in ("arthur", "arkit"):
+        np.testing.assert_allclose(after.head(name).basis, before.head(name).basis, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(after.head(name).mean, before.head(name).mean, atol=1e-6)
+    for key, value in before.weights.items():
+        np.testing.assert_allclose(after.weights[key], value, atol=1e-6, err_msg=key)
 
 
 def test_captured_motion_gives_rig_targets_through_the_solve_onto_its_own_keys(arthur_model, tiny_config, tmp_path):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .config import scheduled
 from .training_data import FrameData
 
 
@@ -80,15 +81,43 @@ def plan_epoch(data: FrameData, head_of: list[int], seed: int, epoch: int, batch
                      starts=np.asarray(starts, np.int64), groups=groups)
 
 
-def neural_voice_repeat(data: FrameData, times: int) -> np.ndarray | None:
-    """Per pair of ``data.pairs``: ``times`` for the pairs of sequences spoken by a neural (human-like)
-    voice, 1 for the others; None when ``times`` is 1 or no sequence has a neural voice."""
-    if int(times) == 1:
-        return None
-    neural = np.array([bool((s.metadata().get("voice") or {}).get("neural")) for s in data.sequences], bool)
-    if not neural.any():
-        return None
-    return np.where(neural[data.seq[data.pairs]], int(times), 1)
+def pair_repeat(data: FrameData, neural: int = 1, languages: dict[str, int] | None = None,
+                mesh: int = 1) -> np.ndarray | None:
+    """Per pair of ``data.pairs``, how many times it goes into an epoch's pool (:func:`plan_epoch`): the
+    product of ``neural`` for the pairs of sequences spoken by a neural (human-like) voice, ``languages[l]``
+    for those of a sequence in language ``l``, and ``mesh`` for a mesh head's pairs when a rig head trains
+    beside them (rig-head rows are those of characters without a template); None when every pair is 1."""
+    pairs = data.pairs
+    repeat = np.ones(len(pairs), np.int64)
+    seq = data.seq[pairs]
+    meta = [s.metadata() for s in data.sequences] if int(neural) != 1 or languages else []
+    if int(neural) != 1:
+        is_neural = np.array([bool((m.get("voice") or {}).get("neural")) for m in meta], bool)
+        repeat *= np.where(is_neural[seq], int(neural), 1)
+    if languages:
+        factor = np.array([int(languages.get(str(m.get("language")), 1)) for m in meta], np.int64)
+        repeat *= factor[seq]
+    n_mesh = len(data.templates)
+    if int(mesh) != 1 and 0 < n_mesh < len(data.characters):
+        repeat *= np.where(data.char[pairs] < n_mesh, int(mesh), 1)
+    return None if (repeat == 1).all() else repeat
+
+
+def config_repeat(data: FrameData, config: dict, epoch: int) -> np.ndarray | None:
+    """:func:`pair_repeat` from a training config: ``neural_voice_repeat`` (a number or a schedule by
+    epoch), ``language_repeat`` ({language code: times}) and ``mesh_head_repeat`` (a number)."""
+    languages = config.get("language_repeat") or None
+    if languages is not None and (not isinstance(languages, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 1
+            for k, v in languages.items())):
+        raise ValueError(f"config 'language_repeat': expected {{language code: whole times >= 1}}, got {languages!r}")
+    counts = {}
+    for key in ("neural_voice_repeat", "mesh_head_repeat"):
+        value = scheduled(config, key, epoch, 1)
+        if value != int(value) or value < 1:
+            raise ValueError(f"config {key!r}: expected whole times >= 1, got {value!r}")
+        counts[key] = int(value)
+    return pair_repeat(data, counts["neural_voice_repeat"], languages, counts["mesh_head_repeat"])
 
 
 def _groups(chars: np.ndarray, head_of: list[int]) -> list[tuple[int, int, int, int]]:

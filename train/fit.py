@@ -142,15 +142,17 @@ def run(args: argparse.Namespace) -> int:
         if clash:
             print(f"{args.init} already has head(s) {', '.join(clash)}", file=sys.stderr)
             return 2
+    if args.warm_start:
+        chars, problem = _warm_start_characters(init, dataset, chars)
+        if problem is None:
+            args.rig_head, problem = _warm_start_rig_head(init, args.rig_head)
+        if problem:
+            print(f"--warm-start {args.warm_start}: {problem}", file=sys.stderr)
+            return 2
     if args.rig_head and args.rig_head in dataset.characters:
         print(f"--rig-head {args.rig_head}: the data has a character of that name; call the rig head otherwise",
               file=sys.stderr)
         return 2
-    if args.warm_start:
-        chars, problem = _warm_start_characters(init, dataset, chars)
-        if problem:
-            print(f"--warm-start {args.warm_start}: {problem}", file=sys.stderr)
-            return 2
     cache = args.cache or default_cache_dir(args.data, features)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -196,22 +198,39 @@ def _write_run_json(out: Path, info: dict) -> None:
 
 
 def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], str | None]:
-    """The characters a warm start trains (the checkpoint's heads, in its order), or what is wrong."""
-    heads = [h.name for h in ckpt.heads]
-    if ckpt.rig_heads:
-        return heads, (f"it has rig head(s) {', '.join(h.name for h in ckpt.rig_heads)}, which a new shared network "
-                       f"would leave behind: warm-start a model of mesh heads, then add the rig head again with "
-                       f"--init --rig-head")
+    """The mesh characters a warm start trains (the checkpoint's mesh heads, in its order), or what is wrong."""
+    heads = [h.name for h in ckpt.heads if not h.is_rig]
     missing, extra = [h for h in heads if h not in chars], [c for c in chars if c not in heads]
     if missing or extra:
         return heads, (f"it trains all of the checkpoint's heads ({', '.join(heads)}), so the characters must be "
                        f"exactly those" + (f"; missing: {', '.join(missing)}" if missing else "")
                        + (f"; not in the checkpoint: {', '.join(extra)}" if extra else ""))
     for h in ckpt.heads:
+        if h.is_rig:
+            continue
         n = dataset.template(h.name).vertices.shape[0]
         if n != h.template.shape[0]:
             return heads, f"head {h.name!r} has {h.template.shape[0]} vertices, the data's {h.name!r} has {n}"
     return heads, None
+
+
+def _warm_start_rig_head(ckpt, asked: str | None) -> tuple[str | None, str | None]:
+    """The rig head a warm start trains on jointly with the mesh heads (the checkpoint's own, or ``asked``
+    for a new one), or what is wrong: one rig head at most, the checkpoint's last, giving the ARKit-52 weights
+    the corpus's targets are made for."""
+    rigs = ckpt.rig_heads
+    if not rigs:
+        return asked, None
+    head = rigs[0]
+    if len(rigs) > 1 or ckpt.heads[-1] is not head:
+        return None, (f"it has rig heads {', '.join(h.name for h in rigs)}; a warm start trains on one rig head, "
+                      f"the last head of the model")
+    if tuple(head.weight_names) != tuple(ARKIT_52):
+        return None, f"its rig head {head.name!r} does not give the ARKit-52 weights, the only rig targets of training"
+    if asked is not None and asked != head.name:
+        return None, (f"it has rig head {head.name!r}, which the warm start trains on; --rig-head {asked} "
+                      f"would be a second")
+    return head.name, None
 
 
 def _pca(targets: np.ndarray, k: int, config: dict, device: torch.device) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ from multanet_core.atomic import atomic_write
 from multanet_core.progress import StatusLine
 
 from .augment import AugmentConfig
-from .batches import FrameSource, neural_voice_repeat, plan_epoch
+from .batches import FrameSource, config_repeat, plan_epoch
 from .config import learning_rate, scheduled
 from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss, weighted_position_loss
 from .model import TrainingModel
@@ -169,7 +169,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         freeze = epoch < int(config["freeze_head_epochs"]) and bool(frozen_ids)  # a warm start freezes nothing
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         weigh = bilabial_weight != 1.0 and data.bilabial is not None
-        repeat = neural_voice_repeat(data, int(scheduled(config, "neural_voice_repeat", epoch, 1)))
+        repeat = config_repeat(data, config, epoch)
         plan = plan_epoch(data, job.head_of, job.seed, epoch, batch, float(config["epoch_fraction"]), clean_share,
                           rank, n_ranks, repeat)
         n_steps = plan.n_steps
