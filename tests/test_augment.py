@@ -128,3 +128,23 @@ def test_training_with_level_feature_and_augmented_variants(tiny_corpus, tmp_pat
     anim = Animator(ckpt, "arthur")
     coeffs = anim.coefficients(np.sin(np.arange(16000) * 0.05).astype(np.float32) * 0.3, 30.0)
     assert coeffs.shape[0] == 30 and np.isfinite(coeffs).all()
+
+
+def test_the_cached_variants_outlive_a_change_of_clean_share_but_not_of_the_degradations(tiny_corpus):
+    """How often training hears the clean audio changes no degraded variant: a config that changes only
+    ``clean_share`` keeps the cached features; one that changes how the audio is degraded recomputes them."""
+    from multanet_core.lpc import FeatureConfig
+    from train.augment import AugmentConfig
+    from train.data import open_dataset
+    from train.features_cache import _stamp
+
+    ds = open_dataset(tiny_corpus)
+    seq = ds.sequences(split="train")[0]
+    cfg = FeatureConfig(level="log_energy")
+    base = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.2, "seed": 0})
+    more_clean = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.5, "seed": 0})
+    other_noise = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.2, "seed": 0, "noise_p": 0.5})
+    stamp = _stamp(ds, seq, 30.0, cfg, base, 1, None)
+    assert _stamp(ds, seq, 30.0, cfg, more_clean, 1, None) == stamp
+    assert _stamp(ds, seq, 30.0, cfg, other_noise, 1, None) != stamp
+    assert _stamp(ds, seq, 30.0, cfg, base, 2, None) != stamp

@@ -76,7 +76,9 @@ def _stamp(dataset: MotionDataset, seq: Sequence, fps: float, cfg: FeatureConfig
         where = [seq.key]
     stamp = {"audio": where, "fps": fps, "features": cfg.to_dict()}
     if variant:
-        stamp.update(augment=augment.to_dict(), variant=variant, babble=pool.key() if pool else "")
+        # clean_share only says how often training picks the clean audio: it changes no variant's audio
+        audio_config = {k: v for k, v in augment.to_dict().items() if k != "clean_share"}
+        stamp.update(augment=audio_config, variant=variant, babble=pool.key() if pool else "")
     return json.dumps(stamp, sort_keys=True)
 
 
