@@ -274,3 +274,22 @@ def test_a_broken_rig_head_is_named(tmp_path, change, message):
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(CheckpointError, match=message):
         load_checkpoint(tmp_path / "bad.npz")
+
+
+def test_info_piped_into_a_reader_that_stops_early_ends_without_a_traceback():
+    """``python -m multanet_core info M | head -2``: the reader has closed the pipe; no BrokenPipeError traceback.
+    The pipe's reading end is closed before the process starts, so every write fails, as it would after head."""
+    import subprocess
+    import sys
+
+    bundled = os.path.join(os.path.dirname(__file__), "..", "multanet_blender", "models", "default.npz")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "multanet_core", "info", bundled], stdout=write_end,
+                              stderr=subprocess.PIPE, cwd=os.path.join(os.path.dirname(__file__), ".."), timeout=60)
+    finally:
+        os.close(write_end)
+    err = proc.stderr.decode()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 141  # as a shell reports a process ended by SIGPIPE
