@@ -199,15 +199,13 @@ def _write_run_json(out: Path, info: dict) -> None:
 
 def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], str | None]:
     """The mesh characters a warm start trains (the checkpoint's mesh heads, in its order), or what is wrong."""
-    heads = [h.name for h in ckpt.heads if not h.is_rig]
+    heads = [h.name for h in ckpt.mesh_heads]
     missing, extra = [h for h in heads if h not in chars], [c for c in chars if c not in heads]
     if missing or extra:
         return heads, (f"it trains all of the checkpoint's heads ({', '.join(heads)}), so the characters must be "
                        f"exactly those" + (f"; missing: {', '.join(missing)}" if missing else "")
                        + (f"; not in the checkpoint: {', '.join(extra)}" if extra else ""))
-    for h in ckpt.heads:
-        if h.is_rig:
-            continue
+    for h in ckpt.mesh_heads:
         n = dataset.template(h.name).vertices.shape[0]
         if n != h.template.shape[0]:
             return heads, f"head {h.name!r} has {h.template.shape[0]} vertices, the data's {h.name!r} has {n}"
