@@ -131,3 +131,49 @@ def test_presets_are_the_clusters_named_by_their_effect():
     assert set(presets) == {"neutral", "open", "tight", "brows up", "open + brows down"}
     assert not any("," in name for name in presets)  # preset lists are written comma-separated
     assert presets["open"][0] > 2 and presets["tight"][0] < -2 and presets["brows up"][1] > 2
+
+
+def test_tune_neutral_fits_each_heads_neutral_on_val_and_changes_nothing_else(trained, tiny_corpus, tmp_path, capsys):
+    from train.data import open_dataset
+
+    src, out = trained / "m.npz", tmp_path / "tuned.npz"
+    assert main(["tune-neutral", str(src), "--data", str(tiny_corpus), "--out", str(out), "--threads", "1"]) == 0
+    old, new = load_checkpoint(src), load_checkpoint(out)
+    report = new.info["neutral_tuning"]
+    assert report["split"] == "val" and set(report["heads"]) == {"arthur", "beatrix"}
+    assert {k: v for k, v in new.info.items() if k != "neutral_tuning"} == old.info
+    assert new.weights.keys() == old.weights.keys()
+    assert all(np.array_equal(new.weights[k], old.weights[k]) for k in old.weights)
+    for h0, h1 in zip(old.heads, new.heads, strict=True):
+        r = report["heads"][h1.name]
+        assert np.array_equal(h0.basis, h1.basis) and np.array_equal(h0.mean, h1.mean)
+        assert r["mean_vector"] == pytest.approx(h0.presets["neutral"])
+        assert {k: v for k, v in h1.presets.items() if k != "neutral"} == {
+            k: v for k, v in h0.presets.items() if k != "neutral"}
+        assert r["after"] <= r["before"]  # a fit that does not lower the LVE keeps the mean vector
+        assert np.allclose(h1.presets["neutral"], h0.presets["neutral"]) == (r["after"] == r["before"])
+    # 16 free numbers on a tiny, barely trained model: the fit finds better for at least one head
+    assert min(r["after"] / r["before"] for r in report["heads"].values()) < 0.99
+    # the figure it reports is the LVE that core's numpy Animator gives on the whole val sequence
+    ds = open_dataset(tiny_corpus)
+    seq = ds.sequences("val", "beatrix")[0]
+    for ckpt, key in ((old, "before"), (new, "after")):
+        anim = Animator(ckpt, "beatrix")
+        pred = anim.vertices(anim.coefficients(prepare(*ds.load_audio(seq)), 30.0, "neutral"))
+        gt = ds.load_vertices(seq)
+        n = min(len(gt), len(pred))
+        lve = metrics.lve(pred[:n], gt[:n], ds.template("beatrix").lip_indices) * 1e6
+        assert report["heads"]["beatrix"]["frames"] == n
+        assert report["heads"]["beatrix"][key] == pytest.approx(lve, rel=1e-3)
+    # refused, with the reason and no file written: its own input as --out, a split the corpus lacks, KarrasNet
+    capsys.readouterr()
+    assert main(["tune-neutral", str(src), "--data", str(tiny_corpus), "--out", str(src)]) == 2
+    assert "must not be the checkpoint it tunes" in capsys.readouterr().err
+    assert main(["tune-neutral", str(src), "--data", str(tiny_corpus), "--out", str(tmp_path / "x.npz"),
+                 "--split", "nosuch"]) == 2
+    assert "no 'nosuch' sequences for character 'arthur'" in capsys.readouterr().err
+    assert main(["random-checkpoint", "--out", str(tmp_path / "k.npz"), "--architecture", "karras"]) == 0
+    assert main(["tune-neutral", str(tmp_path / "k.npz"), "--data", str(tiny_corpus),
+                 "--out", str(tmp_path / "x.npz")]) == 2
+    assert "this checkpoint is 'karras'" in capsys.readouterr().err
+    assert not (tmp_path / "x.npz").exists()
