@@ -22,7 +22,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo-face": ("train.demo_face", "make the add-on demo's ARKit face (ICT FaceKit) from the kit's OBJ files"),
     "evaluate": ("train.evaluate", "LVE, MVE, FDD and jitter of checkpoints on a dataset split; tables and plots"),
     "evaluate-rig": ("train.evaluate_rig", "a rig head's named weights against the corpus curves and on real speech"),
-    "tune-neutral": ("train.tune_neutral", "fit each head's neutral emotion vector to held-out speech (val)"),
 }
 
 

@@ -42,20 +42,12 @@ class MFL(nn.Module):
 
     def forward(self, x: torch.Tensor, emotion: torch.Tensor) -> torch.Tensor:
         """x [B, n_frames, order + level_channels], emotion [B, emotion_dim] -> [B, articulation_channels]."""
-        return self.articulate(self.formants(x), emotion)
-
-    def formants(self, x: torch.Tensor) -> torch.Tensor:
-        """The formant network's output (with the level channels): what the emotion vector does not reach."""
         order = self.spec.order
         h = x[:, :, :order].unsqueeze(1)  # [B, 1, time, coefficients]
         for conv in self.formant:
             h = _activation(self.spec, conv(h))
         if self.spec.level_channels:  # level features join the formant output as channels
             h = torch.cat([h, x[:, :, order:].transpose(1, 2).unsqueeze(3)], dim=1)
-        return h
-
-    def articulate(self, h: torch.Tensor, emotion: torch.Tensor) -> torch.Tensor:
-        """:meth:`formants`' output and the emotion vectors -> [B, articulation_channels]."""
         for i, conv in enumerate(self.articulation):
             if self.spec.emotion_in(i):
                 e = emotion[:, :, None, None].expand(-1, -1, h.shape[2], 1)
@@ -87,10 +79,7 @@ class MulTaNet(nn.Module):
         self.heads = nn.ModuleList(HeadLayers(n_in, m, b) for m, b in zip(means, bases, strict=True))
 
     def coefficients(self, x: torch.Tensor, character: int, emotion: torch.Tensor) -> torch.Tensor:
-        return self.head_coefficients(self.mfl(x, emotion), character)
-
-    def head_coefficients(self, a: torch.Tensor, character: int) -> torch.Tensor:
-        """The shared network's output ``a`` [B, articulation_channels] -> ``character``'s coefficients."""
+        a = self.mfl(x, emotion)
         onehot = torch.zeros(a.shape[0], self.spec.n_characters, dtype=a.dtype, device=a.device)
         onehot[:, character] = 1
         return self.heads[character].coeff(torch.cat([a, onehot], dim=1))
