@@ -246,6 +246,17 @@ def test_warm_start_trains_on_from_an_exported_checkpoint(tiny_corpus, tiny_conf
     assert not np.array_equal(sd["net.mfl.formant.0.weight"].numpy(), old.weights["mfl.formant.0.weight"])
     assert main(["export", str(run), "--out", str(tmp_path / "on.npz")]) == 0
     assert load_checkpoint(tmp_path / "on.npz").info["warm_start"] == str(arthur_model)
+    # resumed with another checkpoint than it started from: refused, the run untouched (that file's means and
+    # bases would set another target normalisation under the saved output layers); with its own file it goes on
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert fit(tiny_corpus, tiny_config, run, "--warm-start", str(tmp_path / "on.npz"), "--characters", "arthur",
+               "--epochs", "3", "--resume") == 2
+    assert f"started from another checkpoint than {tmp_path / 'on.npz'}" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    assert fit(tiny_corpus, tiny_config, run, "--warm-start", str(arthur_model), "--characters", "arthur",
+               "--epochs", "3", "--resume") == 0
+    assert json.loads((run / "run.json").read_text())["epochs_done"] == 3
     from multanet_core.__main__ import main as core_main
 
     capsys.readouterr()

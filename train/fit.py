@@ -9,6 +9,7 @@ the training state (``state.pt``, or ``karras/<character>/member<m>.pt``) and Te
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -166,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
         "up_axis": str(getattr(dataset, "info", {}).get("up_axis", "Y")),
         "sentences": args.sentences, "init": str(args.init) if args.init else None, "freeze_mfl": args.freeze_mfl,
         "warm_start": str(args.warm_start) if args.warm_start else None,
+        # the --init / --warm-start file's bytes: its heads' means and bases set the run's target normalisation
+        "checkpoint_sha256": hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None,
         "command": "python -m train fit " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["fit"] else sys.argv[1:]),
         "distributed_world_size": world()[1], "device": str(device), "torch": torch.__version__,
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -173,6 +176,13 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and run_json.is_file():
         previous = json.loads(run_json.read_text())
         info["started"] = previous.get("started", info["started"])
+        started_from = previous.get("checkpoint_sha256")
+        if started_from and started_from != info["checkpoint_sha256"]:
+            print(f"--resume: {out} started from another checkpoint than {source} (sha256 {started_from[:12]}, this "
+                  f"file's {str(info['checkpoint_sha256'])[:12]}): the checkpoint's means and bases set the run's "
+                  f"target normalisation, so resume with the file the run started from, "
+                  f"{previous.get('warm_start') or previous.get('init')}", file=sys.stderr)
+            return 2
     if args.model == "multanet":
         summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment)
     else:
