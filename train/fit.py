@@ -178,10 +178,10 @@ def run(args: argparse.Namespace) -> int:
         info["started"] = previous.get("started", info["started"])
         started_from = previous.get("checkpoint_sha256")
         if started_from and started_from != info["checkpoint_sha256"]:
-            print(f"--resume: {out} started from another checkpoint than {source} (sha256 {started_from[:12]}, this "
-                  f"file's {str(info['checkpoint_sha256'])[:12]}): the checkpoint's means and bases set the run's "
-                  f"target normalisation, so resume with the file the run started from, "
-                  f"{previous.get('warm_start') or previous.get('init')}", file=sys.stderr)
+            given = f"{source} (sha256 {info['checkpoint_sha256'][:12]})" if source else "no --init/--warm-start"
+            print(f"--resume: {out} started from another checkpoint (sha256 {started_from[:12]}) than {given}: the "
+                  f"checkpoint's means and bases set the run's target normalisation, so resume with the file the "
+                  f"run started from, {previous.get('warm_start') or previous.get('init')}", file=sys.stderr)
             return 2
     if args.model == "multanet":
         summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment)
