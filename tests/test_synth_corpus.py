@@ -257,3 +257,45 @@ def test_stored_articulation_curves_drive_the_stored_vertices(corpus, tmp_path):
                                                                                 "folder": tmp_path})
     with pytest.raises(Exception, match="no articulation curves .* regenerate"):
         ds.load_articulation(old)
+
+
+def test_extra_english_sentences_add_train_pairs_and_leave_the_rest_as_it_was():
+    base = plan(3, 40, ["en", "es", "ko"])
+    extra = plan(3, 40, ["en", "es", "ko"], extra_sentences=4)
+    before = {(t.character, t.seq_id): t for t in base}
+    after = {(t.character, t.seq_id): t for t in extra}
+    assert all(after[key] == task for key, task in before.items())  # splits, texts, voices, jitter unchanged
+    new = [t for key, t in after.items() if key not in before]
+    assert len(new) == 3 * 4 * 2 and all(t.split == "train" and t.language == "en" for t in new)
+    for c in range(3):  # per character: 4 sentences of its own, numbered on from 41, each spoken twice
+        own = [t for t in new if t.character == c]
+        numbers = sorted({t.sentence for t in own})
+        assert numbers == [41 + 4 * c + j for j in range(4)]
+        espeak = [t for t in own if t.neural is None]
+        neural = [t for t in own if t.neural is not None]
+        assert [t.seq_id for t in espeak] == [f"en_{k:03d}" for k in numbers] and all(t.prosody for t in espeak)
+        assert sorted(t.seq_id for t in neural) == [f"en_{k:03d}_nv" for k in numbers]
+        assert {t.neural.family for t in neural} == {"piper", "kokoro"}
+        assert {t.text for t in espeak} == {t.text for t in neural}
+    # every extra sentence is new: none is a train, val or test sentence of the 40, nor another character's
+    texts = [t.text for t in new if t.neural is None]
+    old = {t.text for t in base if t.language == "en"}
+    assert len(set(texts)) == len(texts) == 12 and not set(texts) & old
+    assert plan(3, 40, ["es", "ko"], extra_sentences=4) == plan(3, 40, ["es", "ko"])  # no English: nothing to add
+
+
+def test_extra_sentences_on_the_command_line_keep_every_other_file_byte_identical(corpus, tmp_path):
+    out = tmp_path / "extra"
+    assert main(["synth", "--out", str(out), "--jobs", "2", *ARGS, "--extra-sentences", "1"]) == 0
+    before, after = _digest(corpus), _digest(out)
+    assert {k: v for k, v in after.items() if k in before and k != "dataset.json"} == \
+        {k: v for k, v in before.items() if k != "dataset.json"}
+    added = sorted(k for k in after if k not in before)
+    # 10 shared sentences, then one more per character (11, 12, 13), in the character's voice and a neural one
+    assert added == sorted(f"{name}/train/en_{k:03d}{nv}.{ext}" for name, k in (("arthur", 11), ("beatrix", 12),
+                                                                                 ("cornelius", 13))
+                           for nv in ("", "_nv") for ext in ("json", "npy", "wav"))
+    ds = open_dataset(out)
+    assert ds.info["generator"]["extra_sentences"] == 1
+    seq = next(s for s in ds.sequences(split="train", character="beatrix") if s.id == "en_012_nv")
+    assert seq.metadata()["voice"]["neural"]["family"] in ("piper", "kokoro")

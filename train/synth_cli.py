@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train sentences per character in a Kokoro language (es/fr/it/pt) spoken by Kokoro")
     parser.add_argument("--neural-test", type=int, default=4,
                         help="English test sentences per character in the neural_voice split")
+    parser.add_argument("--extra-sentences", type=int, default=0,
+                        help="English train-only sentences per character beyond --sentences (a different set for "
+                             "each character), each spoken by the character's voice and by a neural voice")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -65,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
                        jobs=args.jobs, foreign_sentences=args.foreign_sentences, cross_voice=args.cross_voice,
                        train_sentences=args.train_sentences, shifted_voice=args.shifted_voice,
                        jitter=args.prosody_jitter, neural_sentences=args.neural_sentences,
-                       neural_foreign=args.neural_foreign, neural_test=args.neural_test, progress=not args.quiet)
+                       neural_foreign=args.neural_foreign, neural_test=args.neural_test,
+                       extra_sentences=args.extra_sentences, progress=not args.quiet)
     print(json.dumps(summary), file=sys.stderr)
     return 0

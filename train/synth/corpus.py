@@ -162,8 +162,16 @@ def resolve_languages(languages=None, heldout=None) -> tuple[list[str], list[str
 
 def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, foreign_sentences: int = 4,
          cross_voice: int | None = None, *, heldout=None, train_sentences: int = 2, shifted_voice: int = 4,
-         jitter: float = 1.0, neural_sentences: int = 16, neural_foreign: int = 2, neural_test: int = 4) -> list[Task]:
+         jitter: float = 1.0, neural_sentences: int = 16, neural_foreign: int = 2, neural_test: int = 4,
+         extra_sentences: int = 0) -> list[Task]:
     """Every sequence of the corpus, in a fixed order (grouped by character).
+
+    ``extra_sentences``: English train sentences per character beyond the ``n_sentences`` that define the
+    splits (numbers ``n_sentences + 1``... drawn by the same generator, a different set for each character,
+    so the splits and every other sequence stay exactly as without them), each spoken twice: by the
+    character's own voice with its prosody jitter (``en_041``...) and by a neural voice, Piper and Kokoro
+    alternately (``en_041_nv``...). The 32 shared train sentences are few: the network learns them, and
+    on new sentences (the test split, real dialogue) it closes the lips less.
 
     ``neural_sentences``: English train sentences per character spoken again by a neural voice (Piper and
     Kokoro alternately); ``neural_foreign``: the character's train sentences of one Kokoro language
@@ -172,7 +180,9 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
     """
     train_langs, held_langs = resolve_languages(languages, heldout)
     tasks: list[Task] = []
-    english = sentences("en", n_sentences, seed) if "en" in train_langs else []
+    n_extra = max(0, extra_sentences) if "en" in train_langs else 0
+    english_all = sentences("en", n_sentences + n_characters * n_extra, seed) if "en" in train_langs else []
+    english, extra = english_all[:n_sentences], english_all[n_sentences:]
     others = [lang for lang in train_langs if lang != "en"]
     # per other training language: train_sentences for each character, then one val and one test sentence
     n_own = n_characters * train_sentences
@@ -191,6 +201,12 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
     for c in range(n_characters):
         for k, text in enumerate(english, 1):
             tasks.append(spoken(c, split_of(k, len(english)), f"en_{k:03d}", "en", text, k))
+        for j in range(n_extra):  # this character's own extra sentences, in its voice and in a neural one
+            k = n_sentences + c * n_extra + j + 1
+            tasks.append(spoken(c, "train", f"en_{k:03d}", "en", extra[k - n_sentences - 1], k))
+            seq_id = f"en_{k:03d}_nv"
+            tasks.append(Task(c, "train", seq_id, "en", extra[k - n_sentences - 1], k, c,
+                              neural=neural_voice(seed, c, seq_id, ("piper", "kokoro")[(c + j) % 2])))
         for lang, texts in other_texts.items():
             numbered = list(enumerate(texts, 1))
             own = numbered[c * train_sentences:(c + 1) * train_sentences]
@@ -310,14 +326,15 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
              jobs: int | None = None, foreign_sentences: int = 4, cross_voice: int | None = None,
              progress: bool = True, *, heldout: list[str] | tuple[str, ...] | None = None,
              train_sentences: int = 2, shifted_voice: int = 4, jitter: float = 1.0, neural_sentences: int = 16,
-             neural_foreign: int = 2, neural_test: int = 4) -> dict:
+             neural_foreign: int = 2, neural_test: int = 4, extra_sentences: int = 0) -> dict:
     """Generate the corpus into ``out``; returns a summary (sequences and frames per split, timing).
 
     ``languages`` / ``heldout``: see :func:`resolve_languages`; ``train_sentences``: train sentences
     per character for each training language but English; ``foreign_sentences``: sentences per
     character for each held-out language; ``shifted_voice``: shifted voices per English test sentence
     (0-4); ``jitter``: scale of the training prosody jitter (0: every sequence in the base voice);
-    ``neural_*``: the neural-voice sequences (see :func:`plan`; all 0: espeak-ng alone).
+    ``neural_*``: the neural-voice sequences (see :func:`plan`; all 0: espeak-ng alone);
+    ``extra_sentences``: English train-only sentences per character, each in espeak-ng and a neural voice.
     """
     out = Path(out)
     train_langs, held_langs = resolve_languages(languages, heldout)
@@ -327,7 +344,8 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
     chars = cast(n_characters)
     tasks = plan(n_characters, n_sentences, train_langs, seed, foreign_sentences, cross_voice, heldout=held_langs,
                  train_sentences=train_sentences, shifted_voice=shifted_voice, jitter=jitter,
-                 neural_sentences=neural_sentences, neural_foreign=neural_foreign, neural_test=neural_test)
+                 neural_sentences=neural_sentences, neural_foreign=neural_foreign, neural_test=neural_test,
+                 extra_sentences=extra_sentences)
     if any(t.neural is not None for t in tasks):
         prepare()  # fail early if a voice is missing, and reassemble Kokoro's model once, before the workers
     jobs = max(1, int(jobs or os.cpu_count() or 1))
@@ -377,6 +395,7 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
         "language_names": {lang: LANGUAGE_NAMES[lang] for lang in languages_all},
         "splits": splits,
         "generator": {"command": "python -m train synth", "seed": seed, "sentences": n_sentences,
+                      "extra_sentences": extra_sentences,
                       "train_sentences": train_sentences, "foreign_sentences": foreign_sentences,
                       "cross_voice": cross_voice, "shifted_voice": [s for s, _, _ in SHIFTS[:max(0, shifted_voice)]],
                       "prosody_jitter": {name: round(span * jitter, 3) for name, span in JITTER.items()}
