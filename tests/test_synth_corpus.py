@@ -296,6 +296,6 @@ def test_extra_sentences_on_the_command_line_keep_every_other_file_byte_identica
                                                                                  ("cornelius", 13))
                            for nv in ("", "_nv") for ext in ("json", "npy", "wav"))
     ds = open_dataset(out)
-    assert ds.info["generator"]["extra_sentences"] == 1
+    assert ds.info["generator"]["extra_sentences"] == 1 and "numbers 11-13" in ds.info["splits"]["train"]["description"]
     seq = next(s for s in ds.sequences(split="train", character="beatrix") if s.id == "en_012_nv")
     assert seq.metadata()["voice"]["neural"]["family"] in ("piper", "kokoro")

@@ -379,10 +379,16 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
     split_languages = {"unseen_language": held_langs, "cross_voice": ["en"] if "en" in train_langs else [],
                        "shifted_voice": ["en"] if "en" in train_langs else [],
                        "neural_voice": ["en"] if "en" in train_langs else []}
+    descriptions = dict(SPLIT_DESCRIPTIONS)
+    if "en" in train_langs and extra_sentences > 0:
+        first = n_sentences + 1
+        descriptions["train"] += (f"; and {extra_sentences} more English sentences per character, its own "
+                                  f"(numbers {first}-{n_sentences + n_characters * extra_sentences}), each in its "
+                                  "voice and in a neural voice")
     splits = {name: {"description": desc, "languages": sorted({t.language for t in tasks if t.split == name},
                                                               key=languages_all.index)
                      if name not in split_languages else split_languages[name]}
-              for name, desc in SPLIT_DESCRIPTIONS.items()
+              for name, desc in descriptions.items()
               if any(t.split == name for t in tasks)}
     write_dataset_json(out, {
         "fps": float(fps),
