@@ -170,8 +170,8 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
     splits (numbers ``n_sentences + 1``... drawn by the same generator, a different set for each character,
     so the splits and every other sequence stay exactly as without them), each spoken twice: by the
     character's own voice with its prosody jitter (``en_041``...) and by a neural voice, Piper and Kokoro
-    alternately (``en_041_nv``...). The 32 shared train sentences are few: the network learns them, and
-    on new sentences (the test split, real dialogue) it closes the lips less.
+    alternately (``en_041_nv``...). The 32 shared train sentences are few: more distinct ones lower the
+    English test error (docs/RESULTS.md).
 
     ``neural_sentences``: English train sentences per character spoken again by a neural voice (Piper and
     Kokoro alternately); ``neural_foreign``: the character's train sentences of one Kokoro language
@@ -201,11 +201,11 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
     for c in range(n_characters):
         for k, text in enumerate(english, 1):
             tasks.append(spoken(c, split_of(k, len(english)), f"en_{k:03d}", "en", text, k))
-        for j in range(n_extra):  # this character's own extra sentences, in its voice and in a neural one
+        for j, text in enumerate(extra[c * n_extra:(c + 1) * n_extra]):  # its own, in its voice and a neural one
             k = n_sentences + c * n_extra + j + 1
-            tasks.append(spoken(c, "train", f"en_{k:03d}", "en", extra[k - n_sentences - 1], k))
+            tasks.append(spoken(c, "train", f"en_{k:03d}", "en", text, k))
             seq_id = f"en_{k:03d}_nv"
-            tasks.append(Task(c, "train", seq_id, "en", extra[k - n_sentences - 1], k, c,
+            tasks.append(Task(c, "train", seq_id, "en", text, k, c,
                               neural=neural_voice(seed, c, seq_id, ("piper", "kokoro")[(c + j) % 2])))
         for lang, texts in other_texts.items():
             numbered = list(enumerate(texts, 1))
@@ -380,11 +380,10 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
                        "shifted_voice": ["en"] if "en" in train_langs else [],
                        "neural_voice": ["en"] if "en" in train_langs else []}
     descriptions = dict(SPLIT_DESCRIPTIONS)
-    if "en" in train_langs and extra_sentences > 0:
-        first = n_sentences + 1
+    extra = [t.sentence for t in tasks if t.language == "en" and t.sentence > n_sentences]
+    if extra:
         descriptions["train"] += (f"; and {extra_sentences} more English sentences per character, its own "
-                                  f"(numbers {first}-{n_sentences + n_characters * extra_sentences}), each in its "
-                                  "voice and in a neural voice")
+                                  f"(numbers {min(extra)}-{max(extra)}), each in its voice and in a neural voice")
     splits = {name: {"description": desc, "languages": sorted({t.language for t in tasks if t.split == name},
                                                               key=languages_all.index)
                      if name not in split_languages else split_languages[name]}
