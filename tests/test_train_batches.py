@@ -14,11 +14,11 @@ from multanet_core.lpc import FeatureConfig
 from train.batches import FrameSource, config_repeat, pair_repeat, plan_epoch
 from train.config import load_config, with_batch
 from train.data.base import Template
-from train.losses import LossNormaliser
+from train.losses import LossNormaliser, coordinate_weights, row_errors
 from train.model import TrainingModel, make_spec
 from train.networks_torch import MulTaNet
 from train.pca import pca, pca_on_device
-from train.trainer import Job, parameter_digest, train
+from train.trainer import Job, lip_coordinates, lip_weighted_position, parameter_digest, train
 from train.training_data import FrameData
 
 FEATURES = FeatureConfig(level="log_energy")
@@ -135,13 +135,17 @@ def test_pca_in_torch_agrees_with_numpy():
 
 
 def job_digest(steps_per_chunk: int | None = None, budget: int | None = None, monkeypatch=None,
-               epochs: int = 2) -> tuple[str, list]:
+               epochs: int = 2, lips: bool = False, **extra) -> tuple[str, list]:
     data = frame_data()
+    if lips:  # every character's first fifth of vertices are its lips
+        data.templates = [Template(t.name, t.vertices, lip_indices=np.arange(len(t.vertices) // 5, dtype=np.int32))
+                          for t in data.templates]
     config = load_config("small")
     config.update(epochs=epochs, freeze_head_epochs=1, epoch_fraction=0.6, checkpoint_every=1, batch_pairs=12,
                   augment={"variants": 2, "clean_share": 0.3, "seed": 0}, bilabial_weight=[[0, 1.0], [1, 4.0]],
                   network={"formant_channels": [8, 8, 8, 8, 8], "articulation_channels": 16, "activation": "relu"},
                   components=6, features={"level": "log_energy"})
+    config.update(extra)
     if steps_per_chunk is not None:
         monkeypatch.setattr(trainer, "CHUNK_STEPS", steps_per_chunk)
     rng = np.random.default_rng(5)
@@ -164,6 +168,38 @@ def test_chunking_and_streaming_do_not_change_training(monkeypatch):
     assert history[1]["position"] < history[0]["position"]
 
 
+def test_lip_weights_count_the_lip_coordinates_more_in_a_frames_mean():
+    w = coordinate_weights(np.array([1, 3]), 5, 4.0)
+    assert w.shape == (15,) and w.mean() == pytest.approx(1.0)
+    assert np.allclose(w.reshape(5, 3)[[1, 3]], 4 * w[0]) and np.allclose(w.reshape(5, 3)[[0, 2, 4]], w[0])
+    rng = np.random.default_rng(2)
+    pred, target = (torch.from_numpy(rng.standard_normal((6, 15)).astype(np.float32)) for _ in range(2))
+    plain = (pred - target).square().mean(1)
+    assert torch.allclose(row_errors(pred, target), plain)
+    weighted = row_errors(pred, target, torch.from_numpy(w))
+    d2 = (pred - target).square().numpy().reshape(6, 5, 3)
+    assert np.allclose(weighted.numpy(), (d2 * w.reshape(5, 3)).reshape(6, -1).mean(1), rtol=1e-6)
+    same = torch.full((6, 15), 2.0)  # every coordinate off by 2: the weighted mean is the plain one
+    assert torch.allclose(row_errors(same, torch.zeros(6, 15), torch.from_numpy(w)), torch.full((6,), 4.0))
+    rows = torch.tensor([1.0, 5.0, 1.0, 1.0, 5.0, 1.0])
+    assert float(lip_weighted_position(pred, target, torch.from_numpy(w), rows)) == pytest.approx(
+        float((weighted * rows).sum()), rel=1e-6)
+
+
+def test_a_lip_weight_of_one_is_the_plain_loss_and_a_rig_head_keeps_it():
+    data = frame_data()
+    assert lip_coordinates(data, 4.0, torch.device("cpu")) == {}  # no template marks lips
+    data.templates = [Template(t.name, t.vertices, lip_indices=np.arange(3, dtype=np.int32))
+                      for t in data.templates[:2]]
+    coords = lip_coordinates(data, 4.0, torch.device("cpu"))
+    assert sorted(coords) == [0, 1]  # the third character has no template, as a rig head's has not
+    assert lip_coordinates(data, 1.0, torch.device("cpu")) == {}
+    plain = job_digest()[0]
+    assert job_digest(lips=True, lip_weight=1.0)[0] == plain
+    weighted, history = job_digest(lips=True, lip_weight=[[0, 1.0], [1, 6.0]])
+    assert weighted != plain and history[1]["position"] != job_digest()[1][1]["position"]
+
+
 def test_the_step_loop_reads_nothing_back_from_the_device(monkeypatch):
     """Reading a tensor's value on the host (``item``, ``tolist``, ``float``, ``bool``) makes the host wait
     for a GPU. Count the project's own reads in a quiet run (no progress line, no TensorBoard): one per
@@ -182,9 +218,11 @@ def test_the_step_loop_reads_nothing_back_from_the_device(monkeypatch):
             return _original(self, *a, **k)
 
         monkeypatch.setattr(torch.Tensor, name, counted)
-    _, history = job_digest(epochs=3)
-    steps = sum(math.ceil(h["frames"] / 24) for h in history)
-    assert steps > 30 and len(reads) == 2 * len(history), reads
+    for extra in ({}, {"lips": True, "lip_weight": 4.0}):
+        reads.clear()
+        _, history = job_digest(epochs=3, **extra)
+        steps = sum(math.ceil(h["frames"] / 24) for h in history)
+        assert steps > 30 and len(reads) == 2 * len(history), (extra, reads)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

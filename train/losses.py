@@ -4,7 +4,9 @@ Rows come in pairs (2i, 2i+1) = frames (t, t+1) of one sequence.
 
 * position: mean squared vertex error, i.e. (1/3V) sum over coordinates, averaged over frames; with
   ``bilabial_weight`` in the config, frames inside a P/B/M phone count that many times in the average
-  (the lips must close there, and those frames are few: about 5 % of speech);
+  (the lips must close there, and those frames are few: about 5 % of speech); with ``lip_weight``, the
+  coordinates of each mesh character's lip vertices count that many times in each frame's mean (the
+  lips are about 6 % of a head's vertices, and LVE and the lip-closure measures look only at them);
 * motion: the same on the pair's frame-to-frame difference, times 2 (Karras's 2/3V: one
   difference per two frames);
 * emotion regulariser: mean squared difference of the pair's emotion vectors (1/E), divided by
@@ -17,6 +19,7 @@ whatever their units.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
@@ -29,6 +32,20 @@ def weighted_position_loss(pred: torch.Tensor, target: torch.Tensor, weight: tor
     """Each row's mean squared error times its ``weight``, summed and divided by ``total_weight`` (the
     weights' sum over the whole batch, so that a batch's groups add up to one weighted mean)."""
     return ((pred - target).square().mean(1) * weight).sum() / total_weight
+
+
+def coordinate_weights(lips: np.ndarray, n_vertices: int, lip_weight: float) -> np.ndarray:
+    """float32 [3V]: ``lip_weight`` on the coordinates of vertices ``lips``, 1 elsewhere, scaled to mean 1
+    (so a frame's weighted mean squared error is the plain one when every vertex errs alike)."""
+    w = np.ones((n_vertices, 3), np.float32)
+    w[np.asarray(lips, np.int64)] = lip_weight
+    return (w / w.mean()).reshape(-1)
+
+
+def row_errors(pred: torch.Tensor, target: torch.Tensor, coords: torch.Tensor | None = None) -> torch.Tensor:
+    """[rows]: each row's mean squared error, its coordinates weighted by ``coords`` [3V] when given."""
+    d2 = (pred - target).square()
+    return (d2 if coords is None else d2 * coords).mean(1)
 
 
 def motion_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

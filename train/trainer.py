@@ -33,7 +33,15 @@ from multanet_core.progress import StatusLine
 from .augment import AugmentConfig
 from .batches import FrameSource, config_repeat, plan_epoch
 from .config import learning_rate, scheduled
-from .losses import LossNormaliser, emotion_regulariser, motion_loss, position_loss, weighted_position_loss
+from .losses import (
+    LossNormaliser,
+    coordinate_weights,
+    emotion_regulariser,
+    motion_loss,
+    position_loss,
+    row_errors,
+    weighted_position_loss,
+)
 from .model import TrainingModel
 from .training_data import FrameData
 
@@ -118,6 +126,24 @@ def save_state(path: Path, state: dict) -> None:
         torch.save(state, f)
 
 
+def lip_coordinates(data: FrameData, lip_weight: float, device: torch.device) -> dict[int, torch.Tensor]:
+    """Per mesh character (index into ``data.templates``): its coordinate weights for ``lip_weight`` on the
+    device; empty when the weight is 1 (the plain position loss) or no template marks lips. A rig head's
+    character has no template and keeps the plain loss."""
+    if lip_weight == 1.0:
+        return {}
+    return {c: torch.from_numpy(coordinate_weights(t.lip_indices, t.n_vertices, lip_weight)).to(device)
+            for c, t in enumerate(data.templates) if len(t.lip_indices)}
+
+
+def lip_weighted_position(pred: torch.Tensor, target: torch.Tensor, coords: torch.Tensor | None,
+                          rows: torch.Tensor | None) -> torch.Tensor:
+    """One group's position loss summed over its rows (the caller divides by the batch's rows or row
+    weights): lip coordinates weighted by ``coords``, each row by ``rows`` (P/B/M frames) when given."""
+    errors = row_errors(pred, target, coords)
+    return (errors if rows is None else errors * rows).sum()
+
+
 def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
           quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
     """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary."""
@@ -169,6 +195,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         freeze = epoch < int(config["freeze_head_epochs"]) and bool(frozen_ids)  # a warm start freezes nothing
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         weigh = bilabial_weight != 1.0 and data.bilabial is not None
+        coords = lip_coordinates(data, scheduled(config, "lip_weight", epoch, 1.0), device)
         repeat = config_repeat(data, config, epoch)
         plan = plan_epoch(data, job.head_of, job.seed, epoch, batch, float(config["epoch_fraction"]), clean_share,
                           rank, n_ranks, repeat)
@@ -186,7 +213,13 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
                 outs, emotion = wrapped(x, frames, groups)
             rows = plan.step_rows(s)
             pairs_out = list(zip(outs, targets, strict=True))
-            if weigh and bilabial is not None:
+            if coords:
+                w = torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32) if weigh and bilabial is not None \
+                    else None
+                position = sum(lip_weighted_position(o.float(), t, coords.get(c), None if w is None else w[r0:r1])
+                               for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
+                position = position / (rows if w is None else w.sum())
+            elif weigh and bilabial is not None:
                 w = torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32)
                 w_sum = w.sum()
                 position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum)
