@@ -194,6 +194,9 @@ def test_a_lip_weight_of_one_is_the_plain_loss_and_a_rig_head_keeps_it():
     coords = lip_coordinates(data, 4.0, torch.device("cpu"))
     assert sorted(coords) == [0, 1]  # the third character has no template, as a rig head's has not
     assert lip_coordinates(data, 1.0, torch.device("cpu")) == {}
+    for bad in (0.0, -2.0, float("nan")):
+        with pytest.raises(ValueError, match="lip_weight"):
+            lip_coordinates(data, bad, torch.device("cpu"))
     plain = job_digest()[0]
     assert job_digest(lips=True, lip_weight=1.0)[0] == plain
     weighted, history = job_digest(lips=True, lip_weight=[[0, 1.0], [1, 6.0]])

@@ -130,6 +130,8 @@ def lip_coordinates(data: FrameData, lip_weight: float, device: torch.device) ->
     """Per mesh character (index into ``data.templates``): its coordinate weights for ``lip_weight`` on the
     device; empty when the weight is 1 (the plain position loss) or no template marks lips. A rig head's
     character has no template and keeps the plain loss."""
+    if not lip_weight > 0:
+        raise ValueError(f"config 'lip_weight': expected a positive number, got {lip_weight!r}")
     if lip_weight == 1.0:
         return {}
     return {c: torch.from_numpy(coordinate_weights(t.lip_indices, t.n_vertices, lip_weight)).to(device)
