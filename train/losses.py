@@ -28,10 +28,11 @@ def position_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def weighted_position_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
-                           total_weight: torch.Tensor) -> torch.Tensor:
-    """Each row's mean squared error times its ``weight``, summed and divided by ``total_weight`` (the
-    weights' sum over the whole batch, so that a batch's groups add up to one weighted mean)."""
-    return ((pred - target).square().mean(1) * weight).sum() / total_weight
+                           total_weight: torch.Tensor, coords: torch.Tensor | None = None) -> torch.Tensor:
+    """Each row's mean squared error (its coordinates weighted by ``coords`` when given: :func:`row_errors`)
+    times its ``weight``, summed and divided by ``total_weight`` (the weights' sum over the whole batch, so
+    that a batch's groups add up to one weighted mean)."""
+    return (row_errors(pred, target, coords) * weight).sum() / total_weight
 
 
 def coordinate_weights(lips: np.ndarray, n_vertices: int, lip_weight: float) -> np.ndarray:

@@ -39,7 +39,6 @@ from .losses import (
     emotion_regulariser,
     motion_loss,
     position_loss,
-    row_errors,
     weighted_position_loss,
 )
 from .model import TrainingModel
@@ -138,14 +137,6 @@ def lip_coordinates(data: FrameData, lip_weight: float, device: torch.device) ->
             for c, t in enumerate(data.templates) if len(t.lip_indices)}
 
 
-def lip_weighted_position(pred: torch.Tensor, target: torch.Tensor, coords: torch.Tensor | None,
-                          rows: torch.Tensor | None) -> torch.Tensor:
-    """One group's position loss summed over its rows (the caller divides by the batch's rows or row
-    weights): lip coordinates weighted by ``coords``, each row by ``rows`` (P/B/M frames) when given."""
-    errors = row_errors(pred, target, coords)
-    return (errors if rows is None else errors * rows).sum()
-
-
 def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
           quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
     """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary."""
@@ -215,17 +206,13 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
                 outs, emotion = wrapped(x, frames, groups)
             rows = plan.step_rows(s)
             pairs_out = list(zip(outs, targets, strict=True))
-            if coords:
-                w = torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32) if weigh and bilabial is not None \
-                    else None
-                position = sum(lip_weighted_position(o.float(), t, coords.get(c), None if w is None else w[r0:r1])
-                               for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
-                position = position / (rows if w is None else w.sum())
-            elif weigh and bilabial is not None:
-                w = torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32)
+            marked = weigh and bilabial is not None
+            if coords or marked:  # P/B/M rows and/or lip coordinates weighted: one weighted mean over the batch
+                w = (torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32) if marked
+                     else torch.ones(rows, device=device))
                 w_sum = w.sum()
-                position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum)
-                               for (o, t), (_, r0, r1) in zip(pairs_out, groups, strict=True))
+                position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum, coords.get(c))
+                               for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
             else:
                 position = sum(position_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out)
             terms = {
