@@ -17,6 +17,7 @@ from train.augment import (
     rms_db,
     room_noise,
     variant_rng,
+    vocal_tract_warp,
 )
 
 
@@ -91,6 +92,72 @@ def test_config_is_checked():
         AugmentConfig(reverb_p=1.5)
     with pytest.raises(ValueError, match="unknown codecs"):
         AugmentConfig(codecs=("aac",))
+    with pytest.raises(ValueError, match="probability"):
+        AugmentConfig(warp_p=2.0)
+    with pytest.raises(ValueError, match="warp must be"):
+        AugmentConfig(warp_p=1.0, warp=(0.2, 1.1))
+
+
+def _voiced(f_formants=(1000.0, 2500.0), seconds=1.0, f0=100.0):
+    """A pulse train at ``f0`` through two resonators (80 Hz bandwidth): a vowel with known formants."""
+    from scipy import signal
+
+    x = np.zeros(int(16000 * seconds))
+    x[:: int(16000 / f0)] = 1.0
+    for f in f_formants:
+        r = np.exp(-np.pi * 80 / 16000)
+        x = signal.lfilter([1.0], [1.0, -2 * r * np.cos(2 * np.pi * f / 16000), r * r], x)
+    return x / np.abs(x).max() * 0.5
+
+
+def _strongest_harmonic(y, lo, hi, f0=100.0):
+    n = len(y) - 4000
+    spec = np.abs(np.fft.rfft(y[2000:-2000] * np.hanning(n)))
+    freqs = np.fft.rfftfreq(n, 1 / 16000)
+    harmonics = np.arange(lo, hi, f0)
+    return harmonics[np.argmax([spec[np.argmin(np.abs(freqs - h))] for h in harmonics])]
+
+
+@pytest.mark.parametrize("alpha", [0.9, 1.1])
+def test_vocal_tract_warp_moves_the_formants_and_nothing_else(alpha):
+    """Another vocal tract: the resonances move by alpha; the pitch's harmonics, the timing, the length and
+    the level do not."""
+    x = _voiced()
+    y = vocal_tract_warp(x, alpha)
+    assert y.shape == x.shape
+    assert _strongest_harmonic(x, 100, 1700) == 1000 and _strongest_harmonic(x, 1800, 4000) == 2500
+    assert _strongest_harmonic(y, 100, 1700) == round(1000 * alpha)
+    assert abs(_strongest_harmonic(y, 1800, 4000) - 2500 * alpha) <= 50  # the harmonics lie 100 Hz apart
+    spec = np.abs(np.fft.rfft(y[2000:-2000]))
+    freqs = np.fft.rfftfreq(len(spec) * 2 - 2, 1 / 16000)
+    assert abs(freqs[np.argmax(spec)] % 100) < 2 or abs(freqs[np.argmax(spec)] % 100) > 98  # still harmonics of 100 Hz
+    assert abs(rms_db(y) - rms_db(x)) < 0.1
+    burst = np.zeros(16000)
+    burst[8000:8400] = np.random.default_rng(0).standard_normal(400)  # a plosive's burst in silence
+    warped_burst = vocal_tract_warp(burst, alpha)
+    assert _delay(burst, warped_burst) == 0
+    assert np.abs(warped_burst[:7500]).max() < 0.01 * np.abs(warped_burst).max()  # no pre-echo into the closure
+    np.testing.assert_array_equal(vocal_tract_warp(x, 1.0), x)
+
+
+def test_the_warp_is_drawn_only_when_on(speech16k):
+    """With ``warp_p`` 0 the chains are those drawn before the warp existed, so the cached variants of
+    older runs stay true (these steps were recorded before it was added); with it on every variant is
+    warped by a factor within the range, and the config's stamp changes."""
+    recorded = [
+        {"gain_db": 0.8, "noise": "room", "noise_dbfs": -35.1, "snr_db": 18.2},
+        {"gain_db": -3.5, "noise": "room", "noise_dbfs": -57.4, "snr_db": 36.2, "dc": -0.048},
+        {"gain_db": -2.8, "noise": "pink", "noise_dbfs": -38.7, "snr_db": 18.2, "band": "11k", "codec": "vorbis"},
+        {"gain_db": -1.8, "band": "11k"},
+    ]
+    for variant, steps in enumerate(recorded, start=1):
+        assert degrade(speech16k, variant_rng(0, "arthur/train/en_001", variant), AugmentConfig())[1] == steps
+    assert "warp_p" not in AugmentConfig().to_dict()
+    on = AugmentConfig(warp_p=1.0, warp=(0.9, 1.1))
+    assert on.to_dict()["warp_p"] == 1.0 and AugmentConfig.from_dict(on.to_dict()) == on
+    for variant in range(1, 5):
+        _, steps = degrade(speech16k, variant_rng(0, "arthur/train/en_001", variant), on)
+        assert 0.9 <= steps["warp"] <= 1.1
 
 
 def test_training_with_level_feature_and_augmented_variants(tiny_corpus, tmp_path):
@@ -144,7 +211,9 @@ def test_the_cached_variants_outlive_a_change_of_clean_share_but_not_of_the_degr
     base = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.2, "seed": 0})
     more_clean = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.5, "seed": 0})
     other_noise = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.2, "seed": 0, "noise_p": 0.5})
+    warped = AugmentConfig.from_dict({"variants": 2, "clean_share": 0.2, "seed": 0, "warp_p": 0.5})
     stamp = _stamp(ds, seq, 30.0, cfg, base, 1, None)
     assert _stamp(ds, seq, 30.0, cfg, more_clean, 1, None) == stamp
     assert _stamp(ds, seq, 30.0, cfg, other_noise, 1, None) != stamp
+    assert _stamp(ds, seq, 30.0, cfg, warped, 1, None) != stamp
     assert _stamp(ds, seq, 30.0, cfg, base, 2, None) != stamp

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import signal
 
+from multanet_core.lpc import levinson
+
 RATE = 16000
 
 
@@ -48,12 +50,14 @@ class AugmentConfig:
     bands: tuple[str, ...] = ("telephone", "8k", "11k")
     codec_p: float = 0.2
     codecs: tuple[str, ...] = ("vorbis", "mp3", "opus")
+    warp_p: float = 0.0  # another speaker's vocal tract: the spectral envelope's frequency axis scaled
+    warp: tuple[float, float] = (0.85, 1.15)  # by this factor (vocal tract length perturbation)
     seed: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.variants, int) or self.variants < 0:
             raise ValueError(f"augment: variants must be a whole number >= 0, got {self.variants!r}")
-        for name in ("clean_share", "clip_p", "dc_p", "reverb_p", "noise_p", "band_p", "codec_p"):
+        for name in ("clean_share", "clip_p", "dc_p", "reverb_p", "noise_p", "band_p", "codec_p", "warp_p"):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"augment: {name} must be a probability, got {value!r}")
@@ -64,9 +68,15 @@ class AugmentConfig:
             bad = [b for b in getattr(self, name) if b not in allowed]
             if bad:
                 raise ValueError(f"augment: unknown {name} {bad}; known: {', '.join(allowed)}")
+        if len(self.warp) != 2 or not 0.5 <= min(self.warp) <= max(self.warp) <= 2.0:
+            raise ValueError(f"augment: warp must be (low, high) factors within 0.5..2, got {self.warp!r}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields; the warp's only when it is on, so configs and caches from before it stay the same."""
+        data = asdict(self)
+        if not self.warp_p:
+            del data["warp_p"], data["warp"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> AugmentConfig | None:
@@ -247,6 +257,43 @@ def _delay(x: np.ndarray, y: np.ndarray, max_lag: int = 4000) -> int:
     return int(lags[np.argmax(np.concatenate([corr[: max_lag + 1], corr[-max_lag:]]))])
 
 
+def _vtlp_source(freqs: np.ndarray, alpha: float, nyquist: float, boundary_hz: float) -> np.ndarray:
+    """Where each output frequency's energy comes from under the piecewise-linear VTLP map of Jaitly and
+    Hinton (2013): f -> alpha*f up to a boundary, then a straight line to the Nyquist frequency."""
+    knee = boundary_hz * min(alpha, 1.0) / alpha
+    source = np.linspace(0.0, nyquist, 4097)
+    forward = np.where(source <= knee, alpha * source,
+                       nyquist - (nyquist - alpha * knee) / (nyquist - knee) * (nyquist - source))
+    return np.interp(freqs, forward, source)
+
+
+def vocal_tract_warp(x: np.ndarray, alpha: float, boundary_hz: float = 4800.0, nperseg: int = 512,
+                     order: int = 18, max_gain_db: float = 20.0) -> np.ndarray:
+    """The same speech from a longer (``alpha`` < 1) or shorter (> 1) vocal tract. In every short-time
+    spectrum the all-pole envelope (LPC of ``order``, from the frame's power spectrum) is moved along
+    frequency by the VTLP map: the spectrum is multiplied by the warped envelope over the old one (at most
+    +-``max_gain_db``). That is a smooth time-varying filter, so the excitation (pitch, bursts, silences)
+    and the timing stay as they were (8 ms hops, same length); the level is kept."""
+    x = np.asarray(x, np.float64)
+    if len(x) < nperseg or alpha == 1.0:
+        return x.copy()
+    hop = nperseg // 4
+    freqs, _, spec = signal.stft(x, RATE, nperseg=nperseg, noverlap=nperseg - hop)
+    r = np.fft.irfft(np.abs(spec.T) ** 2, axis=1)[:, : order + 1]
+    r[:, 0] = r[:, 0] * (1 + 1e-4) + 1e-12
+    a = np.concatenate([np.ones((r.shape[0], 1)), levinson(r, order)], axis=1)
+    log_env = -np.log(np.abs(np.fft.rfft(a, nperseg, axis=1)) + 1e-9).T  # [freqs, frames]
+    pos = _vtlp_source(freqs, alpha, RATE / 2, boundary_hz) / freqs[1]
+    lo = np.minimum(pos.astype(np.int64), len(freqs) - 2)
+    frac = (pos - lo)[:, None]
+    warped = (1 - frac) * log_env[lo] + frac * log_env[lo + 1]
+    limit = max_gain_db / 20 * np.log(10)
+    gain = np.exp(np.clip(warped - log_env, -limit, limit))
+    _, y = signal.istft(spec * gain, RATE, nperseg=nperseg, noverlap=nperseg - hop)
+    y = np.pad(y, (0, max(0, len(x) - len(y))))[: len(x)]
+    return y * 10 ** ((rms_db(x) - rms_db(y)) / 20)
+
+
 def add_noise(x: np.ndarray, kind: str, rng: np.random.Generator, cfg: AugmentConfig,
               pool: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, dict]:
     """Speech plus noise of ``kind`` at an absolute floor or a speech-to-noise ratio drawn from ``cfg``."""
@@ -267,11 +314,16 @@ def degrade(x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig,
             pool: Sequence[np.ndarray] = ()) -> tuple[np.ndarray, dict]:
     """One random recording chain applied to a 16 kHz clip: (float32 audio, what was done).
 
-    Order: gain (with clipping, or scaled back under full scale), room reverberation, additive noise,
-    band limit, DC offset, codec.
+    Order: vocal tract warp (another speaker), gain (with clipping, or scaled back under full scale), room
+    reverberation, additive noise, band limit, DC offset, codec. With ``warp_p`` 0 no draw is spent on the
+    warp, so the chains drawn before it existed are drawn unchanged.
     """
     y = np.asarray(x, np.float64).copy()
     steps: dict = {}
+    if cfg.warp_p and rng.random() < cfg.warp_p:
+        alpha = rng.uniform(*cfg.warp)
+        y = vocal_tract_warp(y, alpha)
+        steps["warp"] = round(float(alpha), 3)
     gain = rng.uniform(*cfg.gain_db)
     y *= 10 ** (gain / 20)
     steps["gain_db"] = round(float(gain), 1)
