@@ -2,9 +2,11 @@
 
 The synthetic corpus's pauses are digital zero; an actor's dialogue has room tone (rumble below 300 Hz
 over a quieter broadband floor), hum, hiss, other voices, reverberation, a telephone or low-rate
-source, arbitrary gain and lossy codecs. :func:`degrade` draws one such chain from a seeded
-generator and applies it to a 16 kHz clip. It never moves the speech in time (the reverberation's
-direct path is at lag 0, codec delays are undone), so the face's ground truth stays exactly true.
+source, arbitrary gain and lossy codecs; and another actor has another vocal tract
+(:func:`vocal_tract_warp`, off unless ``warp_p`` is set). :func:`degrade` draws one such chain from a
+seeded generator and applies it to a 16 kHz clip. It never moves the speech in time (the reverberation's
+direct path is at lag 0, codec delays are undone, the warp is a filter), so the face's ground truth
+stays exactly true.
 
 Every random choice comes from the ``numpy`` generator passed in; :func:`variant_rng` derives it from
 (seed, sequence key, variant number) alone, so a sequence's variants do not depend on the order or
