@@ -133,7 +133,8 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
                 if alias in lowered:
                     vrm[viseme] = lowered[alias]
                     break
-    convention = convention_of(list(keys.values())) if keys else ("VRM visemes" if vrm else "none")
+    driven = list(keys.values()) + [k for pair in both_sides.values() for k in pair]
+    convention = convention_of(driven) if driven else ("VRM visemes" if vrm else "none")
     return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides)
 
 

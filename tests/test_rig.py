@@ -189,3 +189,5 @@ def test_a_name_the_mesh_splits_by_side_drives_both_keys():
     assert ict.keys == {"jawOpen": "jawOpen", "mouthPressLeft": "mouthPress_L"}
     assert ict.both_sides == {"browInnerUp": ("browInnerUp_L", "browInnerUp_R")}
     assert "browInnerUp" not in ict.missing and "mouthPressRight" in ict.missing
+    # a mesh with only split names still has a convention (the keys it drives, both halves)
+    assert match_keys(["Basis", "jawOpen_L", "jawOpen_R"]).convention == "_L/_R sides"

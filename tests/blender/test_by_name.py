@@ -374,3 +374,12 @@ def test_quotes_in_key_and_bone_names_are_escaped_in_data_paths(blender, assets)
     assert driver.data_path == 'pose.bones["jaw \\"bone\\""].rotation_euler' and driver.is_valid
     assert driver.driver.is_valid
     assert driver.driver.variables[0].targets[0].data_path == 'key_blocks["jaw\\"Open"].value'
+
+
+def test_a_jaw_split_by_side_reports_its_convention(blender, assets, capfd):
+    """jawOpen as jawOpen_L + jawOpen_R drives both, and the report names the convention it saw."""
+    obj = character(["jawOpen_L", "jawOpen_R"])
+    capfd.readouterr()
+    assert bake(obj, assets) == {"FINISHED"}
+    assert sorted(curves(obj)) == ["jawOpen_L", "jawOpen_R"]
+    assert "as 2 of its own shape keys by name (_L/_R sides)" in capfd.readouterr().out
