@@ -85,10 +85,10 @@ class MULTANET_OT_fill_key_map(bpy.types.Operator):
         for source, key in zip(plan.sources, plan.keys, strict=True):
             item = obj.multanet_key_map.add()
             item.source, item.key = source, key
-        for source in plan.missing:
-            obj.multanet_key_map.add().source = source  # to fill in by hand, or leave empty
+        for source in plan.missing_moved:  # to fill in by hand, or leave empty (not the names the head never moves)
+            obj.multanet_key_map.add().source = source
         self.report({"INFO"}, f"key map of '{obj.name}': {len(plan.keys)} names matched ({plan.convention}), "
-                              f"{len(plan.missing)} without a key")
+                              f"{len(plan.missing_moved)} without a key")
         return {"FINISHED"}
 
 

@@ -18,10 +18,10 @@ import numpy as np
 
 from multanet_core.errors import MulTaNetError
 from multanet_core.keyframes import linear_error, thin
-from multanet_core.rig_names import VRM_VISEMES, match_keys, vrm_weights
+from multanet_core.rig_names import VRM_VISEMES, match_keys, resting_names, vrm_weights
 from multanet_core.rig_solve import side_pairs, solve_weights
 
-LEFT_OUT = "were left out"  # in a bake's report: some of the head's names found no key (a warning)
+LEFT_OUT = "were left out"  # in a bake's report: some of the names the head moves found no key (a warning)
 CONVENTIONS = ("ARKit camelCase (jawOpen, mouthSmileLeft), _L/_R or .L/.R sides (mouthSmile_L), "
                "snake_case (mouth_smile_left), any letter case, exporter prefixes (blendShape1.jawOpen, "
                "A25_Jaw_Open), VRM visemes (aa ih ou ee oh, A I U E O, Fcl_MTH_A)")
@@ -33,20 +33,38 @@ class KeyPlan:
 
     keys: list[str]  # the mesh's key names, in the order of the columns
     sources: list[str]  # per key: the head's weight name, or the VRM viseme, that drives it
-    missing: list[str]  # the head's names that no key takes
+    missing: list[str]  # the head's names that no key takes: those it moves first, then those it leaves at rest
     convention: str
     vrm: bool  # driven through visemes
     solved: bool = False  # a mesh head's motion solved onto the keys (rig_solve), not a rig head's names
+    head_names: tuple[str, ...] = ()  # the rig head's weight names
+    at_rest: frozenset[str] = frozenset()  # those of them it always leaves at rest (rig_names.resting_names)
     gain: np.ndarray | None = None  # per key (the object's key map): value = gain x weight + offset
     offset: np.ndarray | None = None
     low: np.ndarray | None = None  # per key: its slider range, which the values stay inside
     high: np.ndarray | None = None
 
+    @property
+    def missing_moved(self) -> list[str]:
+        """The missing names that matter: those the head moves."""
+        return [n for n in self.missing if n not in self.at_rest]
+
     def warning(self) -> str:
-        if self.vrm or not self.missing:
+        lost = self.missing_moved
+        if self.vrm or not lost:
             return ""
-        shown = ", ".join(self.missing[:8]) + (f" and {len(self.missing) - 8} more" if len(self.missing) > 8 else "")
-        return f"{len(self.missing)} of the head's names have no shape key and {LEFT_OUT}: {shown}"
+        shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
+        return f"{len(lost)} of the names the head moves have no shape key and {LEFT_OUT}: {shown}"
+
+    def status(self) -> str:
+        """One line for the panel: the names found, and the missing ones the head moves."""
+        if self.vrm:
+            return f"drives {len(self.keys)} {self.convention}: {', '.join(self.keys)}"
+        moved = [n for n in self.head_names if n not in self.at_rest]
+        lost = self.missing_moved
+        of = f"the {len(moved)} names the head moves" if self.at_rest else f"{len(moved)} names"
+        missing = f"; missing: {', '.join(lost[:4])}{', ...' if len(lost) > 4 else ''}" if lost else ""
+        return f"{len(moved) - len(lost)} of {of} found ({self.convention}){missing}"
 
 
 def mesh_key_names(obj, own_prefix: str) -> list[str]:
@@ -72,7 +90,9 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     if rows:
         return _mapped(obj, head, rows)
     names = mesh_key_names(obj, own_prefix)
-    expected = ", ".join(head.weight_names[:6]) + (", ..." if len(head.weight_names) > 6 else "")
+    at_rest = frozenset(resting_names(head.weight_names, head.mean, head.basis))
+    moved = [n for n in head.weight_names if n not in at_rest]
+    expected = ", ".join(moved[:6]) + (", ..." if len(moved) > 6 else "")
     if not names:
         raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{head.name}' drives "
                             f"keys named {expected} (conventions understood: {CONVENTIONS})")
@@ -83,11 +103,12 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
             for key in ([match.keys[n]] if n in match.keys else list(match.both_sides.get(n, ()))):
                 keys.append(key)
                 sources.append(n)
-        return KeyPlan(keys=keys, sources=sources, missing=match.missing, convention=match.convention, vrm=False)
+        return KeyPlan(keys=keys, sources=sources, missing=_moved_first(match.missing, at_rest),
+                       convention=match.convention, vrm=False, head_names=head.weight_names, at_rest=at_rest)
     if match.vrm:
         visemes = [v for v in VRM_VISEMES if v in match.vrm]
         return KeyPlan(keys=[match.vrm[v] for v in visemes], sources=visemes, missing=[], convention="VRM visemes",
-                       vrm=True)
+                       vrm=True, head_names=head.weight_names, at_rest=at_rest)
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise MulTaNetError(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
                         f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}")
@@ -152,10 +173,16 @@ def _mapped(obj, head, rows) -> KeyPlan:
     if not keys:
         raise MulTaNetError(f"the key map of '{obj.name}' names no shape key: fill it (Fill Key Map) or clear it")
     used = set(sources)
-    return KeyPlan(keys=keys, sources=sources, missing=[] if vrm else [n for n in head.weight_names if n not in used],
+    at_rest = frozenset(resting_names(head.weight_names, head.mean, head.basis))
+    missing = [] if vrm else _moved_first([n for n in head.weight_names if n not in used], at_rest)
+    return KeyPlan(keys=keys, sources=sources, missing=missing, head_names=head.weight_names, at_rest=at_rest,
                    convention="the object's key map", vrm=vrm, gain=np.array(gains, np.float32),
                    offset=np.array(offsets, np.float32), low=np.array(lows, np.float32),
                    high=np.array(highs, np.float32))
+
+
+def _moved_first(names: list[str], at_rest: frozenset[str]) -> list[str]:
+    return [n for n in names if n not in at_rest] + [n for n in names if n in at_rest]
 
 
 def key_columns(plan: KeyPlan, weights: np.ndarray, weight_names: tuple[str, ...]) -> np.ndarray:

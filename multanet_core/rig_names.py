@@ -138,6 +138,19 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
     return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides)
 
 
+def resting_names(names: tuple[str, ...] | list[str], mean: np.ndarray, basis: np.ndarray,
+                  share: float = 0.01) -> list[str]:
+    """The names a rig head always leaves at rest. Its weights are ``clip(c @ basis + mean, 0, 1)``
+    (:meth:`multanet_core.inference.Animator.weights`): a name whose column of ``basis`` [K, W] is zero and
+    whose ``mean`` is zero or below stays 0 for any coefficients ``c``. A trained head keeps traces where
+    its targets were always 0 (about 1e-4 of its most moving name's), so "zero" is: under ``share`` of the
+    largest ``|mean| + sum |basis column|`` of the head's names."""
+    moves = np.abs(np.asarray(basis, np.float64)).sum(axis=0)
+    mean = np.asarray(mean, np.float64)
+    limit = share * float((moves + np.abs(mean)).max(initial=0.0))
+    return [n for n, m, b in zip(names, mean, moves, strict=True) if b <= limit and m <= limit]
+
+
 def vrm_weights(weights: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
     """ARKit weights [T, len(names)] -> VRM viseme weights [T, 5] (``VRM_VISEMES`` order) in 0..1."""
     w = np.asarray(weights, np.float32)

@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import lsq_linear
 
 from multanet_core.errors import MulTaNetError
-from multanet_core.rig_names import ARKIT_52, VRM_VISEMES, match_keys, normal_form, vrm_weights
+from multanet_core.rig_names import ARKIT_52, VRM_VISEMES, match_keys, normal_form, resting_names, vrm_weights
 from multanet_core.rig_solve import side_pairs, solve_weights
 
 
@@ -191,3 +191,29 @@ def test_a_name_the_mesh_splits_by_side_drives_both_keys():
     assert "browInnerUp" not in ict.missing and "mouthPressRight" in ict.missing
     # a mesh with only split names still has a convention (the keys it drives, both halves)
     assert match_keys(["Basis", "jawOpen_L", "jawOpen_R"]).convention == "_L/_R sides"
+
+
+def test_names_a_rig_head_always_leaves_at_rest():
+    """A name whose output column and mean are zero (or all but: traces a trained head keeps) stays 0."""
+    rng = np.random.default_rng(0)
+    basis, mean = rng.standard_normal((8, 5)), rng.uniform(0, 0.3, 5)
+    names = ["a", "b", "c", "d", "e"]
+    assert resting_names(names, mean, basis) == []
+    basis[:, 1], mean[1] = 0, 0  # never moves
+    basis[:, 2], mean[2] = 1e-6, -1e-7  # a trained head's trace
+    basis[:, 3], mean[3] = 0, 0.3  # constant, but held open: not at rest
+    basis[:, 4], mean[4] = 0, -2.0  # always clipped to 0
+    assert resting_names(names, mean, basis) == ["b", "c", "e"]
+    assert resting_names(names, np.zeros(5), np.zeros((8, 5))) == names
+    # the bundled model's ARKit head: exactly the 37 names docs/RIG.md says the corpus cannot drive
+    import pathlib
+    import re
+
+    from multanet_core.checkpoint import load_checkpoint
+
+    root = pathlib.Path(__file__).parents[1]
+    doc = (root / "docs" / "RIG.md").read_text()
+    undriven = re.findall(r"`(\w+)`", doc.split("The corpus cannot drive the other 37 names; they stay 0:")[1]
+                          .split("\n\n")[0])
+    head = load_checkpoint(root / "multanet_blender" / "models" / "default.npz").head("arkit")
+    assert len(undriven) == 37 and resting_names(head.weight_names, head.mean, head.basis) == undriven

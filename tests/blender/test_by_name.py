@@ -355,6 +355,11 @@ def test_the_panel_shows_the_names_found_and_missing(blender, assets):
     assert ok and text == "drives 5 VRM visemes: aa, ih, ou, ee, oh"
     ok, text = match_status(character(["Smile"], name="Odd"), head)
     assert not ok and "conventions tried" in text
+    # the line KeyPlan.status gives is the panel's, for a head that moves all its names
+    from multanet_blender import lipsync, named_keys
+
+    for obj in (bpy.data.objects["Hero"], bpy.data.objects["Vroid"]):
+        assert named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX).status() == match_status(obj, head)[1]
 
 
 def test_quotes_in_key_and_bone_names_are_escaped_in_data_paths(blender, assets):
@@ -383,3 +388,35 @@ def test_a_jaw_split_by_side_reports_its_convention(blender, assets, capfd):
     assert bake(obj, assets) == {"FINISHED"}
     assert sorted(curves(obj)) == ["jawOpen_L", "jawOpen_R"]
     assert "as 2 of its own shape keys by name (_L/_R sides)" in capfd.readouterr().out
+
+
+# docs/RIG.md's table: the 15 ARKit names the bundled model's rig head moves; it leaves the other 37 at rest
+MOVED = ["jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthStretchLeft", "mouthStretchRight",
+         "mouthRollLower", "mouthShrugLower", "mouthPressLeft", "mouthPressRight", "browDownLeft", "browDownRight",
+         "browInnerUp", "browOuterUpLeft", "browOuterUpRight"]
+
+
+@pytest.mark.parametrize("keys, report, status", [
+    (MOVED, "as 15 of its own shape keys by name (ARKit camelCase), ", "15 of the 15 names the head moves found "
+                                                                        "(ARKit camelCase)"),
+    (["jawOpen"], "14 of the names the head moves have no shape key and were left out: mouthClose, mouthFunnel, "
+                  "mouthPucker, mouthStretchLeft, mouthStretchRight, mouthRollLower, mouthShrugLower, "
+                  "mouthPressLeft and 6 more",
+     "1 of the 15 names the head moves found (ARKit camelCase); missing: mouthClose, mouthFunnel, mouthPucker, "
+     "mouthStretchLeft, ..."),
+])
+def test_names_the_head_leaves_at_rest_are_not_reported_missing(blender, assets, capfd, keys, report, status):
+    from multanet_blender import lipsync, named_keys
+
+    obj = character(keys)
+    capfd.readouterr()
+    result = bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint="DEFAULT", head="arkit",
+                                                bake_mode="BY_NAME", **speech_source(assets["wav16"], 1))
+    assert result == {"FINISHED"}
+    out = capfd.readouterr().out
+    assert report in out and "eyeBlinkLeft" not in out, out
+    assert ("Warning: lip sync" in out) == (len(keys) == 1)  # all it moves found: no warning
+    from multanet_blender import checkpoints
+
+    head = checkpoints.load(checkpoints.DEFAULT_MODEL).head("arkit")
+    assert named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX).status() == status
