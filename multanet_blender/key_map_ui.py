@@ -5,7 +5,8 @@ Each row says which of the mesh's shape keys a rig head's name (or a VRM viseme)
 and an offset (value = gain x weight + offset, within the key's slider range), for names the automatic
 match cannot guess (``Mouth_Open_Wide`` for ``jawOpen``) and for exaggeration. An empty map means the
 automatic match (:func:`multanet_core.rig_names.match_keys`); **Fill Key Map** writes that match out
-as rows to edit. A row whose key is empty is left out.
+as rows to edit (on a mesh where no name matches, a row per name the head moves, its key to pick from the
+mesh's own keys). A row whose key is empty is left out.
 """
 
 from __future__ import annotations
@@ -77,7 +78,10 @@ class MULTANET_OT_fill_key_map(bpy.types.Operator):
         try:
             lipsync.check_mesh(obj)
             head = _rig_head(context)
-            plan = named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX, use_map=False)
+            try:
+                plan = named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX, use_map=False)
+            except named_keys.NoNameMatched:  # what a key map is for: a row per name, the keys to pick
+                plan = named_keys.empty_plan(head)
         except MulTaNetError as exc:
             self.report({"ERROR"}, f"Fill Key Map: {exc}")
             return {"CANCELLED"}
@@ -87,8 +91,13 @@ class MULTANET_OT_fill_key_map(bpy.types.Operator):
             item.source, item.key = source, key
         for source in plan.missing_moved:  # to fill in by hand, or leave empty (not the names the head never moves)
             obj.multanet_key_map.add().source = source
-        self.report({"INFO"}, f"key map of '{obj.name}': {len(plan.keys)} names matched ({plan.convention}), "
-                              f"{len(plan.missing_moved)} without a key")
+        if plan.keys:
+            self.report({"INFO"}, f"key map of '{obj.name}': {len(plan.keys)} names matched ({plan.convention}), "
+                                  f"{len(plan.missing_moved)} without a key")
+        else:
+            self.report({"INFO"}, f"key map of '{obj.name}': no shape key matched a name by itself; wrote the "
+                                  f"{len(plan.missing_moved)} names the head moves with the key empty: pick each "
+                                  f"one's shape key (a row left empty is left out)")
         return {"FINISHED"}
 
 

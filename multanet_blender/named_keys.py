@@ -27,6 +27,10 @@ CONVENTIONS = ("ARKit camelCase (jawOpen, mouthSmileLeft), _L/_R or .L/.R sides 
                "A25_Jaw_Open), VRM visemes (aa ih ou ee oh, A I U E O, Fcl_MTH_A)")
 
 
+class NoNameMatched(MulTaNetError):
+    """None of the mesh's shape keys is a name the head drives: only a key map can say which key is which."""
+
+
 @dataclass
 class KeyPlan:
     """Which of the mesh's shape keys a bake drives, and from what."""
@@ -90,9 +94,9 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     if rows:
         return _mapped(obj, head, rows)
     names = mesh_key_names(obj, own_prefix)
-    at_rest = frozenset(resting_names(head.weight_names, head.mean, head.basis))
-    moved = [n for n in head.weight_names if n not in at_rest]
-    expected = ", ".join(moved[:6]) + (", ..." if len(moved) > 6 else "")
+    unmatched = empty_plan(head)
+    at_rest = unmatched.at_rest
+    expected = ", ".join(unmatched.missing[:6]) + (", ..." if len(unmatched.missing) > 6 else "")
     if not names:
         raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{head.name}' drives "
                             f"keys named {expected} (conventions understood: {CONVENTIONS})")
@@ -110,8 +114,16 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
         return KeyPlan(keys=[match.vrm[v] for v in visemes], sources=visemes, missing=[], convention="VRM visemes",
                        vrm=True, head_names=head.weight_names, at_rest=at_rest)
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-    raise MulTaNetError(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
-                        f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}")
+    raise NoNameMatched(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
+                        f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}. To say which key "
+                        f"is which: Key Map sub-panel, Fill Key Map, then pick each name's shape key")
+
+
+def empty_plan(head) -> KeyPlan:
+    """A plan of rig ``head`` that drives no key: every name missing, those the head moves first."""
+    at_rest = frozenset(resting_names(head.weight_names, head.mean, head.basis))
+    return KeyPlan(keys=[], sources=[], missing=_moved_first(list(head.weight_names), at_rest), convention="none",
+                   vrm=False, head_names=head.weight_names, at_rest=at_rest)
 
 
 def plan_solve(obj, head, own_prefix: str) -> KeyPlan:

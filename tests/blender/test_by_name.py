@@ -420,3 +420,26 @@ def test_names_the_head_leaves_at_rest_are_not_reported_missing(blender, assets,
 
     head = checkpoints.load(checkpoints.DEFAULT_MODEL).head("arkit")
     assert named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX).status() == status
+
+
+def test_fill_key_map_on_a_mesh_no_name_matches_writes_the_names_to_pick_keys_for(blender, assets, capfd):
+    """README's own case: keys named Mouth_Open... match no ARKit name; Fill Key Map writes a row for each
+    name the head moves, keys empty, so the animator can pick Mouth_Open for jawOpen and bake."""
+    scene = bpy.context.scene
+    settings = scene.multanet
+    settings.model, settings.bake_mode, settings.head = "DEFAULT", "BY_NAME", "arkit"
+    obj = character(["Mouth_Open", "Mouth_Smile", "Lips_Pucker"])
+    settings.target = obj
+    with pytest.raises(RuntimeError, match="Key Map sub-panel, Fill Key Map, then pick each name's shape key"):
+        bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint="DEFAULT", head="arkit", bake_mode="BY_NAME",
+                                           **speech_source(assets["wav16"], 1))
+    capfd.readouterr()
+    assert bpy.ops.multanet.fill_key_map() == {"FINISHED"}
+    assert "wrote the 15 names the head moves with the key empty: pick each one's shape key" in capfd.readouterr().out
+    assert [(r.source, r.key) for r in obj.multanet_key_map] == [(n, "") for n in ARKIT_52 if n in MOVED]
+    rows = {r.source: r for r in obj.multanet_key_map}
+    rows["jawOpen"].key, rows["mouthPucker"].key = "Mouth_Open", "Lips_Pucker"
+    result = bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint="DEFAULT", head="arkit",
+                                                bake_mode="BY_NAME", **speech_source(assets["wav16"], 1))
+    assert result == {"FINISHED"} and sorted(curves(obj)) == ["Lips_Pucker", "Mouth_Open"]
+    assert curves(obj)["Mouth_Open"][1].max() > 0.1  # the jaw really opens
