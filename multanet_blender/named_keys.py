@@ -2,7 +2,7 @@
 
 A rig head gives ARKit-52 weights (``jawOpen``, ``mouthClose``...). :func:`plan_keys` finds which of
 the mesh's shape keys each name drives, in whatever convention the character uses
-(:func:`multanet_core.rig_names.match_keys`), or its VRM visemes, before anything changes;
+(:func:`multanet_core.rig_names.match_keys`), or its VRM or Oculus visemes, before anything changes;
 :func:`key_columns` turns the per-frame weights into the values of those keys; :func:`write_curves`
 keys them on an Action, one key per frame or thinned to a tolerance (Ramer-Douglas-Peucker) so an
 animator can edit them. The mesh's own keys are never added, changed or removed: only their values
@@ -18,13 +18,14 @@ import numpy as np
 
 from multanet_core.errors import MulTaNetError
 from multanet_core.keyframes import linear_error, thin
-from multanet_core.rig_names import VRM_VISEMES, match_keys, resting_names, vrm_weights
+from multanet_core.rig_names import OCULUS_VISEMES, VISEMES, VRM_VISEMES, match_keys, resting_names, viseme_weights
 from multanet_core.rig_solve import side_pairs, solve_weights
 
 LEFT_OUT = "were left out"  # in a bake's report: some of the names the head moves found no key (a warning)
 CONVENTIONS = ("ARKit camelCase (jawOpen, mouthSmileLeft), _L/_R or .L/.R sides (mouthSmile_L), "
                "snake_case (mouth_smile_left), any letter case, exporter prefixes (blendShape1.jawOpen, "
-               "A25_Jaw_Open), VRM visemes (aa ih ou ee oh, A I U E O, Fcl_MTH_A)")
+               "A25_Jaw_Open), Blender's duplicate suffix (jawOpen.001), VRM visemes (aa ih ou ee oh, A I U E O, "
+               "Fcl_MTH_A), Oculus visemes (viseme_sil, viseme_PP... viseme_U, vrc.v_sil...)")
 
 
 class NoNameMatched(MulTaNetError):
@@ -36,13 +37,15 @@ class KeyPlan:
     """Which of the mesh's shape keys a bake drives, and from what."""
 
     keys: list[str]  # the mesh's key names, in the order of the columns
-    sources: list[str]  # per key: the head's weight name, or the VRM viseme, that drives it
+    sources: list[str]  # per key: the head's weight name, or the viseme (VRM or Oculus), that drives it
     missing: list[str]  # the head's names that no key takes: those it moves first, then those it leaves at rest
     convention: str
     vrm: bool  # driven through visemes
     solved: bool = False  # a mesh head's motion solved onto the keys (rig_solve), not a rig head's names
     head_names: tuple[str, ...] = ()  # the rig head's weight names
     at_rest: frozenset[str] = frozenset()  # those of them it always leaves at rest (rig_names.resting_names)
+    unused: dict[str, str] | None = None  # keys that fit a name (or viseme) another key drives -> that name
+    suffixed: list[str] | None = None  # keys found without Blender's duplicate suffix (jawOpen.001)
     gain: np.ndarray | None = None  # per key (the object's key map): value = gain x weight + offset
     offset: np.ndarray | None = None
     low: np.ndarray | None = None  # per key: its slider range, which the values stay inside
@@ -54,11 +57,20 @@ class KeyPlan:
         return [n for n in self.missing if n not in self.at_rest]
 
     def warning(self) -> str:
-        lost = self.missing_moved
-        if self.vrm or not lost:
-            return ""
-        shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
-        return f"{len(lost)} of the names the head moves have no shape key and {LEFT_OUT}: {shown}"
+        """What the bake's report adds: names without a key, keys not used (both with LEFT_OUT, a warning),
+        keys found without their duplicate suffix."""
+        parts = []
+        lost = [] if self.vrm else self.missing_moved
+        if lost:
+            shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
+            parts.append(f"{len(lost)} of the names the head moves have no shape key and {LEFT_OUT}: {shown}")
+        if self.unused:
+            shown = ", ".join(f"{k} ({n})" for k, n in self.unused.items())
+            parts.append(f"shape keys that also fit a name {LEFT_OUT} (one key per name, ARKit names before "
+                         f"visemes; a key map can choose): {shown}")
+        if self.suffixed:
+            parts.append(f"found by name without Blender's duplicate suffix: {', '.join(self.suffixed)}")
+        return "; ".join(parts)
 
     def status(self) -> str:
         """One line for the panel: the names found, and the missing ones the head moves."""
@@ -108,11 +120,12 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
                 keys.append(key)
                 sources.append(n)
         return KeyPlan(keys=keys, sources=sources, missing=_moved_first(match.missing, at_rest),
-                       convention=match.convention, vrm=False, head_names=head.weight_names, at_rest=at_rest)
+                       convention=match.convention, vrm=False, head_names=head.weight_names, at_rest=at_rest,
+                       unused=match.unused, suffixed=match.suffixed)
     if match.vrm:
-        visemes = [v for v in VRM_VISEMES if v in match.vrm]
-        return KeyPlan(keys=[match.vrm[v] for v in visemes], sources=visemes, missing=[], convention="VRM visemes",
-                       vrm=True, head_names=head.weight_names, at_rest=at_rest)
+        return KeyPlan(keys=list(match.vrm.values()), sources=list(match.vrm), missing=[],
+                       convention=match.convention, vrm=True, head_names=head.weight_names, at_rest=at_rest,
+                       unused=match.unused, suffixed=match.suffixed)
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise NoNameMatched(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
                         f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}. To say which key "
@@ -162,14 +175,15 @@ def _mapped(obj, head, rows) -> KeyPlan:
     key = obj.data.shape_keys
     blocks = key.key_blocks if key is not None else {}
     keys, sources, gains, offsets, lows, highs = [], [], [], [], [], []
-    vrm = all(r.source in VRM_VISEMES for r in rows if r.key) and not any(r.source in head.weight_names for r in rows)
-    known = VRM_VISEMES if vrm else head.weight_names
+    vrm = all(r.source in VISEMES for r in rows if r.key) and not any(r.source in head.weight_names for r in rows)
+    known = VISEMES if vrm else head.weight_names
     for i, row in enumerate(rows):
         if not row.key:
             continue
         if row.source not in known:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': '{row.source}' is not a name of rig head "
-                                f"'{head.name}' (nor a VRM viseme: {' '.join(VRM_VISEMES)})")
+                                f"'{head.name}' (nor a viseme: VRM {' '.join(VRM_VISEMES)}, Oculus "
+                                f"{' '.join(OCULUS_VISEMES)})")
         kb = blocks.get(row.key) if key is not None else None
         if kb is None:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': the mesh has no shape key '{row.key}'")
@@ -201,8 +215,7 @@ def key_columns(plan: KeyPlan, weights: np.ndarray, weight_names: tuple[str, ...
     """The head's weights [T, W] -> the planned keys' values [T, len(plan.keys)]: in 0..1, or with a key
     map's gain and offset, inside each key's slider range."""
     if plan.vrm:
-        visemes = vrm_weights(weights, weight_names)
-        values = visemes[:, [VRM_VISEMES.index(v) for v in plan.sources]]
+        values = viseme_weights(weights, weight_names, plan.sources)
     else:
         index = {n: i for i, n in enumerate(weight_names)}
         values = np.asarray(weights, np.float32)[:, [index[n] for n in plan.sources]]

@@ -6,8 +6,10 @@ VRoid Perfect Sync, FaceIt, MetaHuman's ARKit curves), ``_L``/``_R`` or ``.L``/`
 (``mouthSmile_L``), snake_case (``mouth_smile_left``), any letter case, an exporter's prefix
 (``blendShape1.jawOpen``, Character Creator's ``A25_Jaw_Open``). :func:`match_keys` finds each
 wanted name among a mesh's key names by one normal form, and says which convention it saw and
-which names it did not find. VRM characters have visemes instead (VRM 1.0 ``aa ih ou ee oh``, VRoid's
-``Fcl_MTH_A``...): :data:`VRM_FROM_ARKIT` makes them from the ARKit weights by a linear preset.
+which names it did not find (Blender's ``jawOpen.001`` is ``jawOpen`` when nothing else is). VRM
+characters have visemes instead (VRM 1.0 ``aa ih ou ee oh``, VRoid's ``Fcl_MTH_A``...), ReadyPlayerMe and
+VRChat ones Oculus's 15 (``viseme_aa``, ``vrc.v_aa``): :data:`VISEME_FROM_ARKIT` makes them from the
+ARKit weights by a linear preset.
 
 Pure Python and numpy: Blender imports it as it is.
 """
@@ -52,6 +54,25 @@ VRM_FROM_ARKIT = {
     "oh": {"mouthFunnel": 1.0, "jawOpen": 0.4, "mouthPucker": -0.3},
 }
 
+# Oculus Lipsync's 15 visemes (ReadyPlayerMe's viseme_aa..., VRChat's vrc.v_aa...), from the ARKit weights
+# the same way: the jaw and the lips the head gives. The tongue and teeth consonants (TH DD kk CH SS nn RR)
+# differ from the vowels next to them by the tongue, which the head does not give: they stay 0, as sil does
+# (the rest shape), and the vowels and PP / FF carry the lips through them.
+OCULUS_VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U")
+_VRCHAT = {"I": "ih", "O": "oh", "U": "ou"}
+OCULUS_ALIASES = {v: (f"viseme_{v.lower()}", f"vrc.v_{_VRCHAT.get(v, v.lower())}") for v in OCULUS_VISEMES}
+OCULUS_FROM_ARKIT = {
+    **{v: {} for v in ("sil", "TH", "DD", "kk", "CH", "SS", "nn", "RR")},
+    "PP": {"mouthPressLeft": 0.5, "mouthPressRight": 0.5},
+    "FF": {"mouthRollLower": 1.0},
+    "aa": VRM_FROM_ARKIT["aa"], "E": VRM_FROM_ARKIT["ee"], "I": VRM_FROM_ARKIT["ih"], "O": VRM_FROM_ARKIT["oh"],
+    "U": VRM_FROM_ARKIT["ou"],
+}
+VISEME_SETS = {"VRM visemes": (VRM_VISEMES, VRM_ALIASES), "Oculus visemes": (OCULUS_VISEMES, OCULUS_ALIASES)}
+VISEME_FROM_ARKIT = {**VRM_FROM_ARKIT, **OCULUS_FROM_ARKIT}  # ("aa" is the same in both)
+VISEMES = tuple(dict.fromkeys(VRM_VISEMES + OCULUS_VISEMES))
+
+DUPLICATE = re.compile(r"\.\d{3,}$")  # Blender's suffix for a name already taken: "jawOpen.001"
 _SIDES = {"left": "left", "l": "left", "right": "right", "r": "right"}
 _PREFIX = re.compile(r"^(?:a\d\d_|arkit_|bs_|blendshape\d*_)", re.I)  # CC4 "A25_Jaw_Open", "ARKit_jawOpen"
 
@@ -83,6 +104,8 @@ class KeyMatch:
     convention: str  # what the matched names look like
     vrm: dict[str, str] = field(default_factory=dict)  # viseme -> key, when the mesh is driven through visemes
     both_sides: dict[str, tuple[str, str]] = field(default_factory=dict)  # a name the mesh splits (left, right)
+    suffixed: list[str] = field(default_factory=list)  # driven keys found without Blender's ".001" suffix
+    unused: dict[str, str] = field(default_factory=dict)  # key that fits a name, but another drives it -> the name
 
     @property
     def matched(self) -> list[str]:
@@ -103,17 +126,31 @@ def convention_of(names: list[str]) -> str:
     return "mixed"
 
 
+def _lookup(key_names: list[str], spell) -> tuple[dict[str, str], set[str]]:
+    """Spelling (``spell(key)``) -> the first key with it. A key with Blender's duplicate suffix is also
+    found without it, when no key spells that without one; the keys found only so are returned too."""
+    table: dict[str, str] = {}
+    for key in key_names:
+        table.setdefault(spell(key), key)
+    suffixed = set()
+    for key in key_names:
+        base = DUPLICATE.sub("", key)
+        if base != key and spell(base) not in table:
+            table[spell(base)] = key
+            suffixed.add(key)
+    table.pop("", None)
+    return table, suffixed
+
+
 def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT_52) -> KeyMatch:
     """Find each of ``wanted`` among ``key_names`` (a mesh's shape keys) by :func:`normal_form`.
 
     Two keys that spell the same name (``jawOpen`` and ``jaw_open``) leave the name to the first one
-    whose spelling is exactly the wanted name, else the first in the mesh's order. When no ARKit name
-    matches but the mesh has VRM visemes, ``vrm`` maps each viseme to its key."""
-    by_form: dict[str, str] = {}
-    for key in key_names:
-        form = normal_form(key)
-        if form and form not in by_form:
-            by_form[form] = key
+    whose spelling is exactly the wanted name, else the first in the mesh's order; the other is listed in
+    ``unused``. ``jawOpen.001`` (Blender's suffix for a copied name) is ``jawOpen`` when no key spells it
+    without the suffix (``suffixed``). When no ARKit name matches but the mesh has visemes (VRM, or
+    Oculus's 15), ``vrm`` maps each viseme to its key: of the set with the most keys, VRM on a tie."""
+    by_form, suffixed = _lookup(key_names, normal_form)
     exact = set(key_names)
     keys: dict[str, str] = {}
     for name in wanted:
@@ -125,17 +162,26 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
     both_sides = {n: (by_form[normal_form(n) + "left"], by_form[normal_form(n) + "right"]) for n in wanted
                   if n not in keys and normal_form(n) + "left" in by_form and normal_form(n) + "right" in by_form}
     missing = [n for n in wanted if n not in keys and n not in both_sides]
-    vrm: dict[str, str] = {}
-    if not keys and not both_sides:
-        lowered = {k.strip().lower(): k for k in key_names}
-        for viseme, aliases in VRM_ALIASES.items():
-            for alias in aliases:
-                if alias in lowered:
-                    vrm[viseme] = lowered[alias]
-                    break
+    lowered, lowered_suffixed = _lookup(key_names, lambda k: k.strip().lower())
+    suffixed |= lowered_suffixed
+    found = {}  # per viseme set: viseme -> key
+    for name, (visemes, aliases) in VISEME_SETS.items():
+        found[name] = {v: next(lowered[a] for a in aliases[v] if a in lowered) for v in visemes
+                       if any(a in lowered for a in aliases[v])}
+    viseme_set = max(found, key=lambda c: len(found[c]))
+    vrm = found[viseme_set] if not keys and not both_sides else {}
     driven = list(keys.values()) + [k for pair in both_sides.values() for k in pair]
-    convention = convention_of(driven) if driven else ("VRM visemes" if vrm else "none")
-    return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides)
+    convention = convention_of([DUPLICATE.sub("", k) for k in driven]) if driven else (viseme_set if vrm else "none")
+    used = set(driven) | set(vrm.values())
+    # keys that fit a name (or a viseme) as well, but some other key drives it: said, not dropped silently
+    fits = {normal_form(n) + side: n for side in ("left", "right") for n in wanted}
+    fits.update({normal_form(n): n for n in wanted})
+    unused = {k: fits.get(normal_form(k)) or fits[normal_form(DUPLICATE.sub("", k))] for k in key_names
+              if k not in used and (normal_form(k) in fits or normal_form(DUPLICATE.sub("", k)) in fits)}
+    for name, visemes in found.items():
+        unused.update({k: f"{name[:-1]} {v}" for v, k in visemes.items() if k not in used and k not in unused})
+    return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides,
+                    suffixed=[k for k in key_names if k in suffixed and k in used], unused=unused)
 
 
 def resting_names(names: tuple[str, ...] | list[str], mean: np.ndarray, basis: np.ndarray,
@@ -151,13 +197,19 @@ def resting_names(names: tuple[str, ...] | list[str], mean: np.ndarray, basis: n
     return [n for n, m, b in zip(names, mean, moves, strict=True) if b <= limit and m <= limit]
 
 
-def vrm_weights(weights: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
-    """ARKit weights [T, len(names)] -> VRM viseme weights [T, 5] (``VRM_VISEMES`` order) in 0..1."""
+def viseme_weights(weights: np.ndarray, names: list[str] | tuple[str, ...],
+                   visemes: list[str] | tuple[str, ...] = VRM_VISEMES) -> np.ndarray:
+    """ARKit weights [T, len(names)] -> viseme weights [T, len(visemes)] in 0..1 (``VISEME_FROM_ARKIT``)."""
     w = np.asarray(weights, np.float32)
     index = {n: i for i, n in enumerate(names)}
-    out = np.zeros((w.shape[0], len(VRM_VISEMES)), np.float32)
-    for j, viseme in enumerate(VRM_VISEMES):
-        for name, gain in VRM_FROM_ARKIT[viseme].items():
+    out = np.zeros((w.shape[0], len(visemes)), np.float32)
+    for j, viseme in enumerate(visemes):
+        for name, gain in VISEME_FROM_ARKIT[viseme].items():
             if name in index:
                 out[:, j] += np.float32(gain) * w[:, index[name]]
     return np.clip(out, 0.0, 1.0)
+
+
+def vrm_weights(weights: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
+    """ARKit weights [T, len(names)] -> VRM viseme weights [T, 5] (``VRM_VISEMES`` order) in 0..1."""
+    return viseme_weights(weights, names, VRM_VISEMES)

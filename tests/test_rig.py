@@ -5,7 +5,17 @@ import pytest
 from scipy.optimize import lsq_linear
 
 from multanet_core.errors import MulTaNetError
-from multanet_core.rig_names import ARKIT_52, VRM_VISEMES, match_keys, normal_form, resting_names, vrm_weights
+from multanet_core.rig_names import (
+    ARKIT_52,
+    OCULUS_FROM_ARKIT,
+    OCULUS_VISEMES,
+    VRM_VISEMES,
+    match_keys,
+    normal_form,
+    resting_names,
+    viseme_weights,
+    vrm_weights,
+)
 from multanet_core.rig_solve import side_pairs, solve_weights
 
 
@@ -217,3 +227,59 @@ def test_names_a_rig_head_always_leaves_at_rest():
                           .split("\n\n")[0])
     head = load_checkpoint(root / "multanet_blender" / "models" / "default.npz").head("arkit")
     assert len(undriven) == 37 and resting_names(head.weight_names, head.mean, head.basis) == undriven
+
+
+def test_blenders_duplicate_suffix_is_matched_when_nothing_else_spells_the_name():
+    copied = match_keys(["Basis", "jawOpen.001", "mouthClose.001", "mouthSmile.L.001"])
+    assert copied.keys == {"jawOpen": "jawOpen.001", "mouthClose": "mouthClose.001",
+                           "mouthSmileLeft": "mouthSmile.L.001"}
+    assert copied.suffixed == ["jawOpen.001", "mouthClose.001", "mouthSmile.L.001"]
+    assert copied.convention == "_L/_R sides" and match_keys(["jawOpen.001"]).convention == "ARKit camelCase"
+    for keys in (["jawOpen.001", "jawOpen"], ["jawOpen.001", "jaw_open"]):  # a real spelling wins
+        both = match_keys(keys)
+        assert both.keys == {"jawOpen": keys[1]} and both.suffixed == [] and both.unused == {"jawOpen.001": "jawOpen"}
+
+
+def test_keys_that_fit_a_name_already_taken_or_ignored_visemes_are_listed():
+    assert match_keys(["mouthSmile_L", "mouthSmileLeft", "jawOpen"]).unused == {"mouthSmile_L": "mouthSmileLeft"}
+    assert match_keys(["jawOpen", "JawOpen", "jaw_open"]).unused == {"JawOpen": "jawOpen", "jaw_open": "jawOpen"}
+    assert match_keys(["jawOpen", "jawOpen_L", "jawOpen_R"]).unused == {"jawOpen_L": "jawOpen", "jawOpen_R": "jawOpen"}
+    mixed = match_keys(["jawOpen", "aa", "ih", "viseme_PP"])
+    assert mixed.vrm == {} and mixed.unused == {"aa": "VRM viseme aa", "ih": "VRM viseme ih",
+                                                "viseme_PP": "Oculus viseme PP"}
+    assert match_keys(["jawOpen", "mouthClose", "Blink_Custom"]).unused == {}  # a key of its own: not a fit
+
+
+def test_oculus_visemes_are_found_and_driven_from_arkit_weights():
+    rpm = [f"viseme_{v}" for v in OCULUS_VISEMES]
+    oculus = match_keys(["Basis", *rpm])
+    assert oculus.convention == "Oculus visemes" and oculus.keys == {} and oculus.unused == {}
+    assert oculus.vrm == dict(zip(OCULUS_VISEMES, rpm, strict=True))
+    # VRChat spells them vrc.v_*: its set of 15 is Oculus's; with only the 5 vowels it is VRM's (a tie)
+    vrchat = match_keys(["vrc.v_sil", "vrc.v_pp", "vrc.v_aa", "vrc.v_e", "vrc.v_ih", "vrc.v_oh", "vrc.v_ou"])
+    assert vrchat.convention == "Oculus visemes" and vrchat.vrm["I"] == "vrc.v_ih" and vrchat.vrm["PP"] == "vrc.v_pp"
+    assert match_keys(["vrc.v_aa", "vrc.v_ih", "vrc.v_ou", "vrc.v_e", "vrc.v_oh"]).convention == "VRM visemes"
+    names = ["jawOpen", "mouthFunnel", "mouthPucker", "mouthClose", "mouthPressLeft", "mouthPressRight",
+             "mouthRollLower", "mouthStretchLeft", "mouthStretchRight"]
+    w = np.zeros((5, len(names)), np.float32)
+    w[0, 0] = 1  # an open jaw: "aa"
+    w[1, [4, 5]] = 1  # lips pressed: "PP"
+    w[2, 6] = 1  # lower lip rolled in: "FF"
+    w[3, [0, 2]] = 0.1, 1  # pucker: "U"
+    v = viseme_weights(w, names, OCULUS_VISEMES)
+    assert v.shape == (5, 15) and v.min() >= 0 and v.max() <= 1 and not v[4].any()
+    for row, viseme in enumerate(["aa", "PP", "FF", "U"]):
+        assert OCULUS_VISEMES[int(np.argmax(v[row]))] == viseme
+    tongue = [OCULUS_VISEMES.index(x) for x in ("sil", "TH", "DD", "kk", "CH", "SS", "nn", "RR")]
+    assert not v[:, tongue].any()  # the head gives no tongue: these stay 0, as docs/RIG.md says
+    vowels = [OCULUS_VISEMES.index(x) for x in ("aa", "E", "I", "O", "U")]  # the VRM presets
+    np.testing.assert_array_equal(v[:, vowels], vrm_weights(w, names)[:, [0, 3, 1, 4, 2]])
+    # docs/RIG.md's table says the same
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).parents[1] / "docs" / "RIG.md").read_text().split("| Oculus viseme |")[1]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|$", doc, flags=re.M))
+    assert rows["PP"] == "0.5 `mouthPressLeft` + 0.5 `mouthPressRight`" and rows["FF"] == "1 `mouthRollLower`"
+    assert OCULUS_FROM_ARKIT["PP"] == {"mouthPressLeft": 0.5, "mouthPressRight": 0.5}
+    assert OCULUS_FROM_ARKIT["FF"] == {"mouthRollLower": 1.0}

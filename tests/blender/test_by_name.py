@@ -443,3 +443,48 @@ def test_fill_key_map_on_a_mesh_no_name_matches_writes_the_names_to_pick_keys_fo
                                                 bake_mode="BY_NAME", **speech_source(assets["wav16"], 1))
     assert result == {"FINISHED"} and sorted(curves(obj)) == ["Lips_Pucker", "Mouth_Open"]
     assert curves(obj)["Mouth_Open"][1].max() > 0.1  # the jaw really opens
+
+
+def test_oculus_visemes_are_driven(blender, assets):
+    from multanet_core.rig_names import OCULUS_VISEMES, viseme_weights
+
+    bpy.context.scene.render.fps = 24
+    keys = [f"viseme_{v}" for v in OCULUS_VISEMES]  # ReadyPlayerMe's spelling
+    obj = character(keys)
+    assert bake(obj, assets) == {"FINISHED"}
+    got = curves(obj)
+    assert sorted(got) == sorted(keys)
+    want = viseme_weights(expected_weights(assets, list(ARKIT_52)), ARKIT_52, OCULUS_VISEMES)
+    for j, key in enumerate(keys):
+        values = got[key][1][1:-1]
+        np.testing.assert_allclose(values, want[:len(values), j], atol=1e-5)
+    assert got["viseme_aa"][1].max() > 0 and got["viseme_PP"][1].max() > 0
+    assert obj["multanet_lipsync"]["driven_keys"].split("\n") == keys
+    # Fill Key Map writes the visemes out; the map bakes them the same
+    settings = bpy.context.scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", assets["rig_checkpoint"]
+    settings.bake_mode, settings.head, settings.target = "BY_NAME", "rig", obj
+    assert bpy.ops.multanet.fill_key_map() == {"FINISHED"}
+    assert [(r.source, r.key) for r in obj.multanet_key_map] == list(zip(OCULUS_VISEMES, keys, strict=True))
+    assert bake(obj, assets) == {"FINISHED"}
+    for key, (_, values) in curves(obj).items():
+        np.testing.assert_allclose(values, got[key][1], atol=1e-6)
+
+
+@pytest.mark.parametrize("keys, driven, report", [
+    (["jawOpen.001", "mouthClose.001"], ["jawOpen.001", "mouthClose.001"],
+     "found by name without Blender's duplicate suffix: jawOpen.001, mouthClose.001"),
+    (["mouthSmile_L", "mouthSmileLeft", "jawOpen"], ["jawOpen", "mouthSmileLeft"],
+     "shape keys that also fit a name were left out (one key per name, ARKit names before visemes; a key map "
+     "can choose): mouthSmile_L (mouthSmileLeft)"),
+    (["jawOpen", "JawOpen", "jaw_open"], ["jawOpen"], "JawOpen (jawOpen), jaw_open (jawOpen)"),
+    (["jawOpen", "aa", "ih"], ["jawOpen"], "aa (VRM viseme aa), ih (VRM viseme ih)"),
+])
+def test_keys_found_by_their_suffix_or_left_out_are_named_in_the_report(blender, assets, capfd, keys, driven,
+                                                                          report):
+    obj = character(keys)
+    capfd.readouterr()
+    assert bake(obj, assets) == {"FINISHED"}
+    assert sorted(curves(obj)) == driven
+    out = capfd.readouterr().out
+    assert report in out and "Warning: lip sync" in out, out
