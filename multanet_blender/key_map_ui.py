@@ -1,8 +1,8 @@
 """A character's own settings for Shape Keys by Name, saved with the object: its key map
 (``obj.multanet_key_map``) and an optional jaw bone (``obj.multanet_jaw``, :mod:`.jaw_bone`).
 
-Each row says which of the mesh's shape keys a rig head's name (or a VRM viseme) drives, with a gain
-and an offset (value = gain x weight + offset, within the key's slider range), for names the automatic
+Each row says which of the mesh's shape keys a rig head's name (or a VRM or Oculus viseme) drives, with a
+gain and an offset (value = gain x weight + offset, within the key's slider range), for names the automatic
 match cannot guess (``Mouth_Open_Wide`` for ``jawOpen``) and for exaggeration. An empty map means the
 automatic match (:func:`multanet_core.rig_names.match_keys`); **Fill Key Map** writes that match out
 as rows to edit (on a mesh where no name matches, a row per name the head moves, its key to pick from the
@@ -22,7 +22,8 @@ from . import jaw_bone, lipsync, named_keys, properties
 
 
 class MULTANET_PG_key_map_item(bpy.types.PropertyGroup):
-    source: StringProperty(name="Name", description="The rig head's weight name (ARKit: jawOpen...) or VRM viseme")
+    source: StringProperty(name="Name",
+                           description="The rig head's weight name (ARKit: jawOpen...) or viseme (VRM, Oculus)")
     key: StringProperty(name="Shape Key", description="The mesh's shape key it drives (empty: none)")
     gain: FloatProperty(name="Gain", default=1.0, soft_min=0.0, soft_max=3.0,
                         description="The key's value is gain x the weight + offset")
