@@ -46,6 +46,10 @@ def check(jaw: JawBone) -> None:
     arm = jaw.armature
     if arm is None or getattr(arm, "type", None) != "ARMATURE":
         raise MulTaNetError("the jaw bone needs an armature object")
+    if arm.library is not None:  # (an override keeps the drivers added to it)
+        raise MulTaNetError(f"armature '{arm.name}' is linked from {arm.library.name}: make it local or override it "
+                            f"(Object > Library Override > Make) first; Blender does not save drivers added to "
+                            f"linked data")
     if jaw.axis not in AXES:
         raise MulTaNetError(f"jaw axis must be one of {', '.join(AXES)}, not {jaw.axis!r}")
     pose_bone = arm.pose.bones.get(jaw.bone) if arm.pose is not None else None

@@ -35,6 +35,7 @@ MODIFIER_NAME = "MulTaNet Lip Sync"
 NLA_TRACK = "Lip Sync"  # batch-baked dialogue lines: one NLA strip (and Action) per line
 LINE_OWNER = "multanet_object"  # Action ID property: the object a dialogue line's Action animates
 LINE_STRIP = "multanet_strip"  # Action ID property: the Sequencer strip it was baked from
+MESH_TARGETS = (Target.SHAPE_KEYS, Target.BY_NAME, Target.NLA)  # bakes that write on the mesh's shape keys
 CACHE_CHUNK = 256
 
 
@@ -108,6 +109,36 @@ def check_mesh(obj) -> None:
         raise MulTaNetError(f"'{obj.name}' is a {obj.type.lower()} object, not a mesh")
     if obj.mode == "EDIT":
         raise MulTaNetError(f"'{obj.name}' is in Edit Mode: leave it first, so its mesh is up to date")
+
+
+def _library_name(id_data) -> str:
+    lib = id_data.library or (id_data.override_library.reference.library if id_data.override_library else None)
+    return os.path.basename(lib.filepath) if lib is not None else "a library"
+
+
+def check_editable(obj, target: Target) -> None:
+    """Raise unless a bake of ``target`` onto ``obj`` (or its removal) can be saved with the file: Blender
+    does not save changes to data linked from a library, nor custom properties (the record) on a library
+    override, so lip sync there would vanish on save."""
+    fix = "make it local (Object > Relations > Make Local > Selected Objects and Data) first"
+    lost = "Blender does not save changes to linked data, so the lip sync would vanish when the file is saved"
+    if obj.library is not None:
+        raise MulTaNetError(f"'{obj.name}' is linked from {_library_name(obj)}: {fix}; {lost}")
+    mesh = obj.data
+    key = getattr(mesh, "shape_keys", None)
+    linked = [(f"{what} '{data.name}'", data) for what, data in (("mesh", mesh), ("shape keys", key))
+              if target in MESH_TARGETS and data is not None and data.library is not None]
+    parts = " and ".join(words for words, _ in linked)
+    verb = "are" if len(linked) > 1 or parts.startswith("shape keys") else "is"
+    if obj.override_library is not None:
+        raise MulTaNetError(
+            f"'{obj.name}' is a library override of {_library_name(obj)} "
+            + (f"whose {parts} {verb} still linked: {fix}; {lost}" if linked else
+               f"(Blender does not save this add-on's record on an override, so the lip sync could not be "
+               f"replaced or removed once the file is saved): {fix}"))
+    if linked:
+        raise MulTaNetError(f"the {parts} of '{obj.name}' {verb} linked from {_library_name(linked[0][1])}: "
+                            f"{fix}; {lost}")
 
 
 def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
@@ -193,6 +224,8 @@ class Bake:
 def plan_bake(scene, request: BakeRequest) -> Bake:
     """Everything ``request`` writes, computed and checked, without touching the scene."""
     obj = request.obj
+    check_mesh(obj)
+    check_editable(obj, request.target)
     ckpt = checkpoints.load(request.checkpoint)
     if not request.head:
         raise MulTaNetError("no character head chosen")
@@ -289,9 +322,11 @@ def remove_lip_sync(obj) -> str:
         records.clear(obj)
         return (f"removed the lip-sync record from '{obj.name}' "
                 f"(a {obj.type.lower()}, not a mesh: nothing was baked on it)")
-    rec = records.read(obj) or LipSyncRecord(Target.SHAPE_KEYS)  # unreadable: only our own named keys go
+    rec = records.read(obj)
+    check_editable(obj, rec.target if rec is not None else Target.SHAPE_KEYS)
+    rec = rec or LipSyncRecord(Target.SHAPE_KEYS)  # unreadable: only our own named keys go
     removed = []
-    key = obj.data.shape_keys if obj.type == "MESH" else None
+    key = obj.data.shape_keys
     if key is not None:
         anim = key.animation_data
         track = anim.nla_tracks.get(NLA_TRACK) if anim is not None else None
