@@ -104,18 +104,21 @@ def attach(jaw: JawBone, key, plan) -> str:
     return f"{jaw.armature.name}\n{jaw.bone}\n" + ";".join(f"{p}|{i}" for (p, i), _ in channels)
 
 
-def detach_channels(armature, channels: list[tuple[str, int]]) -> int:
+def detach_channels(armature, channels: list[tuple[str, int]], key=None) -> int:
+    """Remove the drivers on ``channels`` (only those reading Key ``key``, when given); returns how many."""
     anim = armature.animation_data
     removed = 0
     for data_path, index in channels:
-        if anim is not None and anim.drivers.find(data_path, index=index) is not None:
+        fc = anim.drivers.find(data_path, index=index) if anim is not None else None
+        if fc is not None and (key is None or any(t.id == key for v in fc.driver.variables for t in v.targets)):
             armature.driver_remove(data_path, index)
             removed += 1
     return removed
 
 
-def detach(record_text: str, objects) -> int:
-    """Remove the drivers a record names (``attach``'s text); returns how many were removed."""
+def detach(record_text: str, objects, key=None) -> int:
+    """Remove the drivers a record names (``attach``'s text) that read Key ``key`` (any, when None; a Shift+D
+    copy's record names the original's jaw bone, whose drivers read the original's keys); returns how many."""
     parts = record_text.split("\n")
     if len(parts) != 3:
         return 0
@@ -127,4 +130,4 @@ def detach(record_text: str, objects) -> int:
         path, _, index = item.rpartition("|")
         if path and index.isdigit():
             channels.append((path, int(index)))
-    return detach_channels(armature, channels)
+    return detach_channels(armature, channels, key)

@@ -35,6 +35,7 @@ MODIFIER_NAME = "MulTaNet Lip Sync"
 NLA_TRACK = "Lip Sync"  # batch-baked dialogue lines: one NLA strip (and Action) per line
 LINE_OWNER = "multanet_object"  # Action ID property: the object a dialogue line's Action animates
 LINE_STRIP = "multanet_strip"  # Action ID property: the Sequencer strip it was baked from
+OWN_ACTION = "multanet_bake"  # Action ID property on every Action a bake makes: copies (Shift+D) keep it
 MESH_TARGETS = (Target.SHAPE_KEYS, Target.BY_NAME, Target.NLA)  # bakes that write on the mesh's shape keys
 CACHE_CHUNK = 256
 
@@ -296,12 +297,27 @@ def _named_values(request: BakeRequest, head, animator: Animator, plan: named_ke
     return named_keys.key_columns(plan, weights, head.weight_names), jaw, None
 
 
+def is_own_action(action, rec: LipSyncRecord | None = None) -> bool:
+    """Whether ``action`` is lip sync this add-on made: tagged (copies keep the tag), a dialogue line, or
+    (files baked before the tag) the Action ``rec`` names."""
+    if action is None:
+        return False
+    return (OWN_ACTION in action.keys() or LINE_OWNER in action.keys()
+            or (rec is not None and bool(rec.action) and action.name == rec.action))
+
+
+def new_action(name: str, key):
+    """A new Action for the shape keys ``key``, tagged as this add-on's own."""
+    action = blender_compat.new_action(name, key)
+    action[OWN_ACTION] = 1
+    return action
+
+
 def _check_free_action(obj) -> None:
     """Never replace an animator's own Action on the shape keys."""
     key = obj.data.shape_keys
     anim = key.animation_data if key is not None else None
-    rec = records.read(obj)
-    if anim is not None and anim.action is not None and anim.action.name != (rec.action if rec else None):
+    if anim is not None and anim.action is not None and not is_own_action(anim.action, records.read(obj)):
         raise MulTaNetError(
             f"the shape keys of '{obj.name}' are animated by Action '{anim.action.name}': unassign it, or push "
             f"it down to an NLA track, before baking, so that lip sync does not replace it"
@@ -330,27 +346,33 @@ def remove_lip_sync(obj) -> str:
     if key is not None:
         anim = key.animation_data
         track = anim.nla_tracks.get(NLA_TRACK) if anim is not None else None
+        placed = {n.action for n in track.strips if n.action is not None} if track is not None else set()
         if track is not None:
             anim.nla_tracks.remove(track)
             removed.append(f"the '{NLA_TRACK}' NLA track")
-        lines = [a for a in bpy.data.actions if a.get(LINE_OWNER) == obj.name and a.users == 0]
+        lines = [a for a in bpy.data.actions if a.users == 0 and LINE_OWNER in a.keys()
+                 and (a.get(LINE_OWNER) == obj.name or a in placed)]  # (a copy's lines name the original)
         for action in lines:
             bpy.data.actions.remove(action)
         if lines:
             removed.append(f"{len(lines)} dialogue Action{'s' if len(lines) != 1 else ''}")
-        recorded = bpy.data.actions.get(rec.action)
+        recorded = bpy.data.actions.get(rec.action) if rec.action else None
         anim = key.animation_data
-        if anim is not None and recorded is not None and anim.action == recorded:
-            anim.action = None
-        if recorded is not None and recorded.users == 0:
-            bpy.data.actions.remove(recorded)
+        playing = anim.action if anim is not None else None
+        if playing is not None and (playing == recorded or is_own_action(playing)):
+            anim.action = None  # a Shift+D copy plays its own copy of the Action its record names
+        gone = [a for a in dict.fromkeys((playing, recorded)) if a is not None and a.users == 0
+                and is_own_action(a, rec)]
+        for action in gone:
+            bpy.data.actions.remove(action)
+        if gone:
             removed.append("its Action")
         driven = [key.key_blocks.get(n) for n in rec.driven_keys.split("\n")] if rec.driven_keys else []
         for kb in [kb for kb in driven if kb is not None]:
             kb.value = 0.0  # the animator's own key, at rest again once our Action is gone
         if any(kb is not None for kb in driven):
             removed.append(f"the animation of {sum(kb is not None for kb in driven)} of its own shape keys")
-        if rec.jaw_driver and jaw_bone.detach(rec.jaw_driver, bpy.data.objects):
+        if rec.jaw_driver and jaw_bone.detach(rec.jaw_driver, bpy.data.objects, key):
             removed.append("the jaw bone's drivers")
         if jaw_bone.JAW_PROPERTY in key.keys():
             del key[jaw_bone.JAW_PROPERTY]
@@ -400,7 +422,7 @@ def build_action(bake: Bake, name: str):
     """A new Action on ``bake.obj``'s shape keys: one F-curve per key, dense linear keys, rest at both ends."""
     key = bake.obj.data.shape_keys
     motion = bake.mesh_motion
-    action = blender_compat.new_action(name, key)
+    action = new_action(name, key)
     fcurves = blender_compat.action_fcurves(action, key)
     rest_pad = np.zeros(1, np.float32)
     names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
@@ -428,7 +450,7 @@ def build_named_action(bake: Bake, name: str):
     plan = bake.key_plan
     if plan is None or bake.key_values is None:
         raise MulTaNetError("a bake by name needs its key plan")
-    action = blender_compat.new_action(name, key)
+    action = new_action(name, key)
     fcurves = blender_compat.action_fcurves(action, key)
     pad = np.zeros((1, bake.key_values.shape[1]), np.float32)
     values = np.concatenate([pad, bake.key_values, pad])
