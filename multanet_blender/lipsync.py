@@ -142,6 +142,35 @@ def check_editable(obj, target: Target) -> None:
                             f"{fix}; {lost}")
 
 
+def _driven_key(key, data_path: str) -> str:
+    """The shape key whose value a driver's ``data_path`` drives on Key ``key`` ('' when none)."""
+    owner, _, prop = data_path.rpartition(".")
+    if prop != "value" or not owner.startswith("key_blocks["):
+        return ""
+    try:
+        kb = key.path_resolve(owner)
+    except ValueError:
+        return ""
+    return kb.name if isinstance(kb, bpy.types.ShapeKey) else ""
+
+
+def _check_undriven(obj, names: list[str]) -> None:
+    """A driver on a shape key wins over any Action on every frame: refuse to bake keys that have one."""
+    key = obj.data.shape_keys
+    anim = key.animation_data if key is not None else None
+    if anim is None:
+        return
+    driven = list(dict.fromkeys(n for n in (_driven_key(key, fc.data_path) for fc in anim.drivers if not fc.mute)
+                                if n in names))
+    if driven:
+        shown = ", ".join(f"'{n}'" for n in driven[:8]) + (f" and {len(driven) - 8} more" if len(driven) > 8 else "")
+        many = len(driven) > 1
+        raise MulTaNetError(
+            f"shape key{'s' if many else ''} {shown} of '{obj.name}' {'have drivers' if many else 'has a driver'}, "
+            f"which would override the lip sync on every frame: remove {'them' if many else 'it'} first "
+            f"(right-click the value > Delete Driver), or map those names to other keys (Key Map)")
+
+
 def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
     """Raise, saying what to do (``advise``), unless ``obj`` is a mesh with ``head``'s topology; with
     ``ckpt``, name another of its heads that the mesh does match."""
@@ -243,6 +272,9 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         check_target(obj, head, ckpt)
     if request.target in (Target.SHAPE_KEYS, Target.BY_NAME):
         _check_free_action(obj)
+    if request.target in MESH_TARGETS:
+        own = [MEAN_KEY] + [component_key(k) for k in range(head.n_components)] if key_plan is None else key_plan.keys
+        _check_undriven(obj, own)
     emotion_vector = head.emotion(request.emotion or None, request.strength)
     cache_path = ""
     if request.target is Target.VERTEX_CACHE:
