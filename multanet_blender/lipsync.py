@@ -142,6 +142,27 @@ def check_editable(obj, target: Target) -> None:
                             f"{fix}; {lost}")
 
 
+def _on_mesh(obj) -> bool:
+    """Whether ``obj``'s lip sync (if any) lives on its mesh's shape keys (an unreadable record may)."""
+    rec = records.read(obj)
+    return records.has(obj) and (rec is None or rec.target in MESH_TARGETS)
+
+
+def sharing_lip_sync(obj) -> list:
+    """Other objects using ``obj``'s mesh (linked duplicates, Alt+D) whose lip sync is on its shape keys."""
+    return [o for o in bpy.data.objects if o != obj and o.data is not None and o.data == obj.data and _on_mesh(o)]
+
+
+def _check_unshared(obj) -> None:
+    """Shape keys belong to the mesh: never bake over another object's lip sync on a shared one."""
+    others = sharing_lip_sync(obj)
+    if others:
+        raise MulTaNetError(
+            f"the mesh '{obj.data.name}' of '{obj.name}' (and its shape keys) is shared with '{others[0].name}', "
+            f"which already has lip sync: make '{obj.name}' a single user first (Object > Relations > "
+            f"Make Single User > Object & Data), so each has its own shape keys")
+
+
 def _driven_key(key, data_path: str) -> str:
     """The shape key whose value a driver's ``data_path`` drives on Key ``key`` ('' when none)."""
     owner, _, prop = data_path.rpartition(".")
@@ -256,6 +277,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     obj = request.obj
     check_mesh(obj)
     check_editable(obj, request.target)
+    if request.target in MESH_TARGETS:
+        _check_unshared(obj)
     ckpt = checkpoints.load(request.checkpoint)
     if not request.head:
         raise MulTaNetError("no character head chosen")
@@ -375,6 +398,8 @@ def remove_lip_sync(obj) -> str:
     rec = rec or LipSyncRecord(Target.SHAPE_KEYS)  # unreadable: only our own named keys go
     removed = []
     key = obj.data.shape_keys
+    if key is not None and rec.target is Target.VERTEX_CACHE and sharing_lip_sync(obj):
+        key = None  # the shared mesh's keys carry another object's lip sync: only the modifier is ours
     if key is not None:
         anim = key.animation_data
         track = anim.nla_tracks.get(NLA_TRACK) if anim is not None else None

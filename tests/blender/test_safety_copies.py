@@ -1,11 +1,12 @@
 """Copies of a baked character: a Shift+D copy has its own copy of the lip-sync Action (tagged, so the add-on
-knows it as its own: re-bake and Remove work on the copy and leave the original alone)."""
+knows it as its own: re-bake and Remove work on the copy and leave the original alone); a linked
+duplicate (Alt+D) shares the mesh and its shape keys, and a second bake on them is refused, saying why."""
 
 from __future__ import annotations
 
 import bpy
 import pytest
-from bl_helpers import add_head, speech_source
+from bl_helpers import add_head, scene_state, speech_source
 from test_safety_linked import character
 
 
@@ -79,3 +80,29 @@ def test_an_older_files_untagged_action_is_still_known_by_its_record(blender, as
     assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
     assert key_action(obj) is None and not bpy.data.actions
 
+
+@pytest.mark.parametrize("mode", ["BY_NAME", "SHAPE_KEYS"])
+def test_a_second_bake_on_a_shared_mesh_says_it_is_shared(blender, assets, tmp_path, mode):
+    ckpt = assets["rig_checkpoint"]
+    source = speech_source(assets["wav16"], frame_start=1)
+    obj, head = (character("Twin"), "rig") if mode == "BY_NAME" else (add_head(ckpt), "char00")
+    twin = obj.copy()  # Alt+D: the same mesh, the same shape keys
+    twin.name = "Twin2"
+    bpy.context.scene.collection.objects.link(twin)
+    assert bake(obj, ckpt, head, mode, source) == {"FINISHED"}
+    before = scene_state(str(tmp_path))
+    with pytest.raises(RuntimeError) as info:
+        bake(twin, ckpt, head, mode, source)
+    msg = str(info.value)
+    assert (f"the mesh '{obj.data.name}' of 'Twin2' (and its shape keys) is shared with '{obj.name}', which already "
+            "has lip sync: make 'Twin2' a single user first (Object > Relations > Make Single User > Object & Data)"
+            in msg), msg
+    assert "animated by Action" not in msg and scene_state(str(tmp_path)) == before
+    assert bake(obj, ckpt, head, mode, source) == {"FINISHED"}  # the first one re-bakes as before
+    # a vertex cache lives on the object: it may go beside, and its Remove leaves the shared keys alone
+    if mode == "SHAPE_KEYS":
+        args = dict(object="Twin2", checkpoint=ckpt, head=head, cache_dir=str(tmp_path / "cache"), **source)
+        assert bpy.ops.multanet.generate_lip_sync(bake_mode="VERTEX_CACHE", **args) == {"FINISHED"}
+        keys = [kb.name for kb in obj.data.shape_keys.key_blocks]
+        assert bpy.ops.multanet.remove_lip_sync(object="Twin2") == {"FINISHED"}
+        assert [kb.name for kb in obj.data.shape_keys.key_blocks] == keys and key_action(obj) is not None
