@@ -23,6 +23,14 @@ def all_strips(scene) -> list:
     return list(editor.strips_all if _has_prop(editor, "strips_all") else editor.sequences_all)
 
 
+def meta_of(scene, strip):
+    """The meta strip that holds ``strip`` (None when it is at the Sequencer's top level)."""
+    for meta in all_strips(scene):
+        if meta.type == "META" and (meta.strips if _has_prop(meta, "strips") else meta.sequences).get(strip.name):
+            return meta
+    return None
+
+
 def top_strips(scene):
     """The collection new strips are added to (``strips`` / ``sequences``); creates the Sequencer."""
     editor = scene.sequence_editor or scene.sequence_editor_create()

@@ -77,6 +77,23 @@ def default_strip(scene):
     return None
 
 
+def playback_note(scene, strip) -> str:
+    """Why ``strip`` is not heard when the scene plays ('' when it is); a bake uses its sound all the same."""
+    what = f"strip '{strip.name}'"
+    if getattr(strip, "volume", 1.0) == 0:
+        return f"{what} plays at volume 0, so it is silent in playback"
+    node = strip
+    while node is not None:
+        holder = blender_compat.meta_of(scene, node)
+        name = what if node == strip else f"the meta strip '{node.name}' holding {what}"
+        if node.mute:
+            return f"{name} is muted, so it is silent in playback"
+        if (holder or scene.sequence_editor).channels[node.channel].mute:
+            return f"{name} is on channel {node.channel}, which is muted, so it is silent in playback"
+        node = holder
+    return ""
+
+
 def mesh_topology(mesh) -> tuple[int, np.ndarray, np.ndarray]:
     n_loops = len(mesh.loops)
     faces = np.empty(n_loops, dtype=np.int32)
@@ -246,6 +263,7 @@ class Bake:
     cache_path: str = ""  # absolute .pc2 path for VERTEX_CACHE
     key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS and NLA; [n, keys] for BY_NAME
     key_plan: named_keys.KeyPlan | None = None  # BY_NAME: which of the mesh's own keys it drives
+    note: str = ""  # something the animator should know that does not stop the bake (a muted strip)
     written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
     jaw_values: np.ndarray | None = None  # BY_NAME with a jaw bone and no jawOpen key: the weight, per frame
     solve_error: float | None = None  # BY_NAME from a mesh head: the share of its motion the keys miss
@@ -310,7 +328,9 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         label = f"strip '{strip.name}'"
         timing = strip_timing(strip, scene)
         samples = audio_in.sound_samples(strip.sound, f"{label} (sound '{strip.sound.name}')")
+        note = playback_note(scene, strip)
     elif source.file_path:
+        note = ""
         label = f"audio file '{os.path.basename(source.file_path)}'"
         samples = audio_in.file_samples(source.file_path)
         n = max(1, math.ceil(len(samples) / audio_in.core_audio.TARGET_RATE * fps - 1e-9))
@@ -324,11 +344,11 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     coefficients, sounding = visible(coefficients, piece)
     if key_plan is not None:
         values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients)
-        return Bake(request, head.name, timing, label, None, coefficients, sounding,
+        return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note,
                     key_values=values * sounding[:, None], key_plan=key_plan,
                     jaw_values=None if jaw is None else jaw * sounding, solve_error=missed)
     motion = MeshMotion(head, rest_positions(obj))
-    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path)
+    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note)
     if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]
     return bake

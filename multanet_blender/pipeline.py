@@ -11,6 +11,5 @@ def run(scene, request: BakeRequest) -> str:
     """Carry out ``request`` in ``scene``; returns what was done, in words. Raises MulTaNetError (or
     OSError) before anything changes when the request cannot be baked."""
     bake = lipsync.plan_bake(scene, request)
-    if request.target is Target.NLA:
-        return nla.apply_line(bake)
-    return lipsync.apply_bake(bake)
+    done = nla.apply_line(bake) if request.target is Target.NLA else lipsync.apply_bake(bake)
+    return f"{done}; note: {bake.note} (baked from its sound all the same)" if bake.note else done
