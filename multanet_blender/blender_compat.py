@@ -4,6 +4,8 @@
   ``SoundStrip`` / ``SoundSequence``.
 * Actions: 4.4+ are slotted (a slot per animated ID, F-curves in the slot's channelbag;
   ``Action.fcurves`` is gone in 5.0); 4.2 has ``Action.fcurves``.
+* Path properties: 5.0 warns when a ``//`` path is set on a FILE_PATH / DIR_PATH property without the
+  ``PATH_SUPPORTS_BLEND_RELATIVE`` option, which 4.2 does not know (:func:`path_options`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ import bpy
 
 def _has_prop(rna_owner, name: str) -> bool:
     return name in rna_owner.bl_rna.properties.keys()
+
+
+def path_options(*options: str) -> set[str]:
+    """``options`` for a StringProperty path that may be ``//``-relative (plus the flag saying so, where
+    Blender has it)."""
+    return set(options) | ({"PATH_SUPPORTS_BLEND_RELATIVE"} if _has_prop(bpy.types.Property,
+                                                                         "is_path_supports_blend_relative") else set())
 
 
 def all_strips(scene) -> list:

@@ -14,8 +14,11 @@ from multanet_core.errors import MulTaNetError
 
 from . import caches, checkpoints, head_mesh, jaw_bone, lipsync, named_keys, pipeline, preferences, properties
 from . import record as records
+from .blender_compat import path_options
 from .record import Target
 from .request import BakeRequest, Source
+
+RELATIVE = path_options()  # path properties that take "//" (the .blend's folder)
 
 
 def _panel_value(op, context, name: str, panel_value):
@@ -54,19 +57,19 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
         return False
 
     object: StringProperty(name="Object", description="Mesh object to animate (default: the panel's target)")
-    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH",
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", options=RELATIVE,
                                description="A .npz checkpoint, or DEFAULT for the bundled model")
     head: StringProperty(name="Head", description="The checkpoint's character head")
     strip: StringProperty(name="Strip", description="Sound strip name (default: the panel's audio)")
-    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH")
+    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH", options=RELATIVE)
     audio_frame: IntProperty(name="Start Frame", default=1, description="Frame an audio file starts on")
     emotion: StringProperty(name="Emotion", description="Emotion preset (default: neutral)")
     strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=4.0)
     bake_mode: EnumProperty(name="Bake As", items=properties.BAKE_MODES)
     key_tolerance: FloatProperty(name="Thin Keys", default=0.0, min=0.0, max=0.5,
                                  description="Shape Keys by Name: thin each curve's keys to this error (0: none)")
-    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH")
-    directory: StringProperty(subtype="DIR_PATH", options={"HIDDEN", "SKIP_SAVE"})  # the folder browser's answer
+    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", options=RELATIVE)
+    directory: StringProperty(subtype="DIR_PATH", options=path_options("HIDDEN", "SKIP_SAVE"))  # the browser's answer
 
     def invoke(self, context, event):
         """Vertex Cache in an unsaved .blend has no '//' folder: ask where, with a folder browser."""
@@ -162,7 +165,8 @@ class MULTANET_OT_clean_unused_caches(bpy.types.Operator):
     bl_label = "Clean Unused Caches"
     bl_options = {"REGISTER"}
 
-    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", description="default: the panel's")
+    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", options=RELATIVE,
+                              description="default: the panel's")
 
     def invoke(self, context, event):
         return context.window_manager.invoke_confirm(self, event)
@@ -187,7 +191,7 @@ class MULTANET_OT_add_head_mesh(bpy.types.Operator):
     bl_label = "Add Head Mesh"
     bl_options = {"REGISTER", "UNDO"}
 
-    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH",
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", options=RELATIVE,
                                description="A .npz checkpoint, or DEFAULT for the bundled model")
     head: StringProperty(name="Head", description="The checkpoint's character head")
 
@@ -222,7 +226,7 @@ class MULTANET_OT_use_recent_checkpoint(bpy.types.Operator):
     bl_label = "Use Recent Checkpoint"
     bl_options = {"REGISTER", "INTERNAL"}
 
-    path: StringProperty(name="Path", subtype="FILE_PATH")
+    path: StringProperty(name="Path", subtype="FILE_PATH", options=RELATIVE)
 
     def execute(self, context):
         settings = context.scene.multanet

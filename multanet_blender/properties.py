@@ -7,7 +7,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty,
 
 from multanet_core.errors import MulTaNetError
 
-from . import checkpoints, preferences
+from . import blender_compat, checkpoints, preferences
 
 # Blender keeps only a pointer to dynamic enum item strings: the lists must outlive the callback.
 _head_items: list = []
@@ -77,6 +77,9 @@ def _checkpoint_changed(self, context):
         preferences.remember(checkpoint_path(self))
 
 
+PATH = blender_compat.path_options("ANIMATABLE")  # the default options, and "//" paths allowed
+
+
 def _is_mesh(self, obj) -> bool:
     return obj.type == "MESH"
 
@@ -87,7 +90,7 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
         items=[("DEFAULT", "Default", "The model bundled with the add-on"),
                ("FILE", "Checkpoint", "A MulTaNet/KarrasNet .npz checkpoint")],
         default="DEFAULT", update=_checkpoint_changed)
-    checkpoint_path: StringProperty(name="Checkpoint", subtype="FILE_PATH", update=_checkpoint_changed,
+    checkpoint_path: StringProperty(name="Checkpoint", subtype="FILE_PATH", update=_checkpoint_changed, options=PATH,
                                     description="A .npz checkpoint written by `python -m train export`")
     head: EnumProperty(name="Character Head", items=_heads, description="The checkpoint's head to animate with")
     target: PointerProperty(name="Target Mesh", type=bpy.types.Object, poll=_is_mesh,
@@ -98,7 +101,7 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
                ("FILE", "Audio File", "A sound file, placed at a frame")],
         default="STRIP")
     strip: StringProperty(name="Strip", description="Sound strip (empty: the active, selected, or under the playhead)")
-    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH")
+    audio_file: StringProperty(name="Audio File", subtype="FILE_PATH", options=PATH)
     audio_frame: IntProperty(name="Start Frame", default=1, description="Frame the audio file starts on")
     emotion: EnumProperty(name="Emotion", items=_emotions, description="An emotion preset of the head")
     strength: FloatProperty(name="Strength", default=1.0, min=0.0, soft_max=2.0, max=4.0,
@@ -110,7 +113,7 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
         name="Thin Keys", default=0.0, min=0.0, max=0.5, soft_max=0.05, precision=3,
         description="Shape Keys by Name: keep only the keys needed to stay within this value of every frame "
                     "(0: a key on every frame), so the curves can be edited by hand")
-    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", default="//multanet_cache/",
+    cache_dir: StringProperty(name="Cache Folder", subtype="DIR_PATH", default="//multanet_cache/", options=PATH,
                               description="Where vertex caches are written (// = beside the .blend)")
 
 

@@ -232,3 +232,27 @@ def test_operators_say_why_they_cannot_run(blender, assets):
     assert bpy.ops.multanet.generate_lip_sync.poll() and not bpy.ops.multanet.remove_lip_sync.poll()
     bpy.ops.multanet.generate_lip_sync(audio_file=assets["wav16"])
     assert bpy.ops.multanet.remove_lip_sync.poll() and obj.data.shape_keys is not None
+
+
+def test_blend_relative_paths_are_taken_without_a_warning(blender, assets, tmp_path):
+    """Blender 5 warns when a "//" path is set on a path property not flagged PATH_SUPPORTS_BLEND_RELATIVE
+    (an option 4.2 does not know): every path the add-on takes is flagged where Blender has it."""
+    import warnings
+
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "shot.blend"))
+    obj = add_head(assets["checkpoint"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        done = bpy.ops.multanet.generate_lip_sync(
+            object=obj.name, checkpoint=bpy.path.relpath(assets["checkpoint"]), head="char00",
+            audio_file=bpy.path.relpath(assets["wav16"]), bake_mode="VERTEX_CACHE", cache_dir="//cache/")
+        assert done == {"FINISHED"}
+        assert bpy.ops.multanet.clean_unused_caches(cache_dir="//cache/") == {"FINISHED"}
+        settings = bpy.context.scene.multanet
+        settings.cache_dir, settings.audio_file = "//caches/", bpy.path.relpath(assets["wav16"])
+    assert not [str(w.message) for w in caught if "blend relative" in str(w.message)]
+    flagged = "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties
+    for cls in (*operators.classes, *properties.classes):
+        for prop in cls.bl_rna.properties:
+            if getattr(prop, "subtype", "") in ("FILE_PATH", "DIR_PATH"):
+                assert not flagged or prop.is_path_supports_blend_relative, (cls.__name__, prop.identifier)
