@@ -75,6 +75,22 @@ def head_for_mesh(ckpt, obj) -> str:
     return matching[0]
 
 
+def no_head_reason(ckpt, obj) -> str:
+    """Why a line of ``obj`` has no head, in words (``ckpt``: the panel's checkpoint, None if it loads not)."""
+    if ckpt is None or head_for_mesh(ckpt, obj):
+        return f"no head chosen for '{obj.name}': choose one in the dialogue list"
+    n_vertices = len(obj.data.vertices) if obj.type == "MESH" else 0
+    heads = ", ".join(f"'{h.name}' ({h.n_vertices:,})" for h in ckpt.mesh_heads) or "none"
+    rig = " and no rig head finds its shape keys" if ckpt.rig_heads else ""
+    return (f"no head of the checkpoint matches the topology of '{obj.name}' ({n_vertices:,} vertices; "
+            f"the checkpoint's mesh heads and their vertices: {heads}){rig}")
+
+
+def _no_character_reason(strip) -> str:
+    return (f"no character assigned: name the strip '<object>: ...' or assign channel {strip.channel} "
+            f"to a character")
+
+
 def _character_for(scene, strip):
     dialogue = scene.multanet_dialogue
     if ":" in strip.name:
@@ -118,7 +134,7 @@ def fill_dialogue(scene) -> list[str]:
             line.head = head_for_mesh(ckpt, line.target)
         if not line.head:
             line.status = "no head"
-            messages.append(f"'{strip.name}': no head of the checkpoint matches '{line.target.name}'")
+            messages.append(f"'{strip.name}': {no_head_reason(ckpt, line.target)}")
         elif line.status in ("", "no character", "no head"):
             line.status = "ready"
     # keep the list in timeline order
@@ -138,8 +154,9 @@ class _Job:
     head: str
 
 
-def _jobs(scene, lines, report: BatchReport) -> list[_Job]:
-    """Lines that can be baked; the others go to ``report.skipped`` with the reason."""
+def _jobs(scene, lines, report: BatchReport, ckpt=None) -> list[_Job]:
+    """Lines that can be baked; the others go to ``report.skipped`` with the reason (``ckpt``: the
+    checkpoint, to say why a line has no head)."""
     strips = {s.name: s for s in blender_compat.all_strips(scene)}
     jobs = []
     for line in lines:
@@ -149,9 +166,9 @@ def _jobs(scene, lines, report: BatchReport) -> list[_Job]:
         elif strip is None or strip.type != "SOUND":
             report.skipped.append((line.strip, "no such sound strip in the Sequencer"))
         elif line.target is None:
-            report.skipped.append((line.strip, "no character assigned"))
+            report.skipped.append((line.strip, _no_character_reason(strip)))
         elif not line.head:
-            report.skipped.append((line.strip, f"no head chosen for '{line.target.name}'"))
+            report.skipped.append((line.strip, no_head_reason(ckpt, line.target)))
         else:
             jobs.append(_Job(line, strip, line.target, line.head))
     by_object: dict[str, list[_Job]] = {}
@@ -184,11 +201,11 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
             fill_dialogue(scene)
         lines = list(dialogue.lines)
     try:
-        checkpoints.load(checkpoint_path)
+        ckpt = checkpoints.load(checkpoint_path)
     except MulTaNetError as exc:
         report.failed += [(line.strip, str(exc)) for line in lines]
         return [], report, checkpoint_path
-    return _jobs(scene, lines, report), report, checkpoint_path
+    return _jobs(scene, lines, report, ckpt), report, checkpoint_path
 
 
 def request_for(job: _Job, checkpoint_path: str) -> BakeRequest:

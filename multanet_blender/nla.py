@@ -2,7 +2,8 @@
 
 Lines of one character share its shape keys; each line has its own Action (tagged with its object and
 strip), placed at the line's frames, so lines can be moved, blended and layered under hand-keyed
-animation. Re-baking a line replaces its Action.
+animation. Re-baking a line replaces its Action; a line's NLA strip whose Sequencer strip is gone (renamed
+or deleted) is replaced by the new line it is in the way of.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import bpy
 
 from multanet_core.errors import MulTaNetError
 
-from . import lipsync
+from . import blender_compat, lipsync
 from . import record as records
 from .record import LipSyncRecord, Target
 
@@ -35,6 +36,37 @@ def _remove_line(key, strip_name: str, owner: str) -> None:
                    if a.get(lipsync.LINE_OWNER) == owner and a.get(lipsync.LINE_STRIP) == strip_name]:
         if action.users == 0:
             bpy.data.actions.remove(action)
+
+
+def _line_of(nla, owner: str) -> str:
+    """The Sequencer strip whose dialogue line ``nla`` plays ('' when it is not one of ``owner``'s lines)."""
+    action = nla.action
+    if action is None or action.get(lipsync.LINE_OWNER) != owner:
+        return ""
+    strip = action.get(lipsync.LINE_STRIP)
+    return strip if isinstance(strip, str) else ""
+
+
+def _in_the_way(track, first: int, end: int) -> list:
+    """The track's NLA strips overlapping the frames ``first - 0.5`` to ``end - 0.5``."""
+    return [n for n in track.strips if n.frame_start < end - 0.5 and n.frame_end > first - 0.5]
+
+
+def _remove_stale_lines(key, track, owner: str, first: int, end: int) -> None:
+    """Remove ``owner``'s line strips in the way of a new line whose Sequencer strip no scene has any more
+    (renamed or deleted since they were baked), with their Actions."""
+    sound = {s.name for scene in bpy.data.scenes for s in blender_compat.sound_strips(scene)}
+    for nla in _in_the_way(track, first, end):
+        strip = _line_of(nla, owner)
+        if strip and strip not in sound:
+            _remove_line(key, strip, owner)
+
+
+def _in_the_way_message(track, first: int, end: int, owner: str) -> str:
+    names = [f"'{n.name}' (frames {n.frame_start:g}-{n.frame_end:g}"
+             + (f", the line of sound strip '{_line_of(n, owner)}')" if _line_of(n, owner) else ", not a line)")
+             for n in _in_the_way(track, first, end)]
+    return f"; in the way: NLA strip {', '.join(names)}: move or remove it" if names else ""
 
 
 def _place(track, action, first: int, end: int, name: str):
@@ -89,13 +121,16 @@ def apply_line(bake: lipsync.Bake) -> str:
     action[lipsync.LINE_OWNER] = obj.name
     action[lipsync.LINE_STRIP] = strip_name
     track = _track(key)
+    first, end = bake.timing.final_start, bake.timing.final_end
+    _remove_stale_lines(key, track, obj.name, first, end)
     try:
-        _place(track, action, bake.timing.final_start, bake.timing.final_end, strip_name)
+        _place(track, action, first, end, strip_name)
     except (RuntimeError, MulTaNetError) as exc:
         for strip in [n for n in track.strips if n.action == action]:
             track.strips.remove(strip)
         bpy.data.actions.remove(action)
-        raise MulTaNetError(f"cannot place '{strip_name}' on the '{lipsync.NLA_TRACK}' track: {exc}") from exc
+        raise MulTaNetError(f"cannot place '{strip_name}' on the '{lipsync.NLA_TRACK}' track: "
+                            f"{str(exc).strip()}{_in_the_way_message(track, first, end, obj.name)}") from exc
     _fix_extrapolation(track)
     previous = records.read(obj)
     driven = list(dict.fromkeys((previous.driven_keys.split("\n") if previous and previous.driven_keys else [])

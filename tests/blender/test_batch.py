@@ -77,7 +77,8 @@ def test_bake_all_dialogue_places_one_nla_strip_per_line(cast, assets):
 
     report = batch.bake_dialogue(scene)
     assert [s for s, _ in report.baked] == [s1.name, s3.name, s2.name]
-    assert report.skipped == [("nobody", "no character assigned")] and not report.failed
+    assert report.skipped == [("nobody", "no character assigned: name the strip '<object>: ...' or assign channel 3 "
+                                         "to a character")] and not report.failed
     assert report.summary().startswith("baked 3 lines, skipped 1, failed 0")
     key = a.data.shape_keys
     assert key.animation_data.action == own_action  # untouched
@@ -153,3 +154,28 @@ def test_bake_all_operator_and_a_broken_checkpoint(cast, assets, tmp_path):
     scene.multanet.checkpoint_path = str(broken)
     report = batch.bake_dialogue(scene)
     assert report.failed and "broken.npz" in report.failed[0][1] and not report.baked
+
+
+def test_a_renamed_strip_replaces_its_old_line_and_a_strip_in_the_way_is_named(cast, assets):
+    """Renamed in the Sequencer after a bake, then Fill from Strips and Bake All again: the old name's NLA
+    strip (the add-on's own, its sound strip gone) gives way to the new line instead of failing it."""
+    scene = bpy.context.scene
+    add_strip(assets["wav16"], 10, "char00: first", channel=1)
+    second = add_strip(assets["wav16"], 300, "char00: second", channel=1)
+    assert not batch.bake_dialogue(scene).failed
+    second.name = "char00: second (take 2)"
+    assert batch.fill_dialogue(scene) == []
+    report = batch.bake_dialogue(scene)
+    assert not report.failed, report.summary()
+    track = bpy.data.objects["char00"].data.shape_keys.animation_data.nla_tracks["Lip Sync"]
+    assert sorted(n.name for n in track.strips) == ["char00: first", "char00: second (take 2)"]
+    assert sorted(a.get("multanet_strip") for a in bpy.data.actions if a.get("multanet_object") == "char00") == [
+        "char00: first", "char00: second (take 2)"]  # the old line's Action went with it
+    # an NLA strip that is no stale line (here: the animator's own) is never removed, but named
+    own = bpy.data.actions.new("hand keyed")
+    blocker = track.strips.new("my take", 600, own)
+    second.frame_start = 600
+    report = batch.bake_dialogue(scene)
+    (strip, why), = report.failed
+    assert strip == "char00: second (take 2)" and "in the way: NLA strip 'my take' (frames 600-" in why
+    assert ", not a line): move or remove it" in why and blocker.name in [n.name for n in track.strips]
