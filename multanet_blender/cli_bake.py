@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 
-from multanet_core.atomic import atomic_path, stale_partials
+from multanet_core.atomic import FileBusy, atomic_path, exclusive, resolved, stale_partials
 from multanet_core.progress import StatusLine, bar
 
 BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
@@ -67,9 +70,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def destination(path: str, args) -> str:
+    """Where ``path``'s baked file goes: the file itself in place, else ``DIR/<its name>``; a symbolic link
+    is written through (the link stays, its target is baked)."""
     if args.in_place:
-        return path
-    return os.path.join(os.path.abspath(args.output_dir), os.path.basename(path))
+        return resolved(path)
+    return resolved(os.path.join(os.path.abspath(args.output_dir), os.path.basename(path)))
 
 
 @contextlib.contextmanager
@@ -94,18 +99,35 @@ def quiet(filter_stderr: bool = False):
                 os.dup2(held.fileno(), 2)
             yield say
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        if held is not None:
-            os.dup2(saved_err, 2)
-            os.close(saved_err)
-            held.seek(0)
-            for line in held.read().decode(errors="replace").splitlines():
-                if not line.startswith("EGL Error"):
-                    print(line, file=sys.stderr)
-            held.close()
+        with _signals_held():  # a signal handled half-way through would leave stdout on /dev/null
+            _restore(saved, saved_err, held)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait (at the process level) until the block ends."""
+    which = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, which) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _restore(saved: int, saved_err: int, held) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(saved, 1)
+    os.close(saved)
+    if held is not None:
+        os.dup2(saved_err, 2)
+        os.close(saved_err)
+        held.seek(0)
+        for line in held.read().decode(errors="replace").splitlines():
+            if not line.startswith("EGL Error"):
+                print(line, file=sys.stderr)
+        held.close()
 
 
 def _ensure_addon() -> None:
@@ -129,30 +151,201 @@ def clean_leftovers(out: str) -> list[str]:
     return removed
 
 
+# --- interruption -----------------------------------------------------------------------------------
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: the run stops, removing its temporary files on the way out (a
+    BaseException, so that no file's ``except Exception`` reports it as that file's failure)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # the shell's: 130 for SIGINT, 143 for SIGTERM
+
+
+_signalled: list[int] = []
+
+
+def check_interrupt() -> None:
+    """Raise :class:`Interrupted` again when a signal came: Blender prints and swallows an exception raised
+    inside its handlers and operators, so the run checks after each call into Blender."""
+    if _signalled:
+        raise Interrupted(_signalled[0])
+
+
+@contextlib.contextmanager
+def interruptible():
+    """While the block runs, the first SIGINT or SIGTERM raises :class:`Interrupted` (later ones are
+    ignored while the run cleans up and reports). Outside the main thread, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        if not _signalled:
+            _signalled.append(signum)
+            raise Interrupted(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        _signalled.clear()
+
+
+# --- one file ---------------------------------------------------------------------------------------
+
+def overwrites_source(path: str, out: str) -> bool:
+    return resolved(out) == resolved(path)
+
+
+def _name_max(folder: str) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def write_problem(path: str, out: str) -> str:
+    """Why ``out`` cannot be written, checked before baking ('' when it can): a folder or a file without
+    write permission (a read-only file is refused, as Blender's own Save refuses it), or a backup name
+    longer than the file system allows."""
+    folder = os.path.dirname(out)
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write to the folder '{folder}' (no write permission)"
+    if os.path.exists(out) and not os.access(out, os.W_OK):
+        return f"'{out}' is read-only (no write permission)"
+    backup = os.path.basename(out) + BACKUP_SUFFIX
+    if overwrites_source(path, out) and len(backup.encode()) > _name_max(folder):
+        return (f"the original cannot be kept: the name of its backup '...{backup[-20:]}' would be "
+                f"{len(backup.encode())} bytes, over the {_name_max(folder)} the file system allows")
+    return ""
+
+
+def version_problem() -> str:
+    """Why the open file must not be saved by this Blender ('' when it may): one written by a newer
+    Blender, which this one reads with a warning and would save without what it does not know."""
+    import bpy
+
+    if tuple(bpy.data.version) <= tuple(bpy.app.version_file):
+        return ""
+    major, minor = bpy.data.version[:2]
+    return (f"written by Blender {major}.{minor}, newer than this Blender {bpy.app.version_string}: saving "
+            f"it would lose what this version does not know; bake it with Blender {major}.{minor} or newer")
+
+
+def _rebase(value: str, folder: str) -> str:
+    """A ``//`` path of the open file, relative to ``folder`` instead (absolute on another drive)."""
+    import bpy
+
+    absolute = bpy.path.abspath(value)
+    try:
+        new = bpy.path.relpath(absolute, start=folder)
+    except ValueError:
+        return absolute
+    return new + "/" if value.endswith(("/", "\\")) and not new.endswith("/") else new
+
+
+def _path_props(group):
+    """(group, name) of each ``//`` file or folder path set in an add-on property group, nested ones too."""
+    import bpy
+
+    for prop in group.bl_rna.properties:
+        name = prop.identifier
+        if prop.type == "STRING" and prop.subtype in ("FILE_PATH", "DIR_PATH"):
+            if group.is_property_set(name) and getattr(group, name).startswith("//"):
+                yield group, name
+        elif prop.type == "POINTER" and name != "rna_type" and isinstance(getattr(group, name),
+                                                                        bpy.types.PropertyGroup):
+            yield from _path_props(getattr(group, name))
+        elif prop.type == "COLLECTION":
+            for item in getattr(group, name):
+                if isinstance(item, bpy.types.PropertyGroup):
+                    yield from _path_props(item)
+
+
+@contextlib.contextmanager
+def relocated_paths(folder: str):
+    """While the block runs, the add-on's own ``//`` paths (the panel's checkpoint, audio file and cache
+    folder, and any other path of its property groups on scenes and objects; the vertex caches its
+    records name) are relative to ``folder``: a copy saved there with ``relative_remap`` (which does the
+    same for Blender's own paths: sounds, images, Mesh Cache files) finds the same files."""
+    import bpy
+
+    from . import record as records
+
+    if not bpy.data.filepath or os.path.normpath(folder) == os.path.dirname(bpy.data.filepath):
+        yield
+        return
+    props, recs = [], []
+    for owner in (*bpy.data.scenes, *bpy.data.objects):
+        if owner.library is not None:
+            continue  # linked data: its library's paths, which Blender remaps
+        for prop in owner.bl_rna.properties:
+            if prop.identifier.startswith("multanet") and prop.type in ("POINTER", "COLLECTION"):
+                value = getattr(owner, prop.identifier)
+                for group in (value if prop.type == "COLLECTION" else [value]):
+                    props += [(g, n, getattr(g, n)) for g, n in _path_props(group)]
+        rec = records.read(owner) if isinstance(owner, bpy.types.Object) else None
+        if rec is not None and rec.cache.startswith("//"):
+            recs.append((owner, rec))
+    try:
+        for group, name, old in props:
+            group[name] = _rebase(old, folder)  # the ID property itself: no update callback runs
+        for obj, rec in recs:
+            records.write(obj, dataclasses.replace(rec, cache=_rebase(rec.cache, folder)))
+        yield
+    finally:
+        for group, name, old in props:
+            group[name] = old
+        for obj, rec in recs:
+            records.write(obj, rec)
+
+
 def _backup(path: str) -> str:
-    """``path`` copied to ``path + BACKUP_SUFFIX`` through a temporary file: a kill never leaves a half backup."""
+    """``path`` copied to ``path + BACKUP_SUFFIX`` (with its permissions) through a temporary file: a kill
+    never leaves a half backup."""
     import shutil
 
     backup = path + BACKUP_SUFFIX
-    with atomic_path(backup, ".blend") as tmp:
+    with atomic_path(backup, ".blend", like=path) as tmp:
         shutil.copy2(path, tmp)
     return backup
 
 
 def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
     """Save the open file to ``out`` through a temporary file beside it; back ``path`` up when it is
-    overwritten (``--in-place``, or an output folder that is the source's own)."""
+    overwritten (``--in-place``, or an output folder that is the source's own). The file that replaces
+    the source keeps its permissions, owner and group (where allowed)."""
     import bpy
 
-    os.makedirs(os.path.dirname(out), exist_ok=True)
+    source = resolved(path)
+    folder = os.path.dirname(out)
+    os.makedirs(folder, exist_ok=True)
     clean_leftovers(out)
-    overwrites_source = in_place or os.path.abspath(out) == os.path.abspath(path)
-    with atomic_path(out, ".blend") as tmp:
-        # copy=True: the open file keeps its own path; relative paths are remapped for the new folder
-        with quiet():
-            bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, relative_remap=True)
-        if overwrites_source:
-            result.backup = _backup(path)  # before the source is replaced
+    overwrites = in_place or overwrites_source(source, out)
+    tmp = ""
+    try:
+        with atomic_path(out, ".blend", like=source if overwrites else None) as tmp:
+            # copy=True: the open file keeps its own path; relative paths are remapped for the new folder
+            with relocated_paths(folder), quiet():
+                bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, relative_remap=True)
+            check_interrupt()
+            if overwrites:
+                result.backup = _backup(source)  # before the source is replaced
+            check_interrupt()
+    except (OSError, RuntimeError) as exc:  # named by the destination, not by the temporary file
+        why = (str(exc).strip() if tmp == "" else str(exc).strip().replace(tmp + "@", out).replace(tmp, out))
+        raise OSError(f"cannot save '{out}': {why}") from exc
     result.output = out
 
 
@@ -165,7 +358,16 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
 
     result = FileResult(path=path)
     t = time.perf_counter()
+
+    def progress(i: int, n: int, name: str) -> None:
+        check_interrupt()
+        if on_progress is not None:
+            on_progress(i, n, name)
+
     try:
+        problem = version_problem()
+        if problem:
+            raise ValueError(problem)
         scene = bpy.context.scene
         dialogue = scene.multanet_dialogue
         if not len(dialogue.lines):
@@ -181,12 +383,14 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
         if not lines:
             raise ValueError(f"scene '{scene.name}' has no dialogue to bake: add sound strips named "
                              f"'<object name>: ...' or assign their channels to characters")
-        report = batch.bake_dialogue(scene, lines, on_progress=on_progress)
+        report = batch.bake_dialogue(scene, lines, on_progress=progress)
+        check_interrupt()
         result.baked, result.skipped, result.failed = report.baked, report.skipped, report.failed
         if not report.baked and not report.failed:
             raise ValueError("no line could be baked (see the skipped lines)")
         if report.failed:
-            result.error = "not written: a line failed"
+            n = len(report.failed)
+            result.error = f"not written: {n} line{'s' if n > 1 else ''} failed"
         else:
             _save(path, out, in_place, result)
     except Exception as exc:  # noqa: BLE001 - one file's failure is reported, the others go on
@@ -195,18 +399,39 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
     return result
 
 
+def guarded(path: str, out: str, bake) -> FileResult:
+    """``bake()`` (which reads ``path`` and writes ``out``) after the checks of :func:`write_problem`, and
+    holding the source's lock while it is overwritten: a second bake of the same file is refused."""
+    problem = write_problem(path, out)
+    if problem:
+        return FileResult(path=path, error=problem)
+    try:
+        with exclusive(resolved(path)) if overwrites_source(path, out) else contextlib.nullcontext():
+            return bake()
+    except FileBusy as exc:
+        return FileResult(path=path, error=str(exc))
+
+
 def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progress=None) -> FileResult:
+    """Open ``path`` (a symbolic link's target, whose folder its relative paths are relative to), bake it
+    and save it to ``out``."""
     import bpy
 
     _ensure_addon()
-    if not os.path.isfile(path):
+    source = resolved(path)
+    if not os.path.isfile(source):
         return FileResult(path=path, error="no such file")
-    try:
-        with quiet():
-            bpy.ops.wm.open_mainfile(filepath=path, load_ui=False)
-    except RuntimeError as exc:
-        return FileResult(path=path, error=f"Blender cannot open it: {str(exc).strip()}")
-    return bake_open_file(path, out, strips, in_place, on_progress)
+
+    def bake() -> FileResult:
+        try:
+            with quiet():
+                bpy.ops.wm.open_mainfile(filepath=source, load_ui=False)
+        except RuntimeError as exc:
+            return FileResult(path=path, error=f"Blender cannot open it: {str(exc).strip()}")
+        check_interrupt()
+        return bake_open_file(path, out, strips, in_place, on_progress)
+
+    return guarded(path, out, bake)
 
 
 # --- progress and summary -------------------------------------------------------------------------
@@ -234,23 +459,30 @@ class Progress:
         self.line.done()
 
 
-def summary_table(results: list[FileResult]) -> str:
+def summary_table(results: list[FileResult], interrupted: str = "") -> str:
+    """One row per file (its lines baked into the written file, skipped, failed), then each skipped and
+    failed line with why, then the count; ``interrupted``: the signal that stopped the run."""
     rows = [("file", "baked", "skipped", "failed", "seconds", "result")]
     for r in results:
         outcome = ("-> " + r.output + (f" (original kept as {os.path.basename(r.backup)})" if r.backup else "")
                    if r.ok else "FAILED, left untouched: " + r.error)
-        rows.append((os.path.basename(r.path), str(len(r.baked)), str(len(r.skipped)), str(len(r.failed)),
-                     f"{r.seconds:.1f}", outcome))
+        rows.append((os.path.basename(r.path), str(len(r.baked) if r.output else 0), str(len(r.skipped)),
+                     str(len(r.failed)), f"{r.seconds:.1f}", outcome))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row[:5], widths,
                                                                                          strict=True)))
            + "  " + row[5] for row in rows]
     for r in results:
-        out += [f"  {os.path.basename(r.path)}: skipped '{s}': {why}" for s, why in r.skipped]
-        out += [f"  {os.path.basename(r.path)}: FAILED '{s}': {why}" for s, why in r.failed]
+        name = os.path.basename(r.path)
+        if r.baked and not r.output:
+            n = len(r.baked)
+            out.append(f"  {name}: {n} line{'s' if n > 1 else ''} baked but not saved (the file was not written)")
+        out += [f"  {name}: skipped '{s}': {why}" for s, why in r.skipped]
+        out += [f"  {name}: FAILED '{s}': {why}" for s, why in r.failed]
     n_bad = sum(not r.ok for r in results)
-    out.append(f"{len(results) - n_bad} of {len(results)} file{'s' if len(results) != 1 else ''} baked"
-               + (f", {n_bad} failed" if n_bad else ""))
+    counts = (f"{len(results) - n_bad} of {len(results)} file{'s' if len(results) != 1 else ''} baked"
+              + (f", {n_bad} {'not baked' if interrupted else 'failed'}" if n_bad else ""))
+    out.append(f"interrupted by {interrupted}: {counts}" if interrupted else counts)
     return "\n".join(out)
 
 
@@ -269,81 +501,130 @@ def die_with_parent() -> None:
     killed batch never leaves workers writing files. Elsewhere a no-op."""
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
-def _run_workers(files: list[str], args, progress: Progress) -> list[FileResult]:
-    """Each file in its own ``python -m multanet_blender bake --worker`` process, ``args.workers`` at a time."""
+def _worker_result(proc: subprocess.Popen, path: str, stdout: str, stderr: str) -> FileResult:
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(RESULT_TAG)), None)
+    if line is not None:
+        return FileResult(**json.loads(line[len(RESULT_TAG):]))
+    code = proc.returncode
+    how = f"was stopped by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
+    return FileResult(path=path, error=f"worker {how}: {(stderr.strip().splitlines() or ['?'])[-1]}")
+
+
+def _run_workers(files: list[str], args, progress: Progress, done: dict[str, FileResult]) -> None:
+    """Each file in its own ``python -m multanet_blender bake --worker`` process, ``args.workers`` at a
+    time, their results into ``done``. Interrupted, it passes SIGTERM on to the running workers (which
+    remove their temporary files), collects what they report, and raises again."""
     pending = list(files)
     running: dict = {}
-    results: dict[str, FileResult] = {}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    while pending or running:
-        while pending and len(running) < args.workers:
-            path = pending.pop(0)
-            proc = subprocess.Popen(_worker_command(path, destination(path, args), args), stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True, env=env, preexec_fn=die_with_parent)
-            running[proc] = path
-            progress.show(f"baking {len(running)} file{'s' if len(running) > 1 else ''}")
-        time.sleep(0.05)
-        for proc in [p for p in running if p.poll() is not None]:
-            path = running.pop(proc)
-            stdout, stderr = proc.communicate()
-            line = next((ln for ln in stdout.splitlines() if ln.startswith(RESULT_TAG)), None)
-            if line is not None:
-                results[path] = FileResult(**json.loads(line[len(RESULT_TAG):]))
-            else:
-                results[path] = FileResult(path=path, error=f"worker exited with status {proc.returncode}: "
-                                                            f"{(stderr.strip().splitlines() or ['?'])[-1]}")
-            progress.file_done(os.path.basename(path))
-    return [results[f] for f in files]
+    try:
+        while pending or running:
+            while pending and len(running) < args.workers:
+                path = pending.pop(0)
+                proc = subprocess.Popen(_worker_command(path, destination(path, args), args),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                        preexec_fn=die_with_parent)
+                running[proc] = path
+                progress.show(f"baking {len(running)} file{'s' if len(running) > 1 else ''}")
+            time.sleep(0.05)
+            for proc in [p for p in running if p.poll() is not None]:
+                done[running[proc]] = _worker_result(proc, running[proc], *proc.communicate())
+                progress.file_done(os.path.basename(running.pop(proc)))
+    except Interrupted:
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+        for proc, path in running.items():
+            try:
+                stdout, stderr = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                stdout, stderr = proc.communicate()
+            done[path] = _worker_result(proc, path, stdout, stderr)
+        raise
+
+
+def _worker(args) -> int:
+    """A child of :func:`_run_workers`: one file, its result as one JSON line on stdout."""
+    (path,) = args.files
+    path = os.path.abspath(path)
+    try:
+        result, code = bake_file(path, destination(path, args), args.strip, args.in_place), 0
+    except Interrupted as stop:
+        result, code = FileResult(path=path, error=f"interrupted by {stop.name}: not written"), stop.exit_code
+    print(RESULT_TAG + json.dumps(asdict(result)), flush=True)
+    return code
+
+
+def _check_output_dir(p: argparse.ArgumentParser, folder: str) -> None:
+    """An empty, file or uncreatable ``--output-dir`` is a usage error, found before anything is baked."""
+    if not folder.strip():
+        p.error("--output-dir is empty: name a folder (--output-dir . for the current one)")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        p.error(f"--output-dir '{folder}' is a file, not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        p.error(f"cannot create --output-dir '{folder}': {exc.strerror or exc}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     if args.workers < 1:
-        parser().error("--workers must be at least 1")
-    if args.worker:  # a child of _run_workers: one file, its result as one JSON line
-        (path,) = args.files
-        result = bake_file(os.path.abspath(path), destination(os.path.abspath(path), args), args.strip,
-                           args.in_place)
-        print(RESULT_TAG + json.dumps(asdict(result)), flush=True)
-        return 0
+        p.error("--workers must be at least 1")
+    if args.output_dir is not None:
+        _check_output_dir(p, args.output_dir)
+    with interruptible():
+        if args.worker:
+            return _worker(args)
+        return _bake_all(p, args)
+
+
+def _bake_all(p: argparse.ArgumentParser, args) -> int:
     files = [os.path.abspath(f) for f in args.files]
     import bpy
 
-    if not files:
+    in_blender = not files
+    if in_blender:
         if not bpy.data.filepath:
-            parser().error("no .blend files given (and no saved file is open)")
+            p.error("no .blend files given (and no saved file is open)")
         files = [bpy.data.filepath]
-        in_blender = True
-    else:
-        in_blender = False
     outs = [destination(f, args) for f in files]
     if len(set(outs)) != len(outs):
-        parser().error("two files would be written to the same place: " +
-                       ", ".join(sorted({o for o in outs if outs.count(o) > 1})))
+        p.error("two files would be written to the same place: " +
+                ", ".join(sorted({o for o in outs if outs.count(o) > 1})))
     progress = Progress(len(files))
-    if in_blender:
-        _ensure_addon()
-        results = [bake_open_file(files[0], outs[0], args.strip, args.in_place,
-                                  lambda i, n, name: progress.show(name, i, n))]
-        progress.file_done(os.path.basename(files[0]))
-    elif args.workers > 1 and len(files) > 1:
-        results = _run_workers(files, args, progress)
-    else:
-        results = []
-        for path, out in zip(files, outs, strict=True):
-            label = os.path.basename(path)
-            results.append(bake_file(path, out, args.strip, args.in_place,
-                                     lambda i, n, name, label=label: progress.show(f"{label}: {name}", i, n)))
-            progress.file_done(label)
+    done: dict[str, FileResult] = {}
+    stopped = None
+    try:
+        if in_blender:
+            _ensure_addon()
+            done[files[0]] = guarded(files[0], outs[0], lambda: bake_open_file(
+                files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n)))
+            progress.file_done(os.path.basename(files[0]))
+        elif args.workers > 1 and len(files) > 1:
+            _run_workers(files, args, progress, done)
+        else:
+            for path, out in zip(files, outs, strict=True):
+                label = os.path.basename(path)
+                done[path] = bake_file(path, out, args.strip, args.in_place,
+                                       lambda i, n, name, label=label: progress.show(f"{label}: {name}", i, n))
+                progress.file_done(label)
+    except Interrupted as stop:
+        stopped = stop
     progress.close()
-    print(summary_table(results))
+    results = [done.get(f) or FileResult(path=f, error=f"not baked: the run was interrupted by {stopped.name}")
+               for f in files]
+    print(summary_table(results, stopped.name if stopped else ""), flush=True)
+    if stopped is not None:
+        return stopped.exit_code
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -106,7 +106,8 @@ def test_output_dir_that_is_the_source_folder_keeps_a_backup_and_old_leftovers_a
     # what a run killed with -9 left: its temporary save and a half-made backup (PID of no living process)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
-    for name in (f".shot.blend.{pid}.x1y2z3.partial.blend", f".shot.blend1.{pid}.a_b9.partial.blend"):
+    for name in (f".shot.blend.{pid}.x1y2z3.partial.blend", f".shot.blend1.{pid}.a_b9.partial.blend",
+                 f".shot.blend.{pid}.q7r8s9.partial.blend@"):  # the last: Blender's own, killed while it wrote
         (tmp_path / name).write_bytes(b"half written")
     proc = run_cli(shot, "--output-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
