@@ -75,12 +75,7 @@ def _match_status(obj, head) -> tuple[bool, str]:
             plan = named_keys.plan_keys(obj, head, lipsync.KEY_PREFIX)
         except MulTaNetError as exc:
             return False, str(exc)
-        if plan.vrm:
-            return True, f"drives {len(plan.keys)} VRM visemes: {', '.join(plan.keys)}"
-        found = len(head.weight_names) - len(plan.missing)
-        missing = f"; missing: {', '.join(plan.missing[:4])}{', ...' if len(plan.missing) > 4 else ''}" \
-            if plan.missing else ""
-        return True, f"{found} of {len(head.weight_names)} names found ({plan.convention}){missing}"
+        return True, plan.status()
     try:
         lipsync.check_target(obj, head, advise=False)  # the Add Head Mesh button is right below
         fit = MeshMotion(head, lipsync.rest_positions(obj)).fit_error

@@ -353,6 +353,8 @@ def test_the_panel_shows_the_names_found_and_missing(blender, assets):
     assert ok and text.startswith("3 of 52 names found (_L/_R sides); missing: eyeBlinkLeft, eyeLookDownLeft")
     ok, text = match_status(character(["aa", "ih", "ou", "ee", "oh"], name="Vroid"), head)
     assert ok and text == "drives 5 VRM visemes: aa, ih, ou, ee, oh"
+    ok, text = match_status(character(["viseme_sil", "viseme_PP", "viseme_aa"], name="Rpm"), head)
+    assert ok and text == "drives 3 Oculus visemes: viseme_sil, viseme_PP, viseme_aa"  # not called VRM visemes
     ok, text = match_status(character(["Smile"], name="Odd"), head)
     assert not ok and "conventions tried" in text
     # the line KeyPlan.status gives is the panel's, for a head that moves all its names
