@@ -4,8 +4,10 @@ Each file is opened, its dialogue list filled if it is empty (the rule of :mod:`
 baked with :func:`.batch.bake_dialogue`, and saved. A file is never lost or half-written: it is saved
 to a temporary file beside its destination, which is then renamed into place; writing in place keeps
 the original as ``NAME.blend1`` (Blender's own name for the previous version); a file whose bake
-fails (any line failed, nothing to bake, or an error) is not written at all. ``--workers N`` bakes
-N files at once, each in its own process (bpy is not thread-safe).
+fails (any line failed, nothing to bake, or an error) is not written at all. A file is refused before
+baking when it cannot be saved safely (:func:`write_problem`, :func:`version_problem`) or another bake
+holds it (:func:`guarded`); SIGINT and SIGTERM stop the run cleanly (:func:`interruptible`).
+``--workers N`` bakes N files at once, each in its own process (bpy is not thread-safe).
 
 Inside Blender (``blender -b SCENE.blend --python-expr ...`` with the extension installed) call
 :func:`run_in_blender`: with no file arguments it bakes the open file. See docs/RENDER_FARM.md.
