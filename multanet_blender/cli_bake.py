@@ -5,8 +5,8 @@ baked with :func:`.batch.bake_dialogue`, and saved. A file is never lost or half
 to a temporary file beside its destination, which is then renamed into place; writing in place keeps
 the original as ``NAME.blend1`` (Blender's own name for the previous version); a file whose bake
 fails (any line failed, nothing to bake, or an error) is not written at all. A file is refused before
-baking when it cannot be saved safely (:func:`write_problem`, :func:`version_problem`) or another bake
-holds it (:func:`guarded`); SIGINT and SIGTERM stop the run cleanly (:func:`interruptible`).
+baking when it cannot be saved safely (:mod:`.blend_save`) or another bake
+holds it (:func:`guarded`); SIGINT and SIGTERM stop the run cleanly (:mod:`.interrupt`).
 ``--workers N`` bakes N files at once, each in its own process (bpy is not thread-safe).
 
 Inside Blender (``blender -b SCENE.blend --python-expr ...`` with the extension installed) call
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import math
 import os
@@ -25,14 +24,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 
 from multanet_core.atomic import FileBusy, atomic_path, exclusive, resolved, stale_partials
 from multanet_core.progress import StatusLine, bar
 
-BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
+from .blend_save import BACKUP_SUFFIX, overwrites_source, relocated_paths, version_problem, write_problem
+from .interrupt import Interrupted, check_interrupt, interruptible, signals_held
+
 RESULT_TAG = "MULTANET_RESULT "
 
 
@@ -101,20 +101,8 @@ def quiet(filter_stderr: bool = False):
                 os.dup2(held.fileno(), 2)
             yield say
     finally:
-        with _signals_held():  # a signal handled half-way through would leave stdout on /dev/null
+        with signals_held():  # a signal handled half-way through would leave stdout on /dev/null
             _restore(saved, saved_err, held)
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """SIGINT and SIGTERM wait (at the process level) until the block ends."""
-    which = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, which) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        yield
-    finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _restore(saved: int, saved_err: int, held) -> None:
@@ -153,165 +141,7 @@ def clean_leftovers(out: str) -> list[str]:
     return removed
 
 
-# --- interruption -----------------------------------------------------------------------------------
-
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived: the run stops, removing its temporary files on the way out (a
-    BaseException, so that no file's ``except Exception`` reports it as that file's failure)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signum).name
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum  # the shell's: 130 for SIGINT, 143 for SIGTERM
-
-
-_signalled: list[int] = []
-
-
-def check_interrupt() -> None:
-    """Raise :class:`Interrupted` again when a signal came: Blender prints and swallows an exception raised
-    inside its handlers and operators, so the run checks after each call into Blender."""
-    if _signalled:
-        raise Interrupted(_signalled[0])
-
-
-@contextlib.contextmanager
-def interruptible():
-    """While the block runs, the first SIGINT or SIGTERM raises :class:`Interrupted` (later ones are
-    ignored while the run cleans up and reports). Outside the main thread, nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        if not _signalled:
-            _signalled.append(signum)
-            raise Interrupted(signum)
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        _signalled.clear()
-
-
 # --- one file ---------------------------------------------------------------------------------------
-
-def overwrites_source(path: str, out: str) -> bool:
-    return resolved(out) == resolved(path)
-
-
-def _name_max(folder: str) -> int:
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError, AttributeError):
-        return 255
-
-
-def write_problem(path: str, out: str) -> str:
-    """Why ``out`` cannot be written, checked before baking ('' when it can): a folder or a file without
-    write permission (a read-only file is refused, as Blender's own Save refuses it), or a backup name
-    longer than the file system allows."""
-    folder = os.path.dirname(out)
-    if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot write to the folder '{folder}' (no write permission)"
-    if os.path.exists(out) and not os.access(out, os.W_OK):
-        return f"'{out}' is read-only (no write permission)"
-    backup = os.path.basename(out) + BACKUP_SUFFIX
-    if overwrites_source(path, out) and len(backup.encode()) > _name_max(folder):
-        return (f"the original cannot be kept: the name of its backup '...{backup[-20:]}' would be "
-                f"{len(backup.encode())} bytes, over the {_name_max(folder)} the file system allows")
-    return ""
-
-
-def version_problem() -> str:
-    """Why the open file must not be saved by this Blender ('' when it may): one written by a newer
-    Blender, which this one reads with a warning and would save without what it does not know."""
-    import bpy
-
-    if tuple(bpy.data.version) <= tuple(bpy.app.version_file):
-        return ""
-    major, minor = bpy.data.version[:2]
-    return (f"written by Blender {major}.{minor}, newer than this Blender {bpy.app.version_string}: saving "
-            f"it would lose what this version does not know; bake it with Blender {major}.{minor} or newer")
-
-
-def _rebase(value: str, folder: str) -> str:
-    """A ``//`` path of the open file, relative to ``folder`` instead (absolute on another drive)."""
-    import bpy
-
-    absolute = bpy.path.abspath(value)
-    try:
-        new = bpy.path.relpath(absolute, start=folder)
-    except ValueError:
-        return absolute
-    return new + "/" if value.endswith(("/", "\\")) and not new.endswith("/") else new
-
-
-def _path_props(group):
-    """(group, name) of each ``//`` file or folder path set in an add-on property group, nested ones too."""
-    import bpy
-
-    for prop in group.bl_rna.properties:
-        name = prop.identifier
-        if prop.type == "STRING" and prop.subtype in ("FILE_PATH", "DIR_PATH"):
-            if group.is_property_set(name) and getattr(group, name).startswith("//"):
-                yield group, name
-        elif prop.type == "POINTER" and name != "rna_type" and isinstance(getattr(group, name),
-                                                                        bpy.types.PropertyGroup):
-            yield from _path_props(getattr(group, name))
-        elif prop.type == "COLLECTION":
-            for item in getattr(group, name):
-                if isinstance(item, bpy.types.PropertyGroup):
-                    yield from _path_props(item)
-
-
-@contextlib.contextmanager
-def relocated_paths(folder: str):
-    """While the block runs, the add-on's own ``//`` paths (the panel's checkpoint, audio file and cache
-    folder, and any other path of its property groups on scenes and objects; the vertex caches its
-    records name) are relative to ``folder``: a copy saved there with ``relative_remap`` (which does the
-    same for Blender's own paths: sounds, images, Mesh Cache files) finds the same files."""
-    import bpy
-
-    from . import record as records
-
-    if not bpy.data.filepath or os.path.normpath(folder) == os.path.dirname(bpy.data.filepath):
-        yield
-        return
-    props, recs = [], []
-    for owner in (*bpy.data.scenes, *bpy.data.objects):
-        if owner.library is not None:
-            continue  # linked data: its library's paths, which Blender remaps
-        for prop in owner.bl_rna.properties:
-            if prop.identifier.startswith("multanet") and prop.type in ("POINTER", "COLLECTION"):
-                value = getattr(owner, prop.identifier)
-                for group in (value if prop.type == "COLLECTION" else [value]):
-                    props += [(g, n, getattr(g, n)) for g, n in _path_props(group)]
-        rec = records.read(owner) if isinstance(owner, bpy.types.Object) else None
-        if rec is not None and rec.cache.startswith("//"):
-            recs.append((owner, rec))
-    try:
-        for group, name, old in props:
-            group[name] = _rebase(old, folder)  # the ID property itself: no update callback runs
-        for obj, rec in recs:
-            records.write(obj, dataclasses.replace(rec, cache=_rebase(rec.cache, folder)))
-        yield
-    finally:
-        for group, name, old in props:
-            group[name] = old
-        for obj, rec in recs:
-            records.write(obj, rec)
-
 
 def _backup(path: str) -> str:
     """``path`` copied to ``path + BACKUP_SUFFIX`` (with its permissions) through a temporary file: a kill

@@ -34,13 +34,13 @@ def test_a_silent_strip_bakes_with_a_note(blender, assets, capfd, silence, note)
 
 @needs_aud
 def test_a_strip_in_a_muted_meta_strip(blender, assets):
-    from multanet_blender import blender_compat, lipsync
+    from multanet_blender import bake_checks, blender_compat
 
     scene = bpy.context.scene
     strip = add_strip(assets["wav16"], frame_start=1, channel=2)
     meta = blender_compat.top_strips(scene).new_meta("dialogue", 3, 1)
     strip.move_to_meta(meta)
-    assert lipsync.playback_note(scene, strip) == ""
+    assert bake_checks.playback_note(scene, strip) == ""
     meta.mute = True
-    assert lipsync.playback_note(scene, strip) == (
+    assert bake_checks.playback_note(scene, strip) == (
         "the meta strip 'dialogue' holding strip 'line' is muted, so it is silent in playback")
