@@ -14,11 +14,11 @@ from multanet_core.lpc import FeatureConfig
 from train.batches import FrameSource, config_repeat, pair_repeat, plan_epoch
 from train.config import load_config, with_batch
 from train.data.base import Template
-from train.losses import LossNormaliser, coordinate_weights, row_errors, weighted_position_loss
+from train.losses import LossNormaliser, coordinate_weights, row_errors, row_weights, weighted_position_loss
 from train.model import TrainingModel, make_spec
 from train.networks_torch import MulTaNet
 from train.pca import pca, pca_on_device
-from train.trainer import Job, lip_coordinates, parameter_digest, train
+from train.trainer import Job, lip_coordinates, parameter_digest, rig_row_weight, train
 from train.training_data import FrameData
 
 FEATURES = FeatureConfig(level="log_energy")
@@ -135,8 +135,10 @@ def test_pca_in_torch_agrees_with_numpy():
 
 
 def job_digest(steps_per_chunk: int | None = None, budget: int | None = None, monkeypatch=None,
-               epochs: int = 2, lips: bool = False, **extra) -> tuple[str, list]:
+               epochs: int = 2, lips: bool = False, rig: bool = False, **extra) -> tuple[str, list]:
     data = frame_data()
+    if rig:  # the last character has no template, as a rig head's has not
+        data.templates = data.templates[:-1]
     if lips:  # every character's first fifth of vertices are its lips
         data.templates = [Template(t.name, t.vertices, lip_indices=np.arange(len(t.vertices) // 5, dtype=np.int32))
                           for t in data.templates]
@@ -203,6 +205,28 @@ def test_a_lip_weight_of_one_is_the_plain_loss_and_a_rig_head_keeps_it():
     assert weighted != plain and history[1]["position"] != plain_history[1]["position"]
 
 
+def test_a_rig_weight_counts_the_rig_heads_rows_more_and_only_from_its_epoch():
+    groups = [(0, 0, 0, 4), (1, 1, 4, 6), (2, 2, 6, 10)]  # (head, character, first row, end row)
+    bilabial = torch.tensor([True, False, False, False, True, False, True, True, False, False])
+    assert row_weights(10, groups, 3).tolist() == [1.0] * 10
+    assert row_weights(10, groups, 2, rig_weight=3.0).tolist() == [1.0] * 6 + [3.0] * 4  # character 2: no template
+    both = row_weights(10, groups, 2, bilabial, 5.0, 3.0)
+    assert both.tolist() == [5.0, 1, 1, 1, 5.0, 1, 15.0, 15.0, 3.0, 3.0]  # the two weights multiply
+    data = frame_data()
+    assert rig_row_weight(data, 2.0) is None  # every character a mesh head: no rig rows
+    data.templates = data.templates[:-1]
+    assert rig_row_weight(data, 2.0) == 2.0 and rig_row_weight(data, 1.0) is None
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="rig_weight"):
+            rig_row_weight(data, bad)
+    plain, plain_history = job_digest(rig=True)
+    assert job_digest(rig=True, rig_weight=1.0)[0] == plain
+    weighted, history = job_digest(rig=True, rig_weight=[[0, 1.0], [1, 4.0]])
+    assert history[0] == {**plain_history[0], "seconds": history[0]["seconds"]}  # epoch 0 counts the rows once
+    assert weighted != plain and history[1]["position"] != plain_history[1]["position"]
+    assert job_digest(rig_weight=4.0)[0] == job_digest()[0]  # no rig head: nothing to weigh
+
+
 def test_the_step_loop_reads_nothing_back_from_the_device(monkeypatch):
     """Reading a tensor's value on the host (``item``, ``tolist``, ``float``, ``bool``) makes the host wait
     for a GPU. Count the project's own reads in a quiet run (no progress line, no TensorBoard): one per
@@ -221,7 +245,7 @@ def test_the_step_loop_reads_nothing_back_from_the_device(monkeypatch):
             return _original(self, *a, **k)
 
         monkeypatch.setattr(torch.Tensor, name, counted)
-    for extra in ({}, {"lips": True, "lip_weight": 4.0}):
+    for extra in ({}, {"lips": True, "lip_weight": 4.0}, {"rig": True, "rig_weight": 3.0}):
         reads.clear()
         _, history = job_digest(epochs=3, **extra)
         steps = sum(math.ceil(h["frames"] / 24) for h in history)

@@ -6,7 +6,9 @@ Rows come in pairs (2i, 2i+1) = frames (t, t+1) of one sequence.
   ``bilabial_weight`` in the config, frames inside a P/B/M phone count that many times in the average
   (the lips must close there, and those frames are few: about 5 % of speech); with ``lip_weight``, the
   coordinates of each mesh character's lip vertices count that many times in each frame's mean (the
-  lips are about 6 % of a head's vertices, and LVE and the lip-closure measures look only at them);
+  lips are about 6 % of a head's vertices, and LVE and the lip-closure measures look only at them); with
+  ``rig_weight``, a rig head's rows count that many times (the other two raise the mesh heads' errors in
+  the mean, and with them their share of it);
 * motion: the same on the pair's frame-to-frame difference, times 2 (Karras's 2/3V: one
   difference per two frames);
 * emotion regulariser: mean squared difference of the pair's emotion vectors (1/E), divided by
@@ -33,6 +35,22 @@ def weighted_position_loss(pred: torch.Tensor, target: torch.Tensor, weight: tor
     times its ``weight``, summed and divided by ``total_weight`` (the weights' sum over the whole batch, so
     that a batch's groups add up to one weighted mean)."""
     return (row_errors(pred, target, coords) * weight).sum() / total_weight
+
+
+def row_weights(rows: int, groups: list[tuple[int, int, int, int]], n_mesh: int,
+                bilabial: torch.Tensor | None = None, bilabial_weight: float = 1.0, rig_weight: float | None = None,
+                device: torch.device | str = "cpu") -> torch.Tensor:
+    """float32 [rows]: how many times each row of a batch counts in the position loss's mean:
+    ``bilabial_weight`` on rows marked in ``bilabial`` (P/B/M frames), times ``rig_weight`` on the rows of
+    rig heads (the ``groups`` (head, character, first row, end row) whose character has no template:
+    index ``n_mesh`` and above), 1 elsewhere."""
+    w = (torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32) if bilabial is not None
+         else torch.ones(rows, device=device))
+    if rig_weight:
+        for _, c, r0, r1 in groups:
+            if c >= n_mesh:
+                w[r0:r1] *= rig_weight
+    return w
 
 
 def coordinate_weights(lips: np.ndarray, n_vertices: int, lip_weight: float) -> np.ndarray:

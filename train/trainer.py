@@ -39,6 +39,7 @@ from .losses import (
     emotion_regulariser,
     motion_loss,
     position_loss,
+    row_weights,
     weighted_position_loss,
 )
 from .model import TrainingModel
@@ -137,6 +138,16 @@ def lip_coordinates(data: FrameData, lip_weight: float, device: torch.device) ->
             for c, t in enumerate(data.templates) if len(t.lip_indices)}
 
 
+def rig_row_weight(data: FrameData, rig_weight: float) -> float | None:
+    """How many times a rig head's rows (characters without a template) count in the position loss's mean
+    over the batch, or None when they count once or no rig head trains beside a mesh head. The lip and
+    P/B/M weights raise the mesh heads' share of that mean; this gives the rig head its share back."""
+    if not rig_weight > 0:
+        raise ValueError(f"config 'rig_weight': expected a positive number, got {rig_weight!r}")
+    n_mesh = len(data.templates)
+    return None if rig_weight == 1.0 or not 0 < n_mesh < len(data.characters) else float(rig_weight)
+
+
 def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
           quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
     """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary."""
@@ -189,6 +200,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         weigh = bilabial_weight != 1.0 and data.bilabial is not None
         coords = lip_coordinates(data, scheduled(config, "lip_weight", epoch, 1.0), device)
+        rig_weight = rig_row_weight(data, scheduled(config, "rig_weight", epoch, 1.0))
         repeat = config_repeat(data, config, epoch)
         plan = plan_epoch(data, job.head_of, job.seed, epoch, batch, float(config["epoch_fraction"]), clean_share,
                           rank, n_ranks, repeat)
@@ -207,9 +219,9 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
             rows = plan.step_rows(s)
             pairs_out = list(zip(outs, targets, strict=True))
             marked = weigh and bilabial is not None
-            if coords or marked:  # P/B/M rows and/or lip coordinates weighted: one weighted mean over the batch
-                w = (torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32) if marked
-                     else torch.ones(rows, device=device))
+            if coords or marked or rig_weight:  # rows and/or lip coordinates weighted: one weighted mean
+                w = row_weights(rows, plan.groups[s], len(data.templates), bilabial if marked else None,
+                                bilabial_weight, rig_weight, device)
                 w_sum = w.sum()
                 position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum, coords.get(c))
                                for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
