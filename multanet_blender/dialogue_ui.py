@@ -12,7 +12,7 @@ from bpy.props import (
     StringProperty,
 )
 
-from . import batch, blender_compat
+from . import batch, blender_compat, ui_text
 
 
 def _is_mesh(self, obj) -> bool:
@@ -200,7 +200,7 @@ class MULTANET_PT_dialogue(bpy.types.Panel):
         row.operator("multanet.fill_dialogue", icon="FILE_REFRESH")
         row.operator("multanet.bake_all_dialogue", icon="NLA")
         if dialogue.last_summary:
-            layout.label(text=dialogue.last_summary, icon="INFO")
+            ui_text.label(layout, context, dialogue.last_summary, icon="INFO")
 
 
 classes = (MULTANET_PG_line, MULTANET_PG_channel, MULTANET_PG_dialogue, MULTANET_UL_dialogue,

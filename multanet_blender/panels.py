@@ -8,7 +8,7 @@ import bpy
 
 from multanet_core.errors import MulTaNetError
 
-from . import caches, lipsync, named_keys, properties
+from . import caches, lipsync, named_keys, properties, ui_text
 from .mapping import MeshMotion
 
 _status_cache: dict[tuple, tuple[bool, str]] = {}  # (object, mesh, head) -> match_status
@@ -107,7 +107,7 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
             row.menu("MULTANET_MT_recent_checkpoints", text="", icon="RECOVER_LAST")
         col = box.column(align=True)
         if ckpt is None:
-            col.label(text=error, icon="ERROR")
+            ui_text.label(col, context, error, icon="ERROR")
         else:
             from .checkpoints import describe
 
@@ -121,7 +121,7 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
         box.prop(settings, "target")
         if head is not None:
             ok, text = match_status(settings.target, head)
-            box.label(text=text, icon="CHECKMARK" if ok else "ERROR")
+            ui_text.label(box, context, text, icon="CHECKMARK" if ok else "ERROR")
         box.operator("multanet.add_head_mesh", icon="MESH_MONKEY")
 
         box = layout.box()
