@@ -46,9 +46,11 @@ def version_problem() -> str:
     Blender, which this one reads with a warning and would save without what it does not know."""
     import bpy
 
-    if tuple(bpy.data.version) <= tuple(bpy.app.version_file):
+    version = bpy.data.version
+    written = tuple(int(version[i]) for i in range(3))  # type: ignore[index]  # (the stubs: an untyped array)
+    if written <= tuple(bpy.app.version_file):
         return ""
-    major, minor = bpy.data.version[:2]
+    major, minor = written[:2]
     return (f"written by Blender {major}.{minor}, newer than this Blender {bpy.app.version_string}: saving "
             f"it would lose what this version does not know; bake it with Blender {major}.{minor} or newer")
 

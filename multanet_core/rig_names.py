@@ -34,9 +34,12 @@ ARKIT_52 = (
     "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "noseSneerLeft", "noseSneerRight", "tongueOut",
 )
 
-VRM_VISEMES = ("aa", "ih", "ou", "ee", "oh")
+Names = tuple[str, ...]
+Aliases = dict[str, Names]  # a viseme -> the key names it goes by
+
+VRM_VISEMES: Names = ("aa", "ih", "ou", "ee", "oh")
 # VRM 0.x presets and VRoid's mouth keys, by viseme
-VRM_ALIASES = {
+VRM_ALIASES: Aliases = {
     "aa": ("aa", "a", "fcl_mth_a", "vrc.v_aa", "mth_a"),
     "ih": ("ih", "i", "fcl_mth_i", "vrc.v_ih", "mth_i"),
     "ou": ("ou", "u", "fcl_mth_u", "vrc.v_ou", "mth_u"),
@@ -58,9 +61,9 @@ VRM_FROM_ARKIT = {
 # the same way: the jaw and the lips the head gives. The tongue and teeth consonants (TH DD kk CH SS nn RR)
 # differ from the vowels next to them by the tongue, which the head does not give: they stay 0, as sil does
 # (the rest shape), and the vowels and PP / FF carry the lips through them.
-OCULUS_VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U")
+OCULUS_VISEMES: Names = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U")
 _VRCHAT = {"I": "ih", "O": "oh", "U": "ou"}
-OCULUS_ALIASES = {v: (f"viseme_{v.lower()}", f"vrc.v_{_VRCHAT.get(v, v.lower())}") for v in OCULUS_VISEMES}
+OCULUS_ALIASES: Aliases = {v: (f"viseme_{v.lower()}", f"vrc.v_{_VRCHAT.get(v, v.lower())}") for v in OCULUS_VISEMES}
 OCULUS_FROM_ARKIT = {
     **{v: {} for v in ("sil", "TH", "DD", "kk", "CH", "SS", "nn", "RR")},
     "PP": {"mouthPressLeft": 0.5, "mouthPressRight": 0.5},
@@ -68,7 +71,8 @@ OCULUS_FROM_ARKIT = {
     "aa": VRM_FROM_ARKIT["aa"], "E": VRM_FROM_ARKIT["ee"], "I": VRM_FROM_ARKIT["ih"], "O": VRM_FROM_ARKIT["oh"],
     "U": VRM_FROM_ARKIT["ou"],
 }
-VISEME_SETS = {"VRM visemes": (VRM_VISEMES, VRM_ALIASES), "Oculus visemes": (OCULUS_VISEMES, OCULUS_ALIASES)}
+VISEME_SETS: dict[str, tuple[Names, Aliases]] = {
+    "VRM visemes": (VRM_VISEMES, VRM_ALIASES), "Oculus visemes": (OCULUS_VISEMES, OCULUS_ALIASES)}
 VISEME_FROM_ARKIT = {**VRM_FROM_ARKIT, **OCULUS_FROM_ARKIT}  # ("aa" is the same in both)
 VISEMES = tuple(dict.fromkeys(VRM_VISEMES + OCULUS_VISEMES))
 
@@ -178,8 +182,8 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
     fits.update({normal_form(n): n for n in wanted})
     unused = {k: fits.get(normal_form(k)) or fits[normal_form(DUPLICATE.sub("", k))] for k in key_names
               if k not in used and (normal_form(k) in fits or normal_form(DUPLICATE.sub("", k)) in fits)}
-    for name, visemes in found.items():
-        unused.update({k: f"{name[:-1]} {v}" for v, k in visemes.items() if k not in used and k not in unused})
+    for name, picked in found.items():
+        unused.update({k: f"{name[:-1]} {v}" for v, k in picked.items() if k not in used and k not in unused})
     return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides,
                     suffixed=[k for k in key_names if k in suffixed and k in used], unused=unused)
 
