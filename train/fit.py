@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.data}: no character(s) {', '.join(unknown)}; it has {', '.join(dataset.characters)}",
               file=sys.stderr)
         return 2
+    dataset.validate("train", characters=chars)  # every problem of the data, each naming its file, before any work
     if args.freeze_mfl and not args.init:
         print("--freeze-mfl needs --init", file=sys.stderr)
         return 2

@@ -100,14 +100,15 @@ class MotionDataset:
     def audio_path(self, seq: Sequence) -> str:
         return str(seq.source)
 
-    def validate(self, split: str | None = None, *, tolerance_s: float = 0.5, tolerance_ratio: float = 0.15,
-                 check_finite: bool = True) -> None:
-        """Check every sequence before training: audio present, vertex count matching the template,
-        finite frames, fps agreeing with the dataset, audio and motion of about the same length.
-        Raises one ``DatasetError`` listing every problem, each naming its file."""
+    def validate(self, split: str | None = None, *, characters: list[str] | None = None, tolerance_s: float = 0.5,
+                 tolerance_ratio: float = 0.15, check_finite: bool = True) -> None:
+        """Check every sequence (of ``split`` and ``characters``, when given) before training: audio present,
+        vertex count matching the template, finite frames, fps agreeing with the dataset, audio and motion of
+        about the same length. Raises one ``DatasetError`` listing every problem, each naming its file."""
         problems: list[str] = []
         templates: dict[str, int] = {}
-        for name in self.characters:
+        names = list(self.characters) if characters is None else list(characters)
+        for name in names:
             try:
                 tmpl = self.template(name)
             except (OSError, ValueError, KeyError) as exc:
@@ -116,7 +117,7 @@ class MotionDataset:
             templates[name] = tmpl.n_vertices
             if not np.all(np.isfinite(tmpl.vertices)):
                 problems.append(f"{name}: template vertices contain NaN or infinity")
-        for seq in self.sequences(split=split):
+        for seq in [s for s in self.sequences(split=split) if s.character in names]:
             where = str(seq.source) if seq.source is not None else seq.key
             fps = self.sequence_fps(seq)
             if abs(fps - self.fps) > 1e-6:
