@@ -220,6 +220,26 @@ def test_vocaset_layout(tmp_path):
         open_dataset(tmp_path).validate()
 
 
+def test_template_size_is_checked_where_the_unit_is_known(tmp_path):
+    """VOCASET is in metres: a template 1000 times a head's size is refused. FaceFormer's BIWI is rescaled per
+    subject (no known unit): only motion against its template is compared."""
+    (tmp_path / "v").mkdir()
+    subj, _, _ = _vocaset(tmp_path / "v")
+    templates = {s: np.random.default_rng(3).normal(size=(V, 3)) * 1000 for s in subj}
+    (tmp_path / "v" / "templates.pkl").write_bytes(pickle.dumps(templates))
+    with pytest.raises(DatasetError) as err:
+        open_dataset(tmp_path / "v").validate()
+    assert f"templates.pkl: the template of {subj[0]!r} is" in str(err.value) and "which no head is" in str(err.value)
+    assert "are the motion in metres and the template in millimetres?" in str(err.value)
+    (tmp_path / "b").mkdir()
+    _biwi(tmp_path / "b")
+    for path in (tmp_path / "b" / "vertices_npy").glob("*.npy"):
+        np.save(path, np.load(path) * 1000)
+    templates = safe_load(tmp_path / "b" / "templates.pkl")
+    (tmp_path / "b" / "templates.pkl").write_bytes(pickle.dumps({k: v * 1000 for k, v in templates.items()}))
+    open_dataset(tmp_path / "b").validate()
+
+
 PLY_HEADER = f"ply\nformat ascii 1.0\nelement vertex {V}\nproperty float x\nproperty float y\nproperty float z\n"
 PLY_VERTICES = "0 0 0\n" * V
 

@@ -19,6 +19,29 @@ class DatasetError(ValueError):
     """Bad training data; the message names every offending file."""
 
 
+UNITS = {"m": 1.0, "cm": 0.01, "mm": 0.001}  # metres per coordinate unit of a dataset
+HEAD_SIZE_M = (0.01, 10.0)  # a template whose largest bounding-box side (in metres) is outside this is no head
+SIZE_FACTOR = 10.0  # motion this many times larger or smaller than its template is in another unit
+
+
+def extent(points: np.ndarray) -> float:
+    """The largest side of the bounding box of ``points`` [V, 3]."""
+    return float(np.ptp(points, axis=0).max()) if len(points) else 0.0
+
+
+def _unit_mistake(factor: float) -> str:
+    """A size ``factor`` (motion against template) in words, with a guess at the units: 1000 -> millimetres
+    against metres."""
+    pairs = {1: ("millimetres", "centimetres"), 2: ("centimetres", "metres"), 3: ("millimetres", "metres")}
+    small, large = pairs.get(abs(round(float(np.log10(factor)))), ("one unit", "another"))
+    motion, template = (small, large) if factor > 1 else (large, small)
+    def about(x: float) -> str:
+        return f"{float(f'{x:.2g}'):g}"
+
+    size = f"about {about(factor)}x" if factor > 1 else f"about 1/{about(1 / factor)} of"
+    return f"{size} the size of the template; are the motion in {motion} and the template in {template}?"
+
+
 @dataclass
 class Template:
     """A character's neutral mesh and the vertex sets the metrics use.
@@ -69,6 +92,26 @@ class MotionDataset:
     fps: float
     characters: list[str]
     splits: list[str]
+    unit: str | None = None  # the coordinates' length unit (a key of UNITS) when known: metres, unless told
+
+    def where(self, character: str) -> str:
+        """The file that holds ``character``'s template, for error messages."""
+        return character
+
+    def unit_note(self) -> str:
+        """Where the unit comes from and how to give another, for error messages."""
+        return f"this dataset's coordinates are in {self.unit}"
+
+    def split_names(self, character: str) -> tuple[str, list[str]]:
+        """Where ``character``'s splits are, and their names (a folder dataset: its sub-folders, loaded or not)."""
+        return self.where(character), sorted({s.split for s in self.sequences(character=character)})
+
+    def no_sequences(self, split: str, character: str) -> str:
+        """The message for a ``character`` without sequences of ``split``, naming the splits it has."""
+        where, names = self.split_names(character)
+        case = " (split names are case-sensitive)" if split.lower() in [n.lower() for n in names] else ""
+        return (f"{where}: no {split!r} sequences for character {character!r}; its splits: "
+                f"{', '.join(names) or 'none'}{case}")
 
     def template(self, character: str) -> Template:
         raise NotImplementedError
@@ -102,11 +145,13 @@ class MotionDataset:
 
     def validate(self, split: str | None = None, *, characters: list[str] | None = None, tolerance_s: float = 0.5,
                  tolerance_ratio: float = 0.15, check_finite: bool = True) -> None:
-        """Check every sequence (of ``split`` and ``characters``, when given) before training: audio present,
-        vertex count matching the template, finite frames, fps agreeing with the dataset, audio and motion of
-        about the same length. Raises one ``DatasetError`` listing every problem, each naming its file."""
+        """Check every sequence (of ``split`` and ``characters``, when given) before training: each character has
+        sequences of ``split``, audio present, vertex count matching the template, finite frames, fps agreeing
+        with the dataset, audio and motion of about the same length, motion of the template's size (not in
+        another unit), and, where the dataset's unit is known, a template of a head's size. Raises one
+        ``DatasetError`` listing every problem, each naming its file."""
         problems: list[str] = []
-        templates: dict[str, int] = {}
+        templates: dict[str, tuple[int, float]] = {}  # vertices, extent (0: unknown)
         names = list(self.characters) if characters is None else list(characters)
         for name in names:
             try:
@@ -114,9 +159,18 @@ class MotionDataset:
             except (OSError, ValueError, KeyError) as exc:
                 problems.append(f"{name}: cannot read the template: {exc}")
                 continue
-            templates[name] = tmpl.n_vertices
+            size = 0.0
             if not np.all(np.isfinite(tmpl.vertices)):
                 problems.append(f"{name}: template vertices contain NaN or infinity")
+            else:
+                size = extent(tmpl.vertices)
+            templates[name] = (tmpl.n_vertices, size)
+            lo, hi = HEAD_SIZE_M
+            if self.unit is not None and size and not lo <= size * UNITS[self.unit] <= hi:
+                problems.append(f"{self.where(name)}: the template of {name!r} is {size:.3g} {self.unit} across, "
+                                f"which no head is ({lo * 100:g} cm to {hi:g} m); {self.unit_note()}")
+            if split is not None and not self.sequences(split=split, character=name):
+                problems.append(self.no_sequences(split, name))
         for seq in [s for s in self.sequences(split=split) if s.character in names]:
             where = str(seq.source) if seq.source is not None else seq.key
             fps = self.sequence_fps(seq)
@@ -130,13 +184,22 @@ class MotionDataset:
             if verts.ndim != 3 or verts.shape[2] != 3:
                 problems.append(f"{where}: motion has shape {tuple(verts.shape)}, expected [T, V, 3]")
                 continue
-            expected = templates.get(seq.character)
+            expected, size = templates.get(seq.character, (None, 0.0))
             if expected is not None and verts.shape[1] != expected:
                 problems.append(f"{where}: {verts.shape[1]} vertices per frame, but the template of "
                                 f"{seq.character!r} has {expected}")
-            if check_finite and not np.all(np.isfinite(verts)):
-                bad = np.flatnonzero(~np.isfinite(verts).all(axis=(1, 2)))
-                problems.append(f"{where}: frames {_ranges(bad)} contain NaN or infinity")
+            finite = np.isfinite(verts).all(axis=(1, 2))
+            if check_finite and not finite.all():
+                problems.append(f"{where}: frames {_ranges(np.flatnonzero(~finite))} contain NaN or infinity")
+            good = verts[finite]
+            if size and len(good) and good.shape[1]:
+                moved = float(np.median(np.ptp(good, axis=1).max(axis=1)))  # per frame, so a moving head is fine
+                factor = moved / size
+                if moved == 0:
+                    problems.append(f"{where}: in most frames all vertices lie at one point (zeroed motion?)")
+                elif not 1 / SIZE_FACTOR <= factor <= SIZE_FACTOR:
+                    problems.append(f"{where}: the motion ({moved:.3g} across) is {_unit_mistake(factor)} "
+                                    f"(the template of {seq.character!r}, {size:.3g} across)")
             try:
                 n_samples, sr = self.audio_info(seq)
             except FileNotFoundError:
@@ -186,6 +249,9 @@ class PickledTemplatesDataset(MotionDataset):
     _lips: np.ndarray
     _upper: np.ndarray
     _sequences: list[Sequence]
+
+    def where(self, character: str) -> str:
+        return str(self.root / "templates.pkl")
 
     def template(self, character: str) -> Template:
         if character not in self._templates_raw:

@@ -34,6 +34,8 @@ def sentence_split(number: int, ranges=((1, 32, "train"), (33, 36, "val"), (37, 
 
 
 class BiwiDataset(PickledTemplatesDataset):
+    unit = None  # FaceFormer's preprocessing rescales every subject: no known unit
+
     def __init__(self, root: str | Path, subjects: list[str] | None = None, fps: float = FPS):
         self.root = Path(root)
         self.fps = float(fps)

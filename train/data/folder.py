@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import DatasetError, MotionDataset, Sequence, Template, to_mono_float
+from .base import UNITS, DatasetError, MotionDataset, Sequence, Template, to_mono_float
 
 FORMAT = "multanet-folder"
 TEMPLATE_KEYS = ("vertices", "face_indices", "face_sizes", "lip_indices", "upper_face_indices")
@@ -107,12 +107,32 @@ class FolderDataset(MotionDataset):
         self.fps = float(self.info["fps"])
         chars = self.info["characters"]
         self.characters = [c["name"] if isinstance(c, dict) else str(c) for c in chars]
+        twice = sorted({c for c in self.characters if self.characters.count(c) > 1})
+        if twice:
+            raise DatasetError(f"{meta_path}: 'characters' lists {', '.join(map(repr, twice))} more than once (each "
+                               f"character's sequences would be trained on twice)")
+        self.unit = self.info.get("unit", "m")
+        if self.unit not in UNITS:
+            raise DatasetError(f"{meta_path}: 'unit' is {self.unit!r}; the coordinates' unit is one of "
+                               f"{', '.join(UNITS)} (metres when not given)")
         splits = self.info.get("splits")
         self.splits = list(splits) if splits else []
         self.languages = list(self.info.get("languages", ["en"]))
         self._templates: dict[str, Template] = {}
         self._rig_keys: dict[str, tuple[list[str], np.ndarray] | None] = {}
         self._sequences: list[Sequence] | None = None
+
+    def where(self, character: str) -> str:
+        return str(self.root / character / "template.npz")
+
+    def unit_note(self) -> str:
+        return (f"{self.root / 'dataset.json'} gives the coordinates' unit as 'unit' (now {self.unit!r}; metres "
+                f"when not given): write \"unit\": \"mm\" or \"cm\" there if they are in millimetres or centimetres")
+
+    def split_names(self, character: str) -> tuple[str, list[str]]:
+        base = self.root / character
+        return str(base), sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if base.is_dir() else []
 
     def template(self, character: str) -> Template:
         if character not in self._templates:

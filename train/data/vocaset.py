@@ -34,6 +34,8 @@ VOCA_SPLITS = {
 
 
 class VocasetDataset(PickledTemplatesDataset):
+    unit = "m"  # FLAME's
+
     def __init__(self, root: str | Path, splits: dict[str, list[str]] | None = None, fps: float = FPS):
         self.root = Path(root)
         self.fps = float(fps)
