@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from multanet_core.lpc import FeatureConfig
-from train.data.base import MotionDataset, Sequence, Template
+from train.data.base import DatasetError, MotionDataset, Sequence, Template
 
 from .augment import AugmentConfig
 from .features_cache import BabblePool, sequence_grid
@@ -87,6 +87,8 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     With ``rig`` = (head name, weight names), the frames of all ``characters`` are one rig head's data:
     one character (that head, no template), whose targets are each sequence's named weights instead of its
     vertices (:func:`_rig_targets`: its articulation curves, or its motion solved onto the character's keys)."""
+    if rig:  # before any feature is read
+        check_rig_sources(dataset, [s for c in characters for s in select_sequences(dataset, c, split, 1)], rig[1])
     n_variants = 1 + (augment.variants if augment else 0)
     pool = BabblePool(dataset, split) if augment else None
     grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
@@ -98,7 +100,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     for c, name in enumerate(characters):
         seqs = select_sequences(dataset, name, split, sentences)
         if not seqs:
-            raise ValueError(f"no {split!r} sequences for character {name!r}")
+            raise DatasetError(dataset.no_sequences(split, name))
         if not rig:
             per_char, row = [], 0
         for seq in seqs:
@@ -135,12 +137,13 @@ def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple
     the mesh heads hears their speech again, with its own targets): the feature grid is shared, not read
     or copied a second time; only the rig head's targets (:func:`_rig_targets`) are new."""
     name, names = rig
+    check_rig_sources(dataset, data.sequences, names)
     counts = np.bincount(data.seq, minlength=len(data.sequences))  # frames are contiguous per sequence
     parts = []
     for seq, n in zip(data.sequences, counts, strict=True):
         weights = _rig_targets(dataset, seq, names)
         if len(weights) < n:
-            raise ValueError(f"{seq.key}: {len(weights)} frames of rig targets for {n} frames of motion")
+            raise DatasetError(f"{seq.key}: {len(weights)} frames of rig targets for {n} frames of motion")
         parts.append(weights[:n])
     n = data.n
     bilabial = None if data.bilabial is None else np.concatenate([data.bilabial, data.bilabial])
@@ -153,27 +156,57 @@ def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple
                      n_frames=data.n_frames, bilabial=bilabial)
 
 
+def check_rig_sources(dataset: MotionDataset, sequences: list[Sequence], names: tuple[str, ...]) -> None:
+    """Refuse, before any work, the characters whose first of ``sequences`` gives a rig head no targets (no
+    articulation curves, no shape keys, or keys that match none of ``names``): one ``DatasetError`` naming them."""
+    firsts = {}
+    for seq in sequences:
+        firsts.setdefault(seq.character, seq)
+    problems = []
+    for seq in firsts.values():
+        try:
+            _rig_source(dataset, seq, names)
+        except DatasetError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise DatasetError("a rig head has nothing to learn from:\n  " + "\n  ".join(problems))
+
+
+def _rig_source(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]):
+    """What a sequence's rig targets come from: None (its articulation curves), or the character's shape keys
+    and how they match ``names``; a ``DatasetError`` when there is neither."""
+    from multanet_core.rig_names import match_keys
+
+    art = seq.metadata().get("articulation") or {}
+    if "curves" in art and hasattr(dataset, "load_articulation"):
+        return None
+    keys = dataset.rig_keys(seq.character) if hasattr(dataset, "rig_keys") else None
+    where = getattr(dataset, "root", None)
+    where = f"{where / seq.character}" if where is not None else seq.character
+    if keys is None:
+        raise DatasetError(f"{where}: {seq.key}: no articulation curves and no shape keys of character "
+                           f"{seq.character!r} (<character>/rig_keys.npz, docs/DATA.md), so it gives a rig head "
+                           f"nothing to learn")
+    key_names = keys[0]
+    match = match_keys(key_names, names)
+    if not match.keys and not match.both_sides:
+        raise DatasetError(f"{where}/rig_keys.npz: none of its keys ({', '.join(key_names[:6])}) is a name the rig "
+                           f"head learns ({', '.join(names[:6])}, ...)")
+    return keys, match
+
+
 def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) -> np.ndarray:
     """A sequence's rig-head targets: its articulation curves through the ARKit table (the synthetic
     corpus), or, for captured motion, the bounded least-squares solve of its vertices onto the character's
     own shape keys (``rig_keys.npz``), each key standing for the ARKit name it matches."""
-    from multanet_core.rig_names import match_keys
     from multanet_core.rig_solve import side_pairs, solve_weights
 
     from .rig_targets import arkit_weights
 
-    art = seq.metadata().get("articulation") or {}
-    if "curves" in art and hasattr(dataset, "load_articulation"):
+    source = _rig_source(dataset, seq, names)
+    if source is None:
         return arkit_weights(*dataset.load_articulation(seq), names)
-    keys = dataset.rig_keys(seq.character) if hasattr(dataset, "rig_keys") else None
-    if keys is None:
-        raise ValueError(f"{seq.key}: no articulation curves and no shape keys of character {seq.character!r} "
-                         f"(<character>/rig_keys.npz, docs/DATA.md), so it gives a rig head nothing to learn")
-    key_names, offsets = keys
-    match = match_keys(key_names, names)
-    if not match.keys and not match.both_sides:
-        raise ValueError(f"{seq.character}/rig_keys.npz: none of its keys ({', '.join(key_names[:6])}) is a name "
-                         f"the rig head learns ({', '.join(names[:6])}, ...)")
+    (key_names, offsets), match = source
     verts = dataset.load_vertices(seq)
     motion = (verts - dataset.template(seq.character).vertices[None]).reshape(len(verts), -1)
     solved = solve_weights(offsets.reshape(len(key_names), -1), motion, pairs=side_pairs(key_names))
