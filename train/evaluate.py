@@ -25,7 +25,8 @@ from multanet_core import metrics
 from multanet_core.audio import prepare
 from multanet_core.checkpoint import Checkpoint, load_checkpoint
 from multanet_core.inference import Animator
-from train.data import open_dataset
+from train.data import DatasetError, open_dataset
+from train.data.base import UNITS
 
 from . import evaluate_real
 from .augment import NOISES, active_rms_db, babble, reverberate, variant_rng
@@ -58,8 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--characters", default=None, help="comma-separated subset")
     parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
     parser.add_argument("--emotion", default="neutral", help="preset name used for every head")
-    parser.add_argument("--scale", type=float, default=1000.0,
-                        help="length unit factor for the tables (1000: data in metres, tables in mm)")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="length unit factor for the tables (default: to mm from the dataset's unit, metres "
+                             "unless its dataset.json says otherwise; 1000 where the unit is unknown)")
     parser.add_argument("--json", type=Path, default=None, help="write every figure as JSON here")
     parser.add_argument("--report", type=Path, default=None, help="write the Markdown report here")
     parser.add_argument("--plots", type=Path, default=None, help="folder for the lip-opening and per-character plots")
@@ -199,9 +201,14 @@ def _table(summary: dict, models: list[str], keys: list[str], scale: float, titl
     return lines
 
 
+def _unit(result: dict, scale: float) -> str | None:
+    """'mm' when ``scale`` turns the data's lengths into millimetres, else None."""
+    return "mm" if scale == result.get("mm_per_unit", 1000.0) else None
+
+
 def report(result: dict, scale: float) -> str:
     models = result["models"] + ["static"]
-    unit = "mm" if scale == 1000 else f"units x{scale:g}"
+    unit = _unit(result, scale) or f"units x{scale:g}"
     out = [f"# Evaluation on split `{result['split']}` of {result['data']}", "",
            f"LVE and FDD in {unit}², MVE in {unit}; jitter = lip jerk / ground truth's lip jerk (1 = as smooth "
            "as the ground truth); static = the template held still; emotion preset "
@@ -240,7 +247,7 @@ def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[P
         vals = [result["per_character"].get(m, {}).get(c, {}).get("lve", np.nan) * scale ** 2 for c in chars]
         ax.bar(np.arange(len(chars)) + j * width, vals, width, label=m)
     ax.set_xticks(np.arange(len(chars)) + 0.4 - width / 2, chars, rotation=45, ha="right", fontsize=8)
-    ax.set_ylabel("LVE (mm²)" if scale == 1000 else "LVE")
+    ax.set_ylabel("LVE (mm²)" if _unit(result, scale) else "LVE")
     ax.set_title(f"LVE per character, split {result['split']}", fontsize=10)
     ax.legend(fontsize=7)
     written.append(_save(fig, folder / f"lve_per_character_{result['split']}.png"))
@@ -251,7 +258,7 @@ def plot(result: dict, curves: list[dict], folder: Path, scale: float) -> list[P
         for m, y in c["pred"].items():
             ax.plot(t, np.asarray(y) * scale, lw=1, label=m)
         ax.set_xlabel("s")
-        ax.set_ylabel("lip opening (mm)" if scale == 1000 else "lip opening")
+        ax.set_ylabel("lip opening (mm)" if _unit(result, scale) else "lip opening")
         ax.set_title(f"{c['character']} {c['sequence']} ({c['language']})", fontsize=9)
         ax.legend(fontsize=7)
         written.append(_save(fig, folder / f"lips_{result['split']}_{c['language']}_{c['character']}_"
@@ -283,7 +290,8 @@ def run_noise(args: argparse.Namespace, models, dataset, chars) -> int:
         print(f"noise: {name} done", file=sys.stderr)
     labels = list(models) + ["static"]
     lines = [f"# Evaluation on the noise split (test audio degraded) of {args.data}", "",
-             "LVE in mm² (x scale²) against the clean ground truth; ratio = LVE / the same model's clean LVE.", "",
+             f"LVE in {'mm' if args.scale == _mm_per_unit(dataset) else f'units x{args.scale:g}'}² against the "
+             "clean ground truth; ratio = LVE / the same model's clean LVE.", "",
              "| condition | " + " | ".join(f"LVE {m} | ratio {m}" for m in labels) + " | "
              + " | ".join(f"jitter {m}" for m in models) + " |",
              "|---|" + "---|---|" * len(labels) + "---|" * len(models)]
@@ -302,6 +310,34 @@ def run_noise(args: argparse.Namespace, models, dataset, chars) -> int:
     return 0
 
 
+def _mm_per_unit(dataset) -> float:
+    """The factor that turns the dataset's lengths into millimetres (metres assumed where the unit is unknown)."""
+    return 1000.0 * UNITS[dataset.unit] if dataset.unit else 1000.0
+
+
+def checked_characters(models: dict[str, dict[str, Checkpoint]], dataset, split: str,
+                       wanted: list[str] | None) -> list[str]:
+    """The characters scored on ``split``: the checkpoints' heads that the data has sequences of (of ``wanted``,
+    when given). Raises a ``DatasetError`` naming every problem first: a head whose mesh is not the data's, and
+    whatever ``Dataset.validate`` finds in those sequences (NaN frames, motion shorter than its audio...)."""
+    covered = set().union(*[set(m) for m in models.values()])
+    chars = [c for c in dataset.characters if c in covered and (not wanted or c in wanted)
+             and dataset.sequences(split=split, character=c)]
+    problems = []
+    for label, heads in models.items():
+        for c in chars:
+            if c in heads:
+                have, data = heads[c].head(c).template.shape[0], dataset.template(c).n_vertices
+                if have != data:
+                    problems.append(f"checkpoint {label}: its head {c!r} has {have} vertices, but character {c!r} "
+                                    f"of the data has {data}: the checkpoint was trained on other meshes")
+    if problems:
+        raise DatasetError("\n".join(problems))
+    if chars:
+        dataset.validate(split, characters=chars)
+    return chars
+
+
 def run(args: argparse.Namespace) -> int:
     models = parse_models(args.checkpoint)
     if args.split == "real":
@@ -313,6 +349,9 @@ def run(args: argparse.Namespace) -> int:
     dataset = open_dataset(args.data)
     split = SPLITS[args.split]
     chars = [c.strip() for c in args.characters.split(",")] if args.characters else None
+    checked_characters(models, dataset, split, chars)
+    if args.scale is None:
+        args.scale = _mm_per_unit(dataset)
     if args.split == "noise":
         return run_noise(args, models, dataset, chars)
     records, curves = evaluate_sequences(models, dataset, split, chars, args.max_sequences, args.emotion,
@@ -321,6 +360,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.data}: no {split!r} sequences of the checkpoints' characters", file=sys.stderr)
         return 2
     result = {"split": split, "data": str(args.data), "emotion": args.emotion, "models": list(models),
+              "mm_per_unit": _mm_per_unit(dataset),
               "checkpoints": args.checkpoint, "overall": summarise(records, None),
               "per_character": summarise(records, "character"), "per_language": summarise(records, "language"),
               "sequences": records}
