@@ -66,9 +66,19 @@ def test_export_round_trip_and_numpy_parity(trained, tiny_corpus):
     assert (trained / "h.npz").stat().st_size < 0.75 * (trained / "m.npz").stat().st_size
 
 
+def test_export_refuses_a_folder_for_the_checkpoint_file(trained, tmp_path, capsys):
+    (tmp_path / "models").mkdir()
+    assert main(["export", str(trained / "run"), "--out", str(tmp_path / "models")]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path / 'models'}: is a folder; give the path of the .npz file to write" in err, err
+    assert "Traceback" not in err and not list((tmp_path / "models").iterdir())
+
+
 def test_karras_export_is_an_ensemble_per_character(tiny_corpus, tiny_config, tmp_path):
     assert main(["fit", "--data", str(tiny_corpus), "--out", str(tmp_path / "k"), "--config", str(tiny_config),
                  "--quiet", "--threads", "1", "--model", "karras", "--epochs", "1"]) == 0
+    (tmp_path / "file").write_text("not a folder")
+    assert main(["export", str(tmp_path / "k"), "--out", str(tmp_path / "file")]) == 2  # a message, not a traceback
     assert main(["export", str(tmp_path / "k"), "--out", str(tmp_path / "kk")]) == 0
     for name in ("arthur", "beatrix"):
         c = load_checkpoint(tmp_path / "kk" / f"{name}.npz")

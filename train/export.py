@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from multanet_core.checkpoint import Checkpoint, Head, load_checkpoint, normalised_filter, save_checkpoint
+from multanet_core.errors import MulTaNetError
 from multanet_core.lpc import FeatureConfig
 from multanet_core.network_spec import NetworkSpec
 from train.data import open_dataset
@@ -37,10 +38,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True,
                         help="the .npz to write (a folder for a KarrasNet run of several characters)")
     parser.add_argument("--float16", action="store_true", help="store the PCA bases as float16 (half the size)")
-    parser.add_argument("--presets", type=int, default=4, help="clustered emotion presets per head besides neutral")
-    parser.add_argument("--coefficient-filter", default=None, metavar="TAPS",
+    parser.add_argument("--presets", type=_count, default=4, help="clustered emotion presets per head besides neutral")
+    parser.add_argument("--coefficient-filter", type=_taps, default=None, metavar="TAPS",
                         help="temporal smoothing of the predicted coefficients that inference applies, e.g. 1,6,1 "
                              "(stored in the checkpoint; see docs/RESULTS.md)")
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 0, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
+    return value
+
+
+def _taps(text: str) -> list[float]:
+    """Comma-separated filter taps (an odd number of finite numbers with a positive sum), for argparse."""
+    try:
+        taps = [float(x) for x in text.split(",")]
+        normalised_filter(taps)
+    except ValueError as exc:  # a word among the numbers, or CheckpointError's refusal
+        raise argparse.ArgumentTypeError(f"{text!r} is not comma-separated taps such as 1,6,1 "
+                                         f"({exc if isinstance(exc, MulTaNetError) else 'not numbers'})") from exc
+    return taps
+
+
+def _out_problem(out: Path, folder: bool) -> str | None:
+    """Why ``--out`` cannot be written, or None: a file where a folder is written, or a folder where a file is."""
+    if folder and out.exists() and not out.is_dir():
+        return f"--out {out}: is a file; this run writes one checkpoint per character into a folder there"
+    if not folder and out.is_dir():
+        return f"--out {out}: is a folder; give the path of the .npz file to write (e.g. {out / 'model.npz'})"
+    return None
 
 
 class RunFiles:
@@ -170,20 +202,23 @@ def export_karras(files: RunFiles, character: str) -> Checkpoint:
 def run(args: argparse.Namespace) -> int:
     files = RunFiles(args.run)
     dtype = "float16" if args.float16 else "float32"
+    chars = files.info["characters"]
+    one_file = files.info["model"] == "multanet" or (len(chars) == 1 and args.out.suffix == ".npz")
+    problem = _out_problem(args.out, folder=not one_file)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     outputs: list[tuple[Path, Checkpoint]] = []
     if files.info["model"] == "multanet":
         outputs.append((args.out, export_multanet(files, args.presets)))
+    elif one_file:
+        outputs.append((args.out, export_karras(files, chars[0])))
     else:
-        chars = files.info["characters"]
-        if len(chars) == 1 and args.out.suffix == ".npz":
-            outputs.append((args.out, export_karras(files, chars[0])))
-        else:
-            args.out.mkdir(parents=True, exist_ok=True)
-            outputs += [(args.out / f"{c}.npz", export_karras(files, c)) for c in chars]
+        args.out.mkdir(parents=True, exist_ok=True)
+        outputs += [(args.out / f"{c}.npz", export_karras(files, c)) for c in chars]
     for path, ckpt in outputs:
         if args.coefficient_filter:
-            ckpt.coefficient_filter = [float(x) for x in args.coefficient_filter.split(",")]
-            normalised_filter(ckpt.coefficient_filter)  # refuse bad taps before writing
+            ckpt.coefficient_filter = list(args.coefficient_filter)
         path.parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(path, ckpt, basis_dtype=dtype)
         back = load_checkpoint(path)
