@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _user_error(exc: BaseException) -> bool:
-    """A missing file, or what the project's own checks refuse (a bad checkpoint, audio or dataset): a
-    message for the user, not a traceback. Any other ValueError is a bug and keeps its traceback."""
+    """A missing file, or what the project's own checks refuse (a bad checkpoint, audio, dataset or training
+    config: train.config.ConfigError is a MulTaNetError): a message for the user, not a traceback. Any other
+    ValueError is a bug and keeps its traceback."""
     from multanet_core.errors import MulTaNetError
     from train.data.base import DatasetError
 

@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="MulTaNet (all characters, one shared network) or KarrasNet ensembles (one per character)")
     parser.add_argument("--config", default="small", help="small | paper | path to a JSON config")
     parser.add_argument("--characters", default=None, help="comma-separated names (default: all)")
-    parser.add_argument("--sentences", type=int, default=None,
+    parser.add_argument("--sentences", type=_at_least_one, default=None,
                         help="use only the first N training sequences per character")
     parser.add_argument("--epochs", type=int, default=None, help="override the config's epoch count")
     parser.add_argument("--epoch-fraction", type=float, default=None,
@@ -75,6 +75,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return n
+
+
 def _heads_arrays(templates, probes: list[np.ndarray], offsets, scales, start: int = 0) -> dict[str, np.ndarray]:
     """Per head: mesh, metric vertex sets, probe features, and the target normalisation (vertices =
     offset + scale * the network's output) that export folds into the head's mean and basis."""
@@ -103,14 +113,11 @@ def run(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     distributed = init_distributed(device)
     rank, _ = world()
-    try:
-        config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed,
-                             epoch_fraction=args.epoch_fraction)
-        if args.batch_pairs is not None:
-            config = with_batch(config, args.batch_pairs, args.lr_rule)
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
+    # a bad config (unknown key, wrong type, a count below 1) is a ConfigError, before any data loads
+    config = load_config(args.config, epochs=args.epochs, members=args.members, seed=args.seed,
+                         epoch_fraction=args.epoch_fraction)
+    if args.batch_pairs is not None:
+        config = with_batch(config, args.batch_pairs, args.lr_rule)
     dataset = open_dataset(args.data)
     chars = [c.strip() for c in args.characters.split(",")] if args.characters else list(dataset.characters)
     unknown = [c for c in chars if c not in dataset.characters]
