@@ -148,3 +148,18 @@ def test_train_fit_refuses_sentences_and_epochs_below_one(tmp_path, capsys):
         assert main([*base, "--epochs", bad]) == 2
         assert f"--epochs {bad}: expected a whole number >= 1" in capsys.readouterr().err
 
+
+def test_a_changed_schedule_is_recorded_with_the_epoch_each_config_took_over_from():
+    from train.config import continued
+
+    first, longer = load_config("small"), load_config("small_smooth")
+    assert continued(first, first, 4) == first  # the same schedule: nothing recorded
+    second = continued(first, longer, 4)
+    assert [(s["from_epoch"], s["name"], s["epochs"]) for s in second["schedule"]] == [(0, "small", 16),
+                                                                                      (4, "small_smooth", 19)]
+    assert second["schedule"][1]["loss_weights"]["motion"] == 4.0 and "description" not in second["schedule"][0]
+    assert continued(second, longer, 9)["schedule"] == second["schedule"]  # resumed again, unchanged
+    third = continued(second, load_config("small", epochs=30), 12)
+    assert [(s["from_epoch"], s["name"]) for s in third["schedule"]] == [(0, "small"), (4, "small_smooth"),
+                                                                         (12, "small")]
+    assert [s["from_epoch"] for s in continued(second, first, 4)["schedule"]] == [0, 4]  # 4..: small again

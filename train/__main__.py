@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"python -m train {argv[0]}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line (train fit's says where, and what --resume continues)
+        print(f"python -m train {argv[0]}: {str(exc) or 'interrupted'}", file=sys.stderr)
+        return 130
 
 
 def _user_error(exc: BaseException) -> bool:

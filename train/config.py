@@ -199,6 +199,26 @@ def load_config(name_or_path: str, **overrides) -> dict:
     return config
 
 
+# what a resumed run may change (train fit --resume): how it trains on, not what the model or its targets are
+SCHEDULE_KEYS = ("name", "description", "epochs", "lr_schedule", "lr_rule", "batch_pairs", "epoch_fraction",
+                 "freeze_head_epochs", "loss_weights", "loss_ema_beta", "lip_weight", "bilabial_weight",
+                 "rig_weight", "neural_voice_repeat", "mesh_head_repeat", "language_repeat", "checkpoint_every",
+                 "schedule")
+
+
+def continued(previous: dict, config: dict, start: int) -> dict:
+    """``config`` as the run.json of a run trained with ``previous`` and continued with ``config`` from epoch
+    ``start`` records it: when the schedule changed, with ``schedule``, each config's name and schedule values
+    with the epoch it took over from (``previous``'s own list, if it has one, up to ``start``)."""
+    def values(c: dict) -> dict:
+        return {k: c[k] for k in SCHEDULE_KEYS if k in c and k not in ("description", "schedule")}
+
+    earlier = previous.get("schedule") or [{"from_epoch": 0, **values(previous)}]
+    if values(previous) == values(config):
+        return {**config, **({"schedule": previous["schedule"]} if "schedule" in previous else {})}
+    return {**config, "schedule": [s for s in earlier if s["from_epoch"] < start]
+            + [{"from_epoch": start, **values(config)}]}
+
 
 def scheduled(config: dict, key: str, epoch: int, default: float) -> float:
     """``config[key]`` at ``epoch``: a number, or ``[[start_epoch, value], ...]`` whose last step at or

@@ -22,12 +22,12 @@ from multanet_core.checkpoint import load_checkpoint
 from multanet_core.lpc import FeatureConfig
 from multanet_core.rig_names import ARKIT_52
 from train.data import open_dataset
-from train.data.base import Template
+from train.data.base import DatasetError, Template
 from train.data.folder import save_npz
 from train.networks_torch import MulTaNet
 
 from .augment import AugmentConfig
-from .config import LR_RULES, load_config, with_batch
+from .config import LR_RULES, SCHEDULE_KEYS, continued, load_config, with_batch
 from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
 from .pca import normalise_targets, pca, pca_on_device
@@ -166,9 +166,16 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     run_json = out / "run.json"
-    if run_json.is_file() and not args.resume and rank == 0:
-        print(f"{out} already holds a run; pass --resume to continue it or choose another --out", file=sys.stderr)
+    checkpointed = (out / "state.pt").is_file() or any(out.glob("karras/*/member*.pt"))
+    if (run_json.is_file() or checkpointed) and not args.resume and rank == 0:
+        print(f"{out} already holds a run; pass --resume to continue it or choose another --out" if checkpointed
+              else f"{out} holds a run with no checkpoint yet (it stopped before its first epoch ended): pass "
+                   f"--resume to start it again from epoch 0, or choose another --out", file=sys.stderr)
         return 2
+    if args.resume and not checkpointed:  # nothing to continue: a new run
+        if rank == 0:
+            print(f"--resume: {out} holds no checkpoint yet; training starts at epoch 0", file=sys.stderr)
+        args.resume = False
     info = {
         "model": args.model, "config": config, "characters": chars, "data": str(Path(args.data).resolve()),
         "fps": float(dataset.fps), "features": features.to_dict(),
@@ -181,7 +188,8 @@ def run(args: argparse.Namespace) -> int:
         "distributed_world_size": world()[1], "device": str(device), "torch": torch.__version__,
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    if args.resume and run_json.is_file():
+    previous = None
+    if args.resume and checkpointed and run_json.is_file():
         previous = json.loads(run_json.read_text())
         info["started"] = previous.get("started", info["started"])
         started_from = previous.get("checkpoint_sha256")
@@ -191,13 +199,27 @@ def run(args: argparse.Namespace) -> int:
                   f"checkpoint's means and bases set the run's target normalisation, so resume with the file the "
                   f"run started from, {previous.get('warm_start') or previous.get('init')}", file=sys.stderr)
             return 2
+        problem = _resume_problem(previous, info, args.rig_head)
+        if problem:
+            print(f"--resume: {out} {problem}", file=sys.stderr)
+            return 2
+
+    def record(start: int, epochs_done: int, summary: dict | None = None) -> None:
+        """run.json (rank 0): what was trained, how far, and each config with the epoch it took over from."""
+        recorded = {**info, **(summary or {}), "epochs_done": epochs_done,
+                    "config": continued(previous["config"], config, start) if previous else config}
+        # the epochs of the sessions before this one, up to where it started, then its own
+        history = [h for h in (previous or {}).get("history", []) if h["epoch"] <= start]
+        if history or "history" in recorded:
+            recorded["history"] = history + recorded.get("history", [])
+        _write_run_json(out, recorded)
+
     if args.model == "multanet":
-        summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment)
+        summary = _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment, record)
     else:
         summary = _fit_karras(args, config, dataset, chars, features, cache, info, device, augment)
     if rank == 0:
-        info.update(summary)
-        _write_run_json(out, info)
+        record(summary.pop("start_epoch"), summary["epochs_done"], summary)
         print(f"{out}: {summary['epochs_done']}/{config['epochs']} epochs, {summary['seconds']:.0f} s of training",
               file=sys.stderr)
     if distributed:
@@ -213,6 +235,26 @@ def _write_run_json(out: Path, info: dict) -> None:
         tmp = out / "run.json.tmp"
         tmp.write_text(json.dumps(info, indent=1) + "\n")
         tmp.replace(out / "run.json")
+
+
+def _resume_problem(previous: dict, info: dict, rig_head: str | None) -> str | None:
+    """Why the run recorded in ``previous`` (its run.json) cannot be continued by this fit, or None. Only its
+    schedule may change (config.SCHEDULE_KEYS): the data, and what shapes the model or its targets, may not."""
+    old_chars = previous.get("rig_sources") or previous["characters"]  # a rig head's run lists it as a character
+    if previous["data"] != info["data"] or old_chars != info["characters"]:
+        return (f"trained on {previous['data']} ({', '.join(old_chars)}), not {info['data']} "
+                f"({', '.join(info['characters'])}): resume it on the same data, or choose another --out")
+    was = {k: (previous.get(k), info.get(k)) for k in
+           ("model", "sentences", "init", "freeze_mfl", "warm_start", "features", "fps", "up_axis")}
+    was["rig head"] = next(iter(previous.get("weight_names") or {}), None), rig_head
+    old, new = previous["config"], info["config"]
+    was.update({f"config {k!r}": (old.get(k), new.get(k)) for k in sorted({*old, *new} - set(SCHEDULE_KEYS))})
+    changed = [f"{k} ({a!r}, now {b!r})" for k, (a, b) in was.items() if a != b]
+    if changed:
+        return (f"was trained with another {'; '.join(changed)}: what shapes the model or its targets must stay as "
+                f"it was, only the schedule ({', '.join(k for k in SCHEDULE_KEYS if k != 'schedule')}) may change "
+                f"on --resume; choose another --out for the new run")
+    return None
 
 
 def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], str | None]:
@@ -256,7 +298,34 @@ def _pca(targets: np.ndarray, k: int, config: dict, device: torch.device) -> tup
     return pca_on_device(targets, k, device, int(config["pca_max_frames"]), seed=int(config["seed"]))
 
 
-def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment) -> dict:
+def _components(name: str, k: int, targets: np.ndarray, config: dict) -> int:
+    """``k``, or as many as the PCA of ``name``'s training frames gives (at most ``pca_max_frames`` of them,
+    centred: one fewer components than frames), with a note: a row past that is zero, a wider layer for nothing."""
+    n = min(len(targets), int(config["pca_max_frames"]))
+    most = max(1, min(n - 1, targets.shape[1]))
+    if k > most and world()[0] == 0:
+        print(f"{name}: components {k} -> {most}: the PCA of its {n} training frames"
+              f"{' (pca_max_frames)' if n < len(targets) else ''} gives no more", file=sys.stderr)
+    return min(k, most)
+
+
+def _save_heads(out: Path, arrays: dict[str, np.ndarray], resume: bool) -> None:
+    """heads.npz; on --resume the run's own is kept as it is, and refused if this data gives other arrays."""
+    path = out / "heads.npz"
+    if not (resume and path.is_file()):
+        save_npz(path, arrays)
+        return
+    with np.load(path, allow_pickle=False) as z:
+        stored = {k: z[k] for k in z.files}
+    differ = sorted(set(stored) ^ set(arrays)) or [
+        k for k, v in arrays.items() if stored[k].shape != np.shape(v) or not np.allclose(
+            stored[k], v, rtol=1e-4, atol=1e-6 * max(1.0, float(np.abs(stored[k]).max(initial=0))))]
+    if differ:
+        raise DatasetError(f"--resume: {path} differs from what the data gives now ({', '.join(differ[:6])}): the "
+                           f"data changed since the run started; train a new run in another --out")
+
+
+def _fit_multanet(args, config, dataset, chars, features, cache, init, info, device, augment, record) -> dict:
     t0 = time.perf_counter()
     rig = (args.rig_head, ARKIT_52) if args.rig_head else None
     joint = rig is not None and not args.init  # a rig head beside mesh heads (from scratch, or a warm start)
@@ -277,7 +346,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
         if warm is not None and c < len(warm.heads):  # the checkpoint's own output layer instead of a PCA
             mean, basis = warm.heads[c].mean.astype(np.float32), warm.heads[c].basis.astype(np.float32)
         else:
-            mean, basis = _pca(data.targets[c], k, config, device)
+            mean, basis = _pca(data.targets[c], _components(chars[c], k, data.targets[c], config), config, device)
         basis, scale = normalise_targets(data.targets[c], mean, basis)
         offsets.append(mean)
         scales.append(scale)
@@ -318,7 +387,7 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                                f"{i}.lips": h.lips, f"{i}.upper_face": h.upper_face,
                                f"{i}.probe": np.zeros((0, features.n_frames, features.width), np.float32),
                                f"{i}.offset": np.zeros_like(h.mean, dtype=np.float32), f"{i}.scale": np.float32(1)})
-        save_npz(args.out / "heads.npz", arrays)
+        _save_heads(args.out, arrays, args.resume)  # before training: a resume on changed data stops here
     info.update({"heads": head_names, "components": [h.coeff.out_features for h in net.heads],
                  "network": net.spec.to_dict(), "train_frames": data.n,
                  "frames_per_character": [int(len(data.frames_of(c))) for c in range(len(chars))],
@@ -328,23 +397,25 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                  "init_weight_names": {h.name: list(h.weight_names) for h in init.rig_heads} if init else None,
                  "init_info": init.info if init is not None else None,
                  "warm_start_info": warm.info if warm is not None else None})
-    _write_run_json(args.out, info)  # now, so that an interrupted run can be exported from its last checkpoint
+    # run.json at every checkpoint: an interrupted run exports (and resumes) from its last one, and a run
+    # that stops before its first leaves no run.json, so the folder takes a new run
     job = Job(model=model, data=data, head_of=head_of, frozen_early=frozen_early, trainable=trainable,
-              state_path=args.out / "state.pt", seed=int(config["seed"]), label="multanet")
+              state_path=args.out / "state.pt", seed=int(config["seed"]), label="multanet",
+              on_checkpoint=record)
     return train(job, config, device, resume=args.resume, stop_after=args.stop_after, quiet=args.quiet,
                  tensorboard=args.out / "tb")
 
 
 def _fit_karras(args, config, dataset, chars, features, cache, info, device, augment) -> dict:
     members = int(config["members"])
-    k = int(config["components"])
-    per_char, seconds, done = {}, 0.0, []
+    per_char, seconds, done, starts, ks = {}, 0.0, [], [], []
     templates, probes, offsets, scales = [], [], [], []
     for c, name in enumerate(chars):
         data = load_frames(dataset, [name], "train", features, cache, args.sentences, augment=augment)
         templates.append(data.templates[0])
         probes.append(_probe(data, 0))
-        mean, basis = _pca(data.targets[0], k, config, device)
+        ks.append(_components(name, int(config["components"]), data.targets[0], config))
+        mean, basis = _pca(data.targets[0], ks[-1], config, device)
         basis, scale = normalise_targets(data.targets[0], mean, basis)
         offsets.append(mean)
         scales.append(scale)
@@ -363,8 +434,9 @@ def _fit_karras(args, config, dataset, chars, features, cache, info, device, aug
             per_char.setdefault(name, []).append({"seconds": summary["seconds"], "epochs_done": summary["epochs_done"]})
             seconds += summary["seconds"]
             done.append(summary["epochs_done"])
-    save_npz(args.out / "heads.npz", _heads_arrays(templates, probes, offsets, scales))
+            starts.append(summary["start_epoch"])
+    _save_heads(args.out, _heads_arrays(templates, probes, offsets, scales), args.resume)
     spec = make_spec("karras", config, features)
-    info.update({"heads": chars, "members": members, "components": [k] * len(chars), "network": spec.to_dict(),
+    info.update({"heads": chars, "members": members, "components": ks, "network": spec.to_dict(),
                  "per_character": per_char})
-    return {"epochs_done": min(done), "seconds": seconds}
+    return {"epochs_done": min(done), "seconds": seconds, "start_epoch": min(starts)}

@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,18 @@ class Job:
     seed: int
     label: str = "fit"
     extra_state: dict = field(default_factory=dict)
+    # called on rank 0 after each checkpoint with (the epoch this session started from, the epoch saved)
+    on_checkpoint: Callable[[int, int], None] | None = None
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train`; the message says where it stopped and where ``--resume`` goes on from."""
+
+    def __init__(self, label: str, epoch: int, checkpoint: int):
+        saved = (f"the last checkpoint is epoch {checkpoint}; --resume continues from there" if checkpoint
+                 else "no checkpoint yet, nothing to resume")
+        super().__init__(f"{label}: interrupted at epoch {epoch}; {saved}")
+        self.epoch, self.checkpoint = epoch, checkpoint
 
 
 def make_optimiser(params: list[nn.Parameter], lr: float, device: torch.device) -> torch.optim.Optimizer:
@@ -148,9 +161,19 @@ def rig_row_weight(data: FrameData, rig_weight: float) -> float | None:
     return None if rig_weight == 1.0 or not 0 < n_mesh < len(data.characters) else float(rig_weight)
 
 
-def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
-          quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
-    """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary."""
+def train(job: Job, config: dict, device: torch.device, **options) -> dict:
+    """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary.
+    Ctrl-C raises :class:`TrainingInterrupted`, which names the epoch and the last checkpoint."""
+    where = {"epoch": 1, "saved": 0}  # the epoch under way (or next), the last one saved
+    try:
+        return _train(job, config, device, where, **options)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(job.label, where["epoch"], where["saved"]) from None
+
+
+def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume: bool = False,
+           stop_after: int | None = None, quiet: bool = False, tensorboard: Path | None = None,
+           max_device_bytes: int | None = None) -> dict:
     rank, n_ranks = world()
     model = job.model.to(device)
     data = job.data
@@ -172,6 +195,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
         norm.load_state_dict(state["normaliser"])
         scaler.load_state_dict(state["scaler"])
         start, seconds = int(state["epoch"]), float(state.get("seconds", 0.0))
+    where.update(epoch=start + 1, saved=start)
     epochs = int(config["epochs"])
     last = epochs if stop_after is None else min(epochs, int(stop_after))
     weights = {k: float(v) for k, v in config["loss_weights"].items()}
@@ -192,6 +216,7 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
     step_global = start * math.ceil(len(data.pairs) * float(config["epoch_fraction"]) / batch)
     history = []
     for epoch in range(start, last):
+        where["epoch"] = epoch + 1
         t0 = time.perf_counter()
         lr = learning_rate(config, epoch)
         for group in optimiser.param_groups:
@@ -278,6 +303,9 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
                 "epoch": epoch + 1, "seconds": seconds, "model": model.state_dict(),
                 "optimizer": optimiser.state_dict(), "normaliser": norm.state_dict(),
                 "scaler": scaler.state_dict(), **job.extra_state})
+            where["saved"] = epoch + 1
+            if job.on_checkpoint is not None:
+                job.on_checkpoint(start, epoch + 1)
         if n_ranks > 1:
             dist.barrier()
     if writer is not None:
@@ -286,4 +314,4 @@ def train(job: Job, config: dict, device: torch.device, *, resume: bool = False,
     if len(set(digests)) > 1:
         raise RuntimeError(f"distributed ranks ended with different weights: {digests}")
     return {"epochs_done": max(start, last), "epochs": epochs, "seconds": seconds, "history": history,
-            "rank_digests": digests}
+            "rank_digests": digests, "start_epoch": start}
