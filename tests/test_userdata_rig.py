@@ -28,6 +28,12 @@ def test_a_rig_head_without_curves_or_keys_is_refused_before_the_features(tiny_c
     assert f"{corpus / 'arthur'}: arthur/train/" in err, err
     assert "no articulation curves and no shape keys of character 'arthur'" in err
     assert not [p for p in (corpus / ".feature_cache").rglob("*") if p.is_file()]  # refused before any feature
+    # trained jointly beside the mesh heads (no --init): refused before the mesh heads' features load too
+    code = main(["fit", "--data", str(corpus), "--out", str(tmp_path / "joint"), "--config", str(tiny_config),
+                 "--quiet", "--threads", "1", "--characters", "arthur", "--rig-head", "myrig"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no articulation curves and no shape keys of character 'arthur'" in err, err
+    assert not [p for p in (corpus / ".feature_cache").rglob("*") if p.is_file()]
 
 
 def test_the_frame_loader_names_a_missing_split(tiny_corpus, tmp_path):

@@ -32,7 +32,7 @@ from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
 from .pca import normalise_targets, pca, pca_on_device
 from .trainer import Job, init_distributed, pick_device, train, world
-from .training_data import FrameData, load_frames, with_rig_head
+from .training_data import FrameData, check_rig_sources, load_frames, select_sequences, with_rig_head
 
 PROBE_FRAMES = 300  # training frames per head kept in heads.npz to name emotion presets at export
 
@@ -329,6 +329,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
     t0 = time.perf_counter()
     rig = (args.rig_head, ARKIT_52) if args.rig_head else None
     joint = rig is not None and not args.init  # a rig head beside mesh heads (from scratch, or a warm start)
+    if joint:  # refused before the mesh heads' features load, not after
+        check_rig_sources(dataset, [s for c in chars for s in select_sequences(dataset, c, "train", 1)], rig[1])
     data = load_frames(dataset, chars, "train", features, cache, args.sentences, augment=augment,
                        rig=None if joint else rig)
     if joint:
