@@ -140,10 +140,11 @@ def test_train_fit_refuses_sentences_and_epochs_below_one(tmp_path, capsys):
     from train.__main__ import main
 
     base = ["fit", "--data", str(tmp_path / "no_data"), "--out", str(tmp_path / "run")]
-    for bad in ("0", "-1", "x"):
-        with pytest.raises(SystemExit) as exit_:
-            main([*base, "--sentences", bad])
-        assert exit_.value.code == 2 and "--sentences: expected a whole number >= 1" in capsys.readouterr().err
+    for option in ("--sentences", "--stop-after"):
+        for bad in ("0", "-1", "x"):
+            with pytest.raises(SystemExit) as exit_:
+                main([*base, option, bad])
+            assert exit_.value.code == 2 and f"{option}: expected a whole number >= 1" in capsys.readouterr().err
     for bad in ("0", "-1"):
         assert main([*base, "--epochs", bad]) == 2
         assert f"--epochs {bad}: expected a whole number >= 1" in capsys.readouterr().err

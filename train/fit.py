@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    parser.add_argument("--stop-after", type=int, default=None,
+    parser.add_argument("--stop-after", type=_at_least_one, default=None,
                         help="stop after this many epochs in all (the schedule still spans --epochs); --resume goes on")
     parser.add_argument("--init", type=Path, default=None, help="a trained MulTaNet checkpoint to add heads to")
     parser.add_argument("--warm-start", type=Path, default=None, metavar="CHECKPOINT",

@@ -161,12 +161,14 @@ def rig_row_weight(data: FrameData, rig_weight: float) -> float | None:
     return None if rig_weight == 1.0 or not 0 < n_mesh < len(data.characters) else float(rig_weight)
 
 
-def train(job: Job, config: dict, device: torch.device, **options) -> dict:
+def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
+          quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
     """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary.
     Ctrl-C raises :class:`TrainingInterrupted`, which names the epoch and the last checkpoint."""
     where = {"epoch": 1, "saved": 0}  # the epoch under way (or next), the last one saved
     try:
-        return _train(job, config, device, where, **options)
+        return _train(job, config, device, where, resume=resume, stop_after=stop_after, quiet=quiet,
+                      tensorboard=tensorboard, max_device_bytes=max_device_bytes)
     except KeyboardInterrupt:
         raise TrainingInterrupted(job.label, where["epoch"], where["saved"]) from None
 
