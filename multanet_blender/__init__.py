@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("preferences", "properties", "operators", "panels", "dialogue_ui", "key_map_ui")  # registration order
+# registration order
+_MODULES = ("preferences", "properties", "operators", "panels", "dialogue_ui", "key_map_ui", "blend_save")
 
 
 def register() -> None:

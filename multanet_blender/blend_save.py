@@ -1,7 +1,8 @@
 """What saving a baked .blend to its destination must check first, and the add-on's own paths it must
 remap: :func:`write_problem` (permissions, a backup name too long for the file system),
 :func:`version_problem` (a file from a newer Blender) and :func:`relocated_paths` (the add-on's ``//``
-paths made relative to the folder a copy goes to, as ``relative_remap`` does for Blender's own)."""
+paths made relative to the folder a copy goes to, as ``relative_remap`` does for Blender's own); and which
+file the open .blend was when Blender read it (:func:`opened_identity`), for a bake of it in place."""
 
 from __future__ import annotations
 
@@ -12,6 +13,42 @@ import os
 from multanet_core.atomic import resolved
 
 BACKUP_SUFFIX = "1"  # SCENE.blend -> SCENE.blend1
+_opened: dict[str, tuple[int, int]] = {}  # the open .blend (real path) -> (device, inode) when Blender read or saved it
+
+
+def note_opened(*_) -> None:
+    """load_post / save_post handler: which file the open .blend is, so that a bake of it in place
+    (``blender -b SHOT.blend --python-expr ...``) can tell when another process has replaced it since."""
+    import bpy
+
+    _opened.clear()
+    if bpy.data.filepath:
+        with contextlib.suppress(OSError):
+            st = os.stat(bpy.data.filepath)
+            _opened[os.path.realpath(bpy.data.filepath)] = (st.st_dev, st.st_ino)
+
+
+def opened_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of ``path`` when this Blender read (or last saved) it; None when unknown."""
+    return _opened.get(os.path.realpath(path))
+
+
+def register() -> None:
+    import bpy
+
+    handler = bpy.app.handlers.persistent(note_opened)
+    for handlers in (bpy.app.handlers.load_post, bpy.app.handlers.save_post):
+        if handler not in handlers:
+            handlers.append(handler)
+    note_opened()  # the file already open when the add-on is enabled
+
+
+def unregister() -> None:
+    import bpy
+
+    for handlers in (bpy.app.handlers.load_post, bpy.app.handlers.save_post):
+        while note_opened in handlers:
+            handlers.remove(note_opened)
 
 
 def overwrites_source(path: str, out: str) -> bool:

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from multanet_core.atomic import FileBusy, atomic_path, exclusive, resolved, stale_partials
 from multanet_core.progress import StatusLine, bar
 
+from . import blend_save
 from .blend_save import BACKUP_SUFFIX, overwrites_source, relocated_paths, version_problem, write_problem
 from .interrupt import Interrupted, check_interrupt, interruptible, signals_held
 
@@ -179,6 +180,8 @@ def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
         why = (str(exc).strip() if tmp == "" else str(exc).strip().replace(tmp + "@", out).replace(tmp, out))
         raise OSError(f"cannot save '{out}': {why}") from exc
     result.output = out
+    if bpy.data.filepath and resolved(bpy.data.filepath) == out:
+        blend_save.note_opened()  # the open file is the one just written: a bake of it again is no clash
 
 
 def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
@@ -231,14 +234,15 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
     return result
 
 
-def guarded(path: str, out: str, bake) -> FileResult:
+def guarded(path: str, out: str, bake, read: tuple[int, int] | None = None) -> FileResult:
     """``bake()`` (which reads ``path`` and writes ``out``) after the checks of :func:`write_problem`, and
-    holding the source's lock while it is overwritten: a second bake of the same file is refused."""
+    holding the source's lock while it is overwritten: a second bake of the same file is refused (also when
+    the file, already open, was ``read`` as another (device, inode) than the one locked)."""
     problem = write_problem(path, out)
     if problem:
         return FileResult(path=path, error=problem)
     try:
-        with exclusive(resolved(path)) if overwrites_source(path, out) else contextlib.nullcontext():
+        with exclusive(resolved(path), read) if overwrites_source(path, out) else contextlib.nullcontext():
             return bake()
     except FileBusy as exc:
         return FileResult(path=path, error=str(exc))
@@ -439,7 +443,8 @@ def _bake_all(p: argparse.ArgumentParser, args) -> int:
         if in_blender:
             _ensure_addon()
             done[files[0]] = guarded(files[0], outs[0], lambda: bake_open_file(
-                files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n)))
+                files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n)),
+                blend_save.opened_identity(files[0]))  # as Blender read it, before the lock could be taken
             progress.file_done(os.path.basename(files[0]))
         elif args.workers > 1 and len(files) > 1:
             _run_workers(files, args, progress, done)

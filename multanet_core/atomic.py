@@ -149,12 +149,13 @@ def atomic_write(path: str | os.PathLike, like: str | None = None) -> Iterator[B
 
 
 @contextlib.contextmanager
-def exclusive(path: str | os.PathLike) -> Iterator[None]:
+def exclusive(path: str | os.PathLike, read: tuple[int, int] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the file ``path`` names (``fcntl.flock``, never waiting) for the block.
 
-    Raises :class:`FileBusy` when another process holds it, or when ``path`` no longer names the file
-    that was locked (a writer that held the lock meanwhile renamed its result onto ``path``). Writers
-    that replace the file by renaming keep holding the lock on the old one until they are done."""
+    Raises :class:`FileBusy` when another process holds it, when ``path`` no longer names the file that
+    was locked (a writer that held the lock meanwhile renamed its result onto ``path``), or, with ``read``
+    (the (device, inode) the caller read ``path`` as, before it could lock), when it is not the one read.
+    Writers that replace the file by renaming keep holding the lock on the old one until they are done."""
     path = os.fspath(path)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -167,6 +168,9 @@ def exclusive(path: str | os.PathLike) -> Iterator[None]:
         locked, now = os.fstat(fd), os.stat(path)
         if (locked.st_dev, locked.st_ino) != (now.st_dev, now.st_ino):
             raise FileBusy(f"'{path}' was replaced by another process while this one opened it")
+        if read is not None and read != (locked.st_dev, locked.st_ino):
+            raise FileBusy(f"'{path}' was replaced by another process (a bake of the same file?) after this one "
+                           f"read it: open it again")
         yield
     finally:
         os.close(fd)  # releases the lock

@@ -93,6 +93,25 @@ def test_in_blender_form_bakes_the_open_file_and_refuses_unknown_strips(blender,
     assert digest(path + "1") == before
 
 
+def test_in_blender_form_refuses_a_file_replaced_since_blender_read_it(blender, assets, tmp_path, capsys):
+    """``blender -b SHOT.blend --python-expr ...`` reads the file before the bake can lock it: when another
+    process (a second task on the same file) has replaced it since, baking the open copy over it would
+    throw that one's work away, and its .blend1 would not be the original."""
+    import shutil
+
+    path = make_blend(str(tmp_path / "scene.blend"), assets)
+    other = str(tmp_path / "other.blend")
+    shutil.copy2(path, other)
+    os.replace(other, path)  # what a second task's in-place bake does: a new file under the same name
+    replaced = digest(path)
+    assert cli_bake.main(["--in-place"]) == 1
+    assert "was replaced by another process" in capsys.readouterr().out
+    assert digest(path) == replaced and not os.path.exists(path + "1")
+    bpy.ops.wm.open_mainfile(filepath=path)  # read again: it bakes, and bakes again (its own result is no clash)
+    assert cli_bake.main(["--in-place"]) == 0
+    assert cli_bake.main(["--in-place"]) == 0, capsys.readouterr().out
+
+
 def test_usage_errors():
     with pytest.raises(SystemExit):
         cli_bake.main(["x.blend"])  # neither --output-dir nor --in-place
