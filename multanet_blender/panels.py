@@ -68,6 +68,16 @@ def unused_caches_text(cache_dir: str) -> str:
     return _unused_cache[key]
 
 
+def strip_problem(scene, name: str) -> str:
+    """Why the panel's chosen strip ``name`` cannot be baked ('' when it can): deleted or renamed since it was
+    picked, or not a sound strip."""
+    try:
+        lipsync.find_strip(scene, name)
+    except MulTaNetError as exc:
+        return f"{exc}: pick another, or clear the field to use the active strip"
+    return ""
+
+
 def _match_status(obj, head) -> tuple[bool, str]:
     if head.is_rig:  # shape keys by name: which of the mesh's own keys the head's names find
         try:
@@ -135,6 +145,8 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
                     strip = lipsync.default_strip(context.scene)
                     box.label(text=f"uses '{strip.name}'" if strip else "no sound strip in the Sequencer",
                               icon="INFO")
+                elif problem := strip_problem(context.scene, settings.strip):
+                    ui_text.label(box, context, problem, icon="ERROR")
             else:
                 box.label(text="the scene has no Sequencer strips", icon="INFO")
         else:

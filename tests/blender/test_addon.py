@@ -256,3 +256,15 @@ def test_blend_relative_paths_are_taken_without_a_warning(blender, assets, tmp_p
         for prop in cls.bl_rna.properties:
             if getattr(prop, "subtype", "") in ("FILE_PATH", "DIR_PATH"):
                 assert not flagged or prop.is_path_supports_blend_relative, (cls.__name__, prop.identifier)
+
+
+@needs_aud
+def test_the_panel_says_when_its_chosen_strip_is_gone(blender, assets):
+    scene = bpy.context.scene
+    strip = add_strip(assets["wav16"], frame_start=1, name="line", channel=1)
+    assert panels.strip_problem(scene, "line") == ""
+    strip.name = "line (take 2)"  # renamed (or deleted) after it was picked in the panel
+    assert panels.strip_problem(scene, "line") == (
+        f"scene '{scene.name}' has no Sequencer strip named 'line': pick another, or clear the field to use the "
+        f"active strip")
+    assert panels.strip_problem(scene, "line (take 2)") == ""
