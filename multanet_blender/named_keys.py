@@ -132,9 +132,14 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
                         f"is which: Key Map sub-panel, Fill Key Map, then pick each name's shape key")
 
 
+def _resting(head) -> frozenset[str]:
+    """The names rig ``head`` always leaves at rest (:func:`multanet_core.rig_names.resting_names`)."""
+    return frozenset(resting_names(head.weight_names, head.mean, head.basis))
+
+
 def empty_plan(head) -> KeyPlan:
     """A plan of rig ``head`` that drives no key: every name missing, those the head moves first."""
-    at_rest = frozenset(resting_names(head.weight_names, head.mean, head.basis))
+    at_rest = _resting(head)
     return KeyPlan(keys=[], sources=[], missing=_moved_first(list(head.weight_names), at_rest), convention="none",
                    vrm=False, head_names=head.weight_names, at_rest=at_rest)
 
@@ -199,7 +204,7 @@ def _mapped(obj, head, rows) -> KeyPlan:
     if not keys:
         raise MulTaNetError(f"the key map of '{obj.name}' names no shape key: fill it (Fill Key Map) or clear it")
     used = set(sources)
-    at_rest = frozenset(resting_names(head.weight_names, head.mean, head.basis))
+    at_rest = _resting(head)
     missing = [] if vrm else _moved_first([n for n in head.weight_names if n not in used], at_rest)
     return KeyPlan(keys=keys, sources=sources, missing=missing, head_names=head.weight_names, at_rest=at_rest,
                    convention="the object's key map", vrm=vrm, gain=np.array(gains, np.float32),

@@ -213,7 +213,3 @@ def viseme_weights(weights: np.ndarray, names: list[str] | tuple[str, ...],
                 out[:, j] += np.float32(gain) * w[:, index[name]]
     return np.clip(out, 0.0, 1.0)
 
-
-def vrm_weights(weights: np.ndarray, names: list[str] | tuple[str, ...]) -> np.ndarray:
-    """ARKit weights [T, len(names)] -> VRM viseme weights [T, 5] (``VRM_VISEMES`` order) in 0..1."""
-    return viseme_weights(weights, names, VRM_VISEMES)

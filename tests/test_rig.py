@@ -14,7 +14,6 @@ from multanet_core.rig_names import (
     normal_form,
     resting_names,
     viseme_weights,
-    vrm_weights,
 )
 from multanet_core.rig_solve import side_pairs, solve_weights
 
@@ -57,7 +56,7 @@ def test_vrm_visemes_are_found_and_driven_from_arkit_weights():
     w = np.array([[1, 0, 0, 0, 0, 0],  # open jaw: "aa"
                   [0.1, 0, 1, 0, 0, 0],  # pucker: "ou"
                   [0, 0, 0, 0, 0, 0]], np.float32)  # rest: nothing
-    v = vrm_weights(w, names)
+    v = viseme_weights(w, names)  # VRM's five by default
     assert v.shape == (3, 5) and v.min() >= 0 and v.max() <= 1
     assert np.argmax(v[0]) == VRM_VISEMES.index("aa") and np.argmax(v[1]) == VRM_VISEMES.index("ou")
     assert not v[2].any()
@@ -273,7 +272,7 @@ def test_oculus_visemes_are_found_and_driven_from_arkit_weights():
     tongue = [OCULUS_VISEMES.index(x) for x in ("sil", "TH", "DD", "kk", "CH", "SS", "nn", "RR")]
     assert not v[:, tongue].any()  # the head gives no tongue: these stay 0, as docs/RIG.md says
     vowels = [OCULUS_VISEMES.index(x) for x in ("aa", "E", "I", "O", "U")]  # the VRM presets
-    np.testing.assert_array_equal(v[:, vowels], vrm_weights(w, names)[:, [0, 3, 1, 4, 2]])
+    np.testing.assert_array_equal(v[:, vowels], viseme_weights(w, names, VRM_VISEMES)[:, [0, 3, 1, 4, 2]])
     # docs/RIG.md's table says the same
     import pathlib
     import re
