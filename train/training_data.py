@@ -135,9 +135,9 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
 def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple[str, ...]]) -> FrameData:
     """``data`` with one rig head more that trains on the same frames (a rig head trained jointly with
     the mesh heads hears their speech again, with its own targets): the feature grid is shared, not read
-    or copied a second time; only the rig head's targets (:func:`_rig_targets`) are new."""
+    or copied a second time; only the rig head's targets (:func:`_rig_targets`) are new. Its caller checks
+    the sources first (:func:`check_rig_sources`), before the mesh heads' features load."""
     name, names = rig
-    check_rig_sources(dataset, data.sequences, names)
     counts = np.bincount(data.seq, minlength=len(data.sequences))  # frames are contiguous per sequence
     parts = []
     for seq, n in zip(data.sequences, counts, strict=True):
