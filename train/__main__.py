@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "random-checkpoint": ("train.random_checkpoint", "write an untrained, random-weight checkpoint"),
     "synth": ("train.synth_cli", "generate the synthetic multi-character, multi-language speech-and-face corpus"),
     "preview": ("train.preview", "render a contact sheet of a folder-format dataset's characters"),
+    "real-corpus": ("train.real_corpus", "add real recordings with transcripts to a corpus: aligned phones give "
+                    "every head's ground truth"),
     "fit": ("train.fit", "train MulTaNet or KarrasNet ensembles on a dataset (torchrun for several processes)"),
     "export": ("train.export", "write a trained run as a core checkpoint (.npz) with emotion presets"),
     "demo-audio": ("train.demo_audio", "regenerate the add-on demo's bundled dialogue (Ogg files, dialogue.json)"),
