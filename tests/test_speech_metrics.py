@@ -135,3 +135,240 @@ def test_the_bundled_real_speech_set_is_complete_and_credited():
     for c in aligned:  # alignments lie inside the audio and run forwards
         starts = [float(s) for s, _, _ in c.phones]
         assert starts == sorted(starts) and float(c.phones[-1][1]) <= c.seconds + 0.05, c.name
+
+
+# --- issue 26's target measures
+
+def midpoint_face(opening: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lips of five vertices: upper and lower midpoints 10 mm apart at rest (z = 10 mm), one upper vertex behind
+    the midpoint (z = 5 mm: not front-most), two corners; the lower midpoint drops by ``opening`` per frame."""
+    template = np.array([[0, 0.005, 0.01], [0, -0.005, 0.01], [0, 0.006, 0.005], [-0.02, 0, 0], [0.02, 0, 0],
+                         [0, 0.05, 0]], np.float64)
+    verts = np.repeat(template[None], len(opening), axis=0)
+    verts[:, 1, 1] -= opening
+    verts[:, 2, 1] += 0.01  # the vertex behind the midpoint moves a lot: it must not count
+    return verts, template, np.array([0, 1, 2, 3, 4])
+
+
+def test_target_opening_is_the_midpoint_distance_minus_rest():
+    from train.speech_metrics import lip_midpoints, lip_opening
+
+    verts, template, lips = midpoint_face(np.array([0.0, 0.004, -0.001]))
+    assert lip_midpoints(template, lips, 1) == (0, 1)
+    np.testing.assert_allclose(lip_opening(verts, template, lips, 1), [0.0, 0.004, -0.001], atol=1e-12)
+    # Z up: the face looks along +Y; the same lips turned stay the same vertices
+    turned = template[:, [0, 2, 1]]
+    assert lip_midpoints(turned, lips, 2) == (0, 1)
+    with pytest.raises(ValueError, match="midline"):
+        lip_midpoints(template, np.array([3, 4]), 1)
+
+
+def test_frame_loudness_pauses_and_pause_speech_by_hand():
+    from train.speech_metrics import frame_loudness_db, level_pauses, pause_speech
+
+    rate = 16000
+    x = np.zeros(rate)
+    x[rate // 2:] = 0.1 * np.sin(2 * np.pi * 500 * np.arange(rate // 2) / rate)
+    loud = frame_loudness_db(x, rate, FPS, 30)
+    np.testing.assert_allclose(loud[:14], -140.0)  # digital silence, floored
+    np.testing.assert_allclose(loud[16:], 20 * np.log10(0.1 / np.sqrt(2)), atol=0.05)  # 1/fps: 16.7 periods
+    pauses = level_pauses(loud)
+    assert pauses[:15].all() and not pauses[16:].any()
+    # 25 dB under the 90th percentile, not under the quietest frames: a -40 dB floor under -10 dB speech is a pause
+    assert level_pauses(np.r_[np.full(10, -40.0), np.full(10, -10.0)]).tolist() == [True] * 10 + [False] * 10
+    assert not level_pauses(np.r_[np.full(10, -30.0), np.full(10, -10.0)]).any()
+    # motion into pause frames over motion into speech frames: 1 mm steps into the 9 pause frames after the first,
+    # into the first speech frame 1 mm (from 1 mm down to 0), then 9 steps of 4 mm
+    opening = np.r_[np.tile([0.0, 0.001], 5), np.tile([0.0, 0.004], 5)]
+    quiet = np.r_[np.ones(10, bool), np.zeros(10, bool)]
+    assert pause_speech(opening, quiet) == pytest.approx(1 / ((1 + 9 * 4) / 10))
+    assert pause_speech(opening, np.r_[np.ones(18, bool), np.zeros(2, bool)]) is None  # under 3 speech frames
+
+
+def test_closures_count_pbm_and_vowel_centres_in_ipa_and_arpabet():
+    from train.speech_metrics import closures, is_arpabet, target_scores
+
+    fps = 10.0
+    opening = np.full(20, 0.01)  # 10 mm everywhere...
+    opening[[2, 8]] = 0.001  # ...but 1 mm at the first bilabial and at one vowel: < 20 % of the vowel mean
+    opening[12] = 0.00145  # the second bilabial just over 20 % of the vowel mean (7 mm): open
+    ipa = [[0.15, 0.25, "m"], [0.25, 0.55, "a"], [0.55, 0.65, "j"], [0.75, 0.85, "i"], [1.15, 1.25, "p"],
+           [1.35, 1.45, "ɔ"]]
+    got = closures(opening, ipa, fps, arpabet=False)
+    vowel_mean = (0.01 + 0.001 + 0.01) / 3  # centres at frames 4, 8, 14
+    assert got["closed"] == 0.5 and got["false_closures"] == pytest.approx(1 / 3)
+    assert got["pbm_over_vowel"] == pytest.approx((0.001 + 0.00145) / 2 / vowel_mean)
+    assert got["pbm_centres"] == 2 and got["vowel_centres"] == 3
+    # HTS-style lower-case ARPAbet: "y" is a glide, not the IPA vowel; "em" is a syllabic m
+    arpa = [[0.15, 0.25, "em"], [0.25, 0.55, "aa1"], [0.55, 0.65, "y"], [0.75, 0.85, "iy"], [1.15, 1.25, "p"],
+            [1.35, 1.45, "ao"], [1.5, 2.0, "pau"]]
+    assert is_arpabet(arpa) and not is_arpabet(ipa)
+    assert closures(opening, arpa, fps, arpabet=True) == got
+    assert closures(opening, arpa, fps, arpabet=False)["vowel_centres"] == 5  # read as IPA: y and em are vowels
+    assert closures(np.zeros(20), ipa, fps) == {}  # no vowel opening: undefined, not 100 % closed
+    # the whole clip: opening follows a clean voice; under babble, r against the clean clip's loudness
+    verts, template, lips = midpoint_face(np.r_[np.zeros(10), 0.01 * np.abs(np.sin(np.arange(20) / 3)), np.zeros(10)])
+    rate, step = 16000, 640  # 25 fps
+    clean = np.zeros(40 * step)
+    clean[10 * step:30 * step] = 0.2 * np.sin(np.arange(20 * step) * 0.3)
+    talking = (np.arange(len(clean)) >= 10 * step) & (np.arange(len(clean)) < 30 * step)
+    babble = clean + np.where(talking, 0.02, 0.4) * np.sin(np.arange(len(clean)) * 0.05)  # loudest in the pauses
+    scores, curves = target_scores(verts, template, lips, 1, babble, rate, 25.0, clean_samples=clean)
+    assert scores["r_clean"] > 0.6 and scores["r"] < 0 and set(curves) == {"opening", "loudness_db", "pauses"}
+    assert "closed" not in scores and scores["pause_speech"] is None  # babble all along: no pause frames
+
+
+def reference_measures():
+    """findings/real_speech_measures.py beside the checkout: the numpy reference of issue 26's definitions."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "findings" / "real_speech_measures.py"
+    assert path.is_file(), f"{path}: the reference definitions (../shared beside the checkout) are missing"
+    spec = importlib.util.spec_from_file_location("real_speech_measures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_target_measures_equal_the_reference_on_real_clips():
+    """The evaluation's records and curves for the bundled model on data/real_speech give the reference's numbers."""
+    from pathlib import Path
+
+    from multanet_core.checkpoint import load_checkpoint
+    from multanet_core.inference import Animator
+    from train.evaluate_real import evaluate_clips, load_clips
+    from train.speech_metrics import centre_class
+
+    ref = reference_measures()
+    root = Path(__file__).resolve().parents[1]
+    ckpt = load_checkpoint(root / "multanet_blender" / "models" / "default.npz")
+    assert ckpt.up_axis == "Y"
+    for head in ckpt.mesh_heads:
+        assert Animator(ckpt, head.name).head is not None
+        assert lip_midpoints_of(ckpt, head.name) == ref.lip_midpoints(head.template, head.lips, 1), head.name
+    clips = [c for c in load_clips(root / "data" / "real_speech") if c.split != "test" and c.speech]
+    # ARPAbet timelines (upper and lower case), IPA ones and clips without phones; not the locked test split
+    clips = ([c for c in clips if c.phones and c.arpabet][:6] + [c for c in clips if c.phones and not c.arpabet][:2]
+             + [c for c in clips if not c.phones][:4])
+    assert len(clips) >= 8 and any(c.phones and not c.arpabet for c in clips)
+    chars = [ckpt.mesh_heads[0].name, ckpt.mesh_heads[-1].name]
+    records, curves = evaluate_clips({"m": {c: ckpt for c in chars}}, clips, keep_curves=len(clips))
+    compared = closures = 0
+    for char in chars:
+        anim = Animator(ckpt, char)
+        head = anim.head
+        for clip in clips:
+            verts = anim.vertices(anim.coefficients(clip.samples, ckpt.fps, "neutral"))
+            opening = ref.opening(verts, head.template, head.lips, 1)
+            db = ref.loudness_db(clip.samples, 16000, ckpt.fps, len(opening))
+            phones = clip.phones
+            if phones and not clip.arpabet:  # the reference reads ARPAbet: give IPA phones by their class
+                phones = [[s, e, {"bilabial": "P", "vowel": "AA"}.get(centre_class(p, False), "-")]
+                          for s, e, p in phones]
+            want = ref.clip_measures(opening, db, ckpt.fps, phones)
+            got = next(r for r in records if r["character"] == char and r["clip"] == clip.name)
+            for key in ("r", "pause_speech", "closed", "false_closures", "pbm_over_vowel"):
+                if want.get(key) is None:
+                    assert got.get(key) is None, (clip.name, key)
+                else:
+                    assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), (clip.name, char, key)
+            if char == chars[0]:
+                curve = next(c for c in curves if c["clip"] == clip.name)
+                np.testing.assert_allclose(curve["opening"], opening, rtol=0, atol=1e-9)
+                np.testing.assert_allclose(curve["loudness_db"], db, rtol=0, atol=1e-9)
+                assert curve["pauses"] == (db < np.percentile(db, 90) - 25).tolist()
+            compared += 1
+            closures += "closed" in want
+    assert compared >= 16 and closures >= 8  # enough clips have P/B/M and vowels for the closure rules to count
+
+
+def lip_midpoints_of(ckpt, character: str) -> tuple[int, int]:
+    from train.speech_metrics import lip_midpoints
+
+    head = next(h for h in ckpt.mesh_heads if h.name == character)
+    return lip_midpoints(head.template, head.lips, 1)
+
+
+def test_real_splits_conditions_babble_and_non_speech(tmp_path, speech16k):
+    """--real-split filters the clips by their json's split (none: dev); the report names every target."""
+    import soundfile as sf
+
+    from multanet_core.checkpoint import save_checkpoint
+    from train.__main__ import main
+    from train.random_checkpoint import make_random_model
+
+    _, ckpt = make_random_model("multanet", characters=2, vertices=200, components=8, seed=2)
+    model = tmp_path / "random.npz"
+    save_checkpoint(model, ckpt)
+    real = tmp_path / "real"
+    real.mkdir()
+    speech = speech16k[:48000]
+    rng = np.random.default_rng(0)
+    other = speech16k[::-1][:48000]  # the same voice backwards: babble
+    clips = {
+        "clean_en": (speech, {"split": "dev", "condition": "studio", "language": "en-US",
+                              "phones": [[0, 0.3, "sil"], [0.3, 0.4, "M"], [0.4, 0.6, "AA1"], [0.6, 0.7, "P"],
+                                         [0.7, 0.9, "IY0"], [0.9, 3.0, "sil"]]}),
+        "babble_en": (speech + other, {"split": "dev", "condition": "babble 0 dB", "language": "en",
+                                       "clean": "clean_en"}),
+        "sine": (0.1 * np.sin(2 * np.pi * 440 * np.arange(32000) / 16000),
+                 {"split": "dev", "condition": "non-speech: sine"}),
+        "old_fr": (speech16k[:32000], {"language": "fr-CA"}),  # no split yet: dev
+        "locked": (0.01 * rng.standard_normal(32000) + speech16k[:32000], {"split": "test", "language": "de"}),
+    }
+    for name, (samples, meta) in clips.items():
+        sf.write(real / f"{name}.flac", samples.astype(np.float32), 16000)
+        (real / f"{name}.json").write_text(json.dumps(meta))
+
+    def evaluate(split):
+        out = tmp_path / f"{split}.json"
+        report = tmp_path / f"{split}.md"
+        argv = ["evaluate", "--checkpoint", f"rnd={model}", "--data", str(real), "--split", "real", "--json", str(out),
+                "--report", str(report)] + ([] if split is None else ["--real-split", split])
+        assert main(argv) == 0
+        return json.loads(out.read_text()), report.read_text()
+
+    dev, text = evaluate(None)  # dev by default
+    assert dev["real_split"] == "dev" and dev["clips"] == 4 and dev["clips_without_split"] == 1
+    assert {r["clip"] for r in dev["records"]} == {"clean_en", "babble_en", "sine", "old_fr"}
+    assert dev["speech_clips"] == 3 and dev["non_speech_clips"] == 1 and dev["degraded_clips"] == 1
+    assert len(dev["records"]) == 8  # 4 clips x 2 heads
+    # the random model's second head has its lips in one row: no lower midpoint, so only issue 14's measures
+    assert dev["heads_without_lip_midpoints"] == ["rnd/char01"]
+    for r in dev["records"]:
+        if r["character"] == "char01":
+            assert r["lip_midpoints"] is None and "r" not in r and "non_speech_motion" not in r
+            assert ("r_opening_loudness" in r) == r["speech"]
+            continue
+        assert len(r["lip_midpoints"]) == 2
+        if r["clip"] == "sine":  # no speech measures; its motion over the clean speech clips' (clean_en, old_fr)
+            assert "r" not in r and "r_opening_loudness" not in r
+            speech_motion = np.mean([s["motion"] for s in dev["records"] if s["character"] == r["character"]
+                                     and s["clip"] in ("clean_en", "old_fr")])
+            assert r["non_speech_motion"] == pytest.approx(r["motion"] / speech_motion)
+        elif r["clip"] == "babble_en":
+            assert r["babble_r_clean"] == r["r_clean"] and r["r_clean"] is not None
+        else:
+            assert "r_clean" not in r and r["r"] is not None
+    overall = dev["overall"]["rnd"]["all"]
+    for key in ("r", "pause_speech", "closed", "false_closures", "babble_r_clean", "non_speech_motion"):
+        assert key in dev["targets"] and overall["pass"][key] in (True, False), key
+    assert overall["babble5_r_clean"] is None and overall["pass"]["babble5_r_clean"] is None
+    assert overall["r"] == pytest.approx(np.mean([r["r"] for r in dev["records"]  # degraded copies: own rows
+                                                  if r.get("r") is not None and not r["degraded"]]))
+    assert set(dev["per_condition"]["rnd"]) == {"studio", "babble 0 dB", "non-speech: sine", "unspecified"}
+    assert set(dev["per_language"]["rnd"]) == {"en", "fr", "-"}
+    assert dev["per_language"]["rnd"]["en"]["clips"] == 2
+    assert ">= 0.65" in text and "<= 0.3" in text and ">= 70%" in text and "<= 5%" in text
+    assert ("pass" in text or "FAIL" in text) and "## Per condition" in text and "## Per language" in text
+    assert "Issue 14's measures" in text  # the earlier definitions stay reproducible
+    test, _ = evaluate("test")
+    assert [r["clip"] for r in test["records"]] == ["locked", "locked"]
+    everything, _ = evaluate("all")
+    assert everything["clips"] == 5
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    sf.write(empty / "a.flac", speech16k[:16000], 16000)
+    (empty / "a.json").write_text(json.dumps({"split": "test"}))
+    assert main(["evaluate", "--checkpoint", f"rnd={model}", "--data", str(empty), "--split", "real"]) == 2

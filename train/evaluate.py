@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", type=Path, default=None, help="write the Markdown report here")
     parser.add_argument("--plots", type=Path, default=None, help="folder for the lip-opening and per-character plots")
     parser.add_argument("--clips-per-language", type=int, default=2, help="lip plots drawn per language")
+    parser.add_argument("--real-split", default="dev", choices=list(evaluate_real.REAL_SPLITS),
+                        help="with --split real: the clips whose json says this split (no split: dev); test is "
+                             "locked, scored once per shipped model (default: dev)")
 
 
 def parse_models(specs: list[str]) -> dict[str, dict[str, Checkpoint]]:
@@ -341,7 +344,7 @@ def checked_characters(models: dict[str, dict[str, Checkpoint]], dataset, split:
 def run(args: argparse.Namespace) -> int:
     models = parse_models(args.checkpoint)
     if args.split == "real":
-        result = evaluate_real.run(models, args.data, args.emotion, args.plots)
+        result = evaluate_real.run(models, args.data, args.emotion, args.plots, args.real_split)
         for p in result.get("plots", []):
             print(f"wrote {p}", file=sys.stderr)
         _write(args, result, evaluate_real.report(result))

@@ -16,6 +16,24 @@ Pauses come from the phone alignment when a clip has one, otherwise from the lou
 speech when it is louder than the midpoint (in dB) between the clip's 10th and 95th percentiles, and
 only quiet runs of at least 150 ms count as pauses (shorter ones are stop closures).
 Phones may be IPA (espeak) or ARPAbet (CMU, with or without stress digits).
+
+Those are issue 14's measures (:func:`clip_scores`, kept so docs/RESULTS.md's history reproduces). Issue 26's
+targets define their own, which :func:`target_scores` computes (cross-checked in the tests against the numpy
+reference ``findings/real_speech_measures.py`` beside the project):
+
+* opening: the distance between the upper and the lower lip midpoint vertices (:func:`lip_midpoints`) minus that
+  distance at rest;
+* loudness: RMS dB of the 1/fps window centred on each frame (:func:`frame_loudness_db`); a pause is a frame more
+  than 25 dB under the clip's 90th-percentile frame loudness (:func:`level_pauses`);
+* ``r``: Pearson(opening, loudness dB) over all frames; ``r_clean``: the same against the loudness of the clean
+  recording that a degraded clip (babble, music bed) was made from;
+* ``pause_speech``: mean |opening[t] - opening[t-1]| over pause frames t over the same over speech frames
+  (:func:`lip_motion`; at least 3 of each);
+* at phone centres: ``closed``, the share of P/B/M whose opening is under 20 % of the clip's mean vowel-centre
+  opening; ``false_closures``, the same rule at vowel centres; ``pbm_over_vowel``, the mean P/B/M opening over
+  the mean vowel opening (:func:`closures`);
+* non-speech (tones, music, noise): a clip's mean lip motion over that of speech clips, for the same head
+  (:func:`motion_ratio`).
 """
 
 from __future__ import annotations
@@ -127,3 +145,142 @@ def clip_scores(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, up
             scores["bilabials"] = int(len(bilabials))
     curves = {"opening": opening, "loudness_db": loud, "pauses": pauses}
     return scores, curves
+
+
+# --- issue 26's target measures (findings/real_speech_measures.py is their reference)
+
+PAUSE_UNDER_DB = 25.0  # a pause: this far under the clip's PAUSE_PERCENTILE frame loudness
+PAUSE_PERCENTILE = 90.0
+MIN_MOTION_FRAMES = 3  # pause/speech needs this many pause and speech frames
+SILENT_RMS = 1e-7  # digital silence reads as -140 dB
+ARPABET = ARPABET_VOWELS | ARPABET_BILABIALS | {
+    "B", "CH", "D", "DH", "DX", "EL", "EN", "F", "G", "HH", "JH", "K", "L", "N", "NG", "NX", "Q", "R", "S", "SH",
+    "T", "TH", "V", "W", "WH", "Y", "Z", "ZH"}
+
+
+def lip_midpoints(template: np.ndarray, lips: np.ndarray, up: int) -> tuple[int, int]:
+    """Vertex indices of the upper and the lower lip midpoints: of the lip vertices within 20 % of the lips'
+    half width from their lateral centre, the front-most one above and the front-most one below the lips'
+    mid height. Lateral is the first axis that is not ``up``; the face looks along +Z (+Y where Z is up)."""
+    lips = np.asarray(lips)
+    p = np.asarray(template)[lips]
+    lateral = next(a for a in (0, 1, 2) if a != up)
+    forward = 1 if up == 2 else 2
+    lo, hi = p[:, lateral].min(), p[:, lateral].max()
+    on_midline = np.abs(p[:, lateral] - (lo + hi) / 2) < 0.2 * (hi - lo) / 2
+    mid_height = (p[:, up].max() + p[:, up].min()) / 2
+    picked = []
+    for side in (p[:, up] > mid_height, p[:, up] < mid_height):
+        candidates = np.flatnonzero(on_midline & side)
+        if not len(candidates):
+            raise ValueError("no lip vertex on the midline above and below the mouth: cannot find lip midpoints")
+        picked.append(int(lips[candidates[np.argmax(p[candidates, forward])]]))
+    return picked[0], picked[1]
+
+
+def lip_opening(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, up: int) -> np.ndarray:
+    """Per frame: the distance between the lip midpoints (:func:`lip_midpoints`) minus that distance at rest
+    (0 at rest, > 0 open, < 0 pressed)."""
+    upper, lower = lip_midpoints(template, lips, up)
+    rest = np.linalg.norm(template[upper] - template[lower])
+    return np.linalg.norm(vertices[:, upper] - vertices[:, lower], axis=1) - rest
+
+
+def frame_loudness_db(samples: np.ndarray, rate: int, fps: float, n_frames: int) -> np.ndarray:
+    """Per frame: RMS level (dBFS, 20 log10) of the 1/fps window centred on the frame; silence is -140 dB."""
+    half = int(round(rate / fps / 2))
+    centres = np.round(np.arange(n_frames) / fps * rate).astype(np.int64)
+    energy = np.concatenate([[0.0], np.cumsum(np.asarray(samples, np.float64) ** 2)])
+    lo, hi = np.clip(centres - half, 0, len(samples)), np.clip(centres + half, 0, len(samples))
+    rms = np.sqrt((energy[hi] - energy[lo]) / np.maximum(hi - lo, 1))
+    return 20 * np.log10(np.maximum(rms, SILENT_RMS))
+
+
+def level_pauses(loudness: np.ndarray) -> np.ndarray:
+    """Pause frames: more than 25 dB under the clip's 90th-percentile frame loudness."""
+    return loudness < np.percentile(loudness, PAUSE_PERCENTILE) - PAUSE_UNDER_DB
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Pearson correlation, or None where either is constant."""
+    return float(np.corrcoef(a, b)[0, 1]) if np.std(a) > 0 and np.std(b) > 0 else None
+
+
+def lip_motion(opening: np.ndarray) -> np.ndarray:
+    """|opening[t] - opening[t-1]| for t = 1 .. T-1."""
+    return np.abs(np.diff(opening))
+
+
+def pause_speech(opening: np.ndarray, pauses: np.ndarray) -> float | None:
+    """Mean lip motion into pause frames over that into speech frames (None under 3 frames of either)."""
+    motion, quiet = lip_motion(opening), np.asarray(pauses, bool)[1:]
+    if quiet.sum() < MIN_MOTION_FRAMES or (~quiet).sum() < MIN_MOTION_FRAMES:
+        return None
+    return float(motion[quiet].mean() / motion[~quiet].mean())
+
+
+def is_arpabet(phones: list) -> bool:
+    """Whether every label of a timeline is ARPAbet (any case, stress digits allowed) or a silence."""
+    labels = [str(p).strip() for _, _, p in phones]
+    return bool(labels) and all(p in SILENCES or p.lower() in SILENCES or p.rstrip("012").upper() in ARPABET
+                                for p in labels)
+
+
+def centre_class(phone: str, arpabet: bool) -> str:
+    """:func:`phone_class` of a label; in an ARPAbet timeline ``arpabet`` reads it in upper case (HTS labels
+    are lower case: ``iy``, and ``y`` is a glide there, not the IPA vowel)."""
+    if arpabet:
+        p = str(phone).strip().rstrip("012").upper()
+        return "bilabial" if p in ARPABET_BILABIALS else "vowel" if p in ARPABET_VOWELS else "other"
+    return phone_class(str(phone))
+
+
+def centres(phones: list, fps: float, n_frames: int, wanted: str, arpabet: bool = False) -> np.ndarray:
+    """Frame indices (round half to even) of the centres of the phones of class ``wanted`` inside the clip."""
+    idx = [int(round((float(s) + float(e)) / 2 * fps)) for s, e, p in phones if centre_class(p, arpabet) == wanted]
+    return np.asarray([i for i in idx if 0 <= i < n_frames], np.int64)
+
+
+def closures(opening: np.ndarray, phones: list, fps: float, arpabet: bool = False) -> dict:
+    """``closed``, ``false_closures`` and ``pbm_over_vowel`` at the phone centres (empty where the clip has no
+    P/B/M, no vowel, or a mean vowel opening <= 0), with the counts ``pbm_centres`` and ``vowel_centres``."""
+    n = len(opening)
+    b = centres(phones, fps, n, "bilabial", arpabet)
+    v = centres(phones, fps, n, "vowel", arpabet)
+    if not len(b) or not len(v) or opening[v].mean() <= 0:
+        return {}
+    vowel_open = opening[v].mean()
+    threshold = CLOSED_SHARE * vowel_open
+    return {"closed": float(np.mean(opening[b] < threshold)), "false_closures": float(np.mean(opening[v] < threshold)),
+            "pbm_over_vowel": float(opening[b].mean() / vowel_open), "pbm_centres": int(len(b)),
+            "vowel_centres": int(len(v))}
+
+
+def target_scores(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, up: int, samples: np.ndarray,
+                  rate: int, fps: float, phones: list | None = None, arpabet: bool | None = None,
+                  clean_samples: np.ndarray | None = None) -> tuple[dict, dict]:
+    """(scores, curves) of one clip's vertices [T, V, 3] by issue 26's definitions (module docstring).
+
+    ``arpabet``: whether ``phones`` are ARPAbet (None: :func:`is_arpabet` decides). ``clean_samples``: the clean
+    recording a degraded clip was made from (same rate), for ``r_clean``. Scores left out where undefined;
+    ``motion`` is the clip's mean lip motion (for :func:`motion_ratio`)."""
+    opening = lip_opening(vertices, template, lips, up)
+    loud = frame_loudness_db(samples, rate, fps, len(opening))
+    pauses = level_pauses(loud)
+    scores: dict = {"r": pearson(opening, loud), "pause_speech": pause_speech(opening, pauses),
+                    "pause_frames": float(pauses.mean()),
+                    "motion": float(lip_motion(opening).mean()) if len(opening) > 1 else None}
+    if phones:
+        scores.update(closures(opening, phones, fps, is_arpabet(phones) if arpabet is None else arpabet))
+    if clean_samples is not None:
+        n = min(len(opening), int(np.ceil(len(clean_samples) / rate * fps)))
+        scores["r_clean"] = pearson(opening[:n], frame_loudness_db(clean_samples, rate, fps, n))
+    return scores, {"opening": opening, "loudness_db": loud, "pauses": pauses}
+
+
+def motion_ratio(motion: float | None, speech_motions: list[float]) -> float | None:
+    """A clip's mean lip motion over the mean of speech clips' (same head): non-speech should score ~0."""
+    speech = [m for m in speech_motions if m is not None]
+    if motion is None or not speech or np.mean(speech) <= 0:
+        return None
+    return float(motion / np.mean(speech))
