@@ -328,6 +328,10 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     for suffix in (".flac", ".json"):
         source = os.path.join(os.path.dirname(__file__), "..", "data", "real_speech", f"cmuarctic_slt_a0009{suffix}")
         shutil.copy(source, real / f"slt{suffix}")
+    # a clip of the locked test split: left out unless --real-split test or all asks for it
+    shutil.copy(os.path.join(os.path.dirname(__file__), "..", "data", "real_speech", "praatio_bobby.flac"),
+                real / "locked.flac")
+    (real / "locked.json").write_text(json.dumps({"split": "test", "phones": [[0.0, 1.0, "sil"]]}))
     assert main(["evaluate-rig", "--checkpoint", str(tmp_path / "rig.npz"), "--data", str(tiny_corpus),
                  "--split", "test", "--split", "unseen", "--real", str(real), "--chain",
                  "--json", str(tmp_path / "r.json")]) == 0
@@ -336,7 +340,8 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     test = figures["splits"]["test"]
     assert test["sequences"] == 2 and 0 <= test["mae"] < 1 and 0 < test["rest_mae"] < 1
     assert set(test["per_name_mae"]) >= {"jawOpen", "mouthPressLeft"}
-    assert len(figures["real"]["clips"]) == 1 and figures["real"]["press_pbm"] is not None
+    assert [c["clip"] for c in figures["real"]["clips"]] == ["slt"] and figures["real"]["press_pbm"] is not None
+    assert 0 <= figures["real"]["jaw_in_pauses"] <= 1 and figures["real"]["jaw_minus_close_pbm_vowel"] is not None
     chain = test["chain"]["lve"]  # arthur's test sequence: the keys built from its rig carry its motion
     assert test["chain"]["sequences"] == 1 and chain["keys_from_truth"] < 0.2 * chain["static"], chain
     assert main(["evaluate-rig", "--checkpoint", str(arthur_model), "--data", str(tiny_corpus)]) == 2  # no rig head

@@ -23,7 +23,7 @@ from multanet_core.inference import Animator
 from train.data import open_dataset
 
 from .rig_targets import DRIVEN, arkit_weights
-from .speech_metrics import loudness_db, pause_mask, phone_centres
+from .speech_metrics import centres, frame_loudness_db, level_pauses, loudness_db, pause_mask, phone_centres
 
 SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "neural-voice": "neural_voice",
           "shifted-voice": "shifted_voice"}
@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="corpus split(s) to score (repeat; default: test)")
     parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
     parser.add_argument("--real", type=Path, default=None, help="a folder of real recordings (data/real_speech)")
+    parser.add_argument("--real-split", choices=("dev", "test", "all"), default="dev",
+                        help="which of --real's clips: dev (default; a clip without a split is dev), the locked test "
+                             "split (scored once per shipped model), or all")
     parser.add_argument("--chain", action="store_true",
                         help="also the whole chain on the corpus's own heads: ARKit keys built from each head's rig "
                              "(train.rig_chain), the rig head's weights blended on them, LVE beside the mesh head's")
@@ -114,23 +117,35 @@ def score_chain(ckpt, animator: Animator, dataset, split: str, max_sequences: in
     return {"sequences": len(lve["static"]), "lve": {k: float(np.mean(v)) for k, v in lve.items()}}
 
 
-def score_real(animator: Animator, folder: Path) -> dict:
-    from .evaluate_real import load_clips
+def score_real(animator: Animator, folder: Path, split: str = "dev") -> dict:
+    """jawOpen against real speech; with issue 26's rig targets: jawOpen's mean in level pauses (frames 25 dB under
+    the 90th percentile) and (jawOpen - mouthClose) at P/B/M centres over the same at vowel centres."""
+    from .evaluate_real import load_clips, select
 
     names = animator.head.weight_names
     jaw, press = names.index("jawOpen"), names.index("mouthPressLeft")
+    close = names.index("mouthClose") if "mouthClose" in names else None
     fps = animator.checkpoint.fps
     clips = []
-    for clip in load_clips(folder):
+    for clip in select(load_clips(folder), split):
+        if not clip.speech or clip.clean:
+            continue  # non-speech clips and degraded copies have rows of their own in evaluate --split real
         w = animator.weights(animator.coefficients(clip.samples, fps))
         n = len(w)
+        level_pause = level_pauses(frame_loudness_db(clip.samples, 16000, fps, n))
+        contact = w[:, jaw] - (w[:, close] if close is not None else 0.0)
         loud = loudness_db(clip.samples, 16000, fps, n)
         pauses = pause_mask(n, fps, clip.phones, loud)
         s = {"clip": clip.name, "r_jaw_loudness": float(np.corrcoef(w[:, jaw], loud)[0, 1]) if w[:, jaw].std() > 0
              else 0.0,
              "pause_speech_jaw": float(w[pauses, jaw].mean() / max(w[~pauses, jaw].mean(), 1e-9))
-             if pauses.any() and (~pauses).any() else None}
+             if pauses.any() and (~pauses).any() else None,
+             "jaw_in_pauses": float(w[level_pause, jaw].mean()) if level_pause.any() else None}
         if clip.phones:
+            v = centres(clip.phones, fps, n, "vowel", clip.arpabet)
+            b = centres(clip.phones, fps, n, "bilabial", clip.arpabet)
+            if len(v) and len(b) and contact[v].mean() > 0:
+                s["jaw_minus_close_pbm_vowel"] = float(contact[b].mean() / contact[v].mean())
             vowels, bilabials = (phone_centres(clip.phones, fps, n, c) for c in ("vowel", "bilabial"))
             if len(vowels) and len(bilabials):
                 s["pbm_vowel_jaw"] = float(w[bilabials, jaw].mean() / max(w[vowels, jaw].mean(), 1e-9))
@@ -141,8 +156,9 @@ def score_real(animator: Animator, folder: Path) -> dict:
         values = [c[key] for c in clips if c.get(key) is not None]
         return float(np.mean(values)) if values else None
 
-    return {"clips": clips, **{k: mean(k) for k in ("r_jaw_loudness", "pause_speech_jaw", "pbm_vowel_jaw",
-                                                   "press_pbm", "press_vowel")}}
+    return {"split": split, "clips": clips,
+            **{k: mean(k) for k in ("r_jaw_loudness", "pause_speech_jaw", "pbm_vowel_jaw", "press_pbm", "press_vowel",
+                                    "jaw_in_pauses", "jaw_minus_close_pbm_vowel")}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  chain ({c['sequences']} sequences), LVE mm^2: "
                       + ", ".join(f"{k} {v:.2f}" for k, v in c["lve"].items()))
     if args.real is not None:
-        r = score_real(animator, args.real)
+        r = score_real(animator, args.real, args.real_split)
         result["real"] = r
 
         def fmt(v):
@@ -176,6 +192,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"real speech ({len(r['clips'])} clips): r(jawOpen, loudness) {fmt(r['r_jaw_loudness'])}, "
               f"jawOpen pauses/speech {fmt(r['pause_speech_jaw'])}, jawOpen P/B/M/vowel {fmt(r['pbm_vowel_jaw'])}, "
               f"mouthPress at P/B/M {fmt(r['press_pbm'])} vs vowels {fmt(r['press_vowel'])}")
+        print(f"  issue 26's rig targets ({args.real_split} split): jawOpen in pauses {fmt(r['jaw_in_pauses'])} "
+              f"(target <= 0.03), (jawOpen - mouthClose) at P/B/M / at vowels {fmt(r['jaw_minus_close_pbm_vowel'])} "
+              "(target <= 0.25)")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     return 0
