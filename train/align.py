@@ -284,16 +284,19 @@ def align_pocketsphinx(samples: np.ndarray, rate: int, text: str) -> Alignment:
             if w not in EXTRA_PRON:
                 raise AlignmentError(f"pocketsphinx's dictionary has no {w!r}")
             decoder.add_word(w, EXTRA_PRON[w], True)
-    decoder.set_align_text(" ".join(words))
-    decoder.start_utt()
-    decoder.process_raw(raw, full_utt=True)
-    decoder.end_utt()
-    decoder.set_alignment()
-    decoder.start_utt()
-    decoder.process_raw(raw, full_utt=True)
-    decoder.end_utt()
-    phones = [[round(p.start / 100, 2), round((p.start + p.duration) / 100, 2), p.name]
-              for w in decoder.get_alignment() for p in w]
+    try:
+        decoder.set_align_text(" ".join(words))
+        decoder.start_utt()
+        decoder.process_raw(raw, full_utt=True)
+        decoder.end_utt()
+        decoder.set_alignment()
+        decoder.start_utt()
+        decoder.process_raw(raw, full_utt=True)
+        decoder.end_utt()
+        phones = [[round(p.start / 100, 2), round((p.start + p.duration) / 100, 2), p.name]
+                  for w in decoder.get_alignment() for p in w]
+    except RuntimeError as exc:  # its search found no path through the words ("Failed to set up ... alignment")
+        raise AlignmentError(f"pocketsphinx could not align the text: {exc}") from exc
     if not phones:
         raise AlignmentError("pocketsphinx found no alignment")
     return Alignment(phones, "pocketsphinx", "arpabet", None)
