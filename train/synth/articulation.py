@@ -23,6 +23,15 @@ _IGNORED = set("ˈˌːˑ̥̩̯̃̆˞ʰʲʷᵝ̞̝̠̟̪̺̻̹̜.-_ 0123456789˥�
     "\u030a",  # ring above, voiceless (Czech r̝̊)
     "\u02e4",  # pharyngealised (Arabic dˤ), a secondary articulation like ʲ and ʷ
     "^",  # an espeak-ng marker in Russian phonemes (ɪ^)
+    # found by the coverage of all espeak-ng languages (python -m train.synth.coverage --all-espeak)
+    "\u0361",  # tie bar (Belarusian d͡zʲ): the parts are read one by one
+    # espeak-ng mnemonic characters that some phonemes emit as they are, unconverted to IPA:
+    "`",  # ejective (Amharic, Tigrinya t` k` p` tS`)
+    "[",  # dental, the IPA ̪ (Kyrgyz t[)
+    ":",  # long, the IPA ː (Kyrgyz y:)
+    "#",  # voiceless or aspirated, the IPA ʰ (Icelandic r#)
+    '"',  # centralised (classic Russian u")
+    "+",  # advanced, the IPA ̟ (Southern Vietnamese ɔ+)
 }
 
 # vowel qualities: (jaw, round, spread)
@@ -36,17 +45,23 @@ _VOWELS = {
     "ɝ": (0.4, 0.35, 0.0), "i": (0.12, 0.0, 0.9), "ɪ": (0.2, 0.0, 0.6), "ɘ": (0.35, 0.0, 0.2),
     "ɵ": (0.35, 0.6, 0.0), "ᵻ": (0.2, 0.0, 0.35),
     "ε": (0.55, 0.0, 0.5),  # espeak-ng's Danish writes ɛ with the Greek letter epsilon (U+03B5)
+    "A": (1.0, 0.05, 0.0),  # espeak-ng's mnemonic for ɑ, unconverted (Irish)
 }
 # consonant classes: target (jaw, closure, round, spread, labiodental), dominance of each channel
+# After the symbols of the corpus's languages, each class adds (after the +) what the coverage of all
+# espeak-ng languages found: the uvular trill ʀ (Armenian ղ, Luxembourgish r) with the other uvulars;
+# the prenasalised stops' nasal onsets ᵐ ⁿ ᵑ (Sinhala) at their stop's place; Greek Φ, espeak-ng's
+# ɸ (Lule Saami); the ligature ʦ (Luxembourgish); and espeak-ng mnemonics some phonemes emit unconverted:
+# S = ʃ, Z = ʒ, N = ŋ, X = χ (Kyrgyz), K = Setswana's lateral fricative tlh (ɬ).
 _CONSONANTS = {
-    "bilabial": ("pbmɸβ", (0.06, 1.0, 0.0, 0.0, 0.0), (0.8, 12.0, 0.5, 0.5, 1.0)),
+    "bilabial": ("pbmɸβ" + "Φᵐ", (0.06, 1.0, 0.0, 0.0, 0.0), (0.8, 12.0, 0.5, 0.5, 1.0)),
     "labiodental": ("fvɱʋ", (0.10, 0.0, 0.0, 0.0, 1.0), (0.8, 2.0, 0.5, 0.5, 10.0)),
     "labiovelar": ("wʍɥ", (0.15, 0.0, 0.95, 0.0, 0.0), (0.6, 1.0, 5.0, 1.0, 1.0)),
-    "postalveolar": ("ʃʒɕʑʂʐ", (0.12, 0.0, 0.55, 0.0, 0.0), (2.5, 1.0, 3.0, 1.0, 1.0)),
-    "alveolar": ("tdnszlɾɹrθðɬɮɽɭɳʈɖɫɻ", (0.12, 0.0, 0.0, 0.0, 0.0), (1.2, 1.0, 0.2, 0.2, 1.0)),
+    "postalveolar": ("ʃʒɕʑʂʐ" + "SZ", (0.12, 0.0, 0.55, 0.0, 0.0), (2.5, 1.0, 3.0, 1.0, 1.0)),
+    "alveolar": ("tdnszlɾɹrθðɬɮɽɭɳʈɖɫɻ" + "ʦⁿK", (0.12, 0.0, 0.0, 0.0, 0.0), (1.2, 1.0, 0.2, 0.2, 1.0)),
     "palatal": ("jçʝɲʎcɟ", (0.12, 0.0, 0.0, 0.4, 0.0), (0.8, 1.0, 0.3, 1.5, 1.0)),
     # velar, uvular, pharyngeal and glottal; "?" is espeak-ng's glottal onset (stød) in Danish
-    "velar": ("kgɡŋxɣqχʁɢhɦʔħʕɴ?", (0.25, 0.0, 0.0, 0.0, 0.0), (0.4, 1.0, 0.1, 0.1, 1.0)),
+    "velar": ("kgɡŋxɣqχʁɢhɦʔħʕɴ?" + "ʀᵑNX", (0.25, 0.0, 0.0, 0.0, 0.0), (0.4, 1.0, 0.1, 0.1, 1.0)),
 }
 _VOWEL_DOMINANCE = (3.0, 1.0, 1.5, 1.5, 1.0)
 _SILENCE = ((0.0, 0.0, 0.0, 0.0, 0.0), (2.0, 2.0, 2.0, 2.0, 2.0))

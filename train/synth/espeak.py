@@ -14,10 +14,12 @@ output is not guaranteed to be byte-identical between runs.
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import json
 import os
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +28,7 @@ OPTION_PHONEME_EVENTS = 0x1
 OPTION_PHONEME_IPA = 0x2
 POS_CHARACTER = 1
 CHARS_UTF8 = 1
+PHONEME_INPUT = 0x100  # espeakPHONEMES: text within [[ ]] is phoneme mnemonics of the voice's table
 PARAM_RATE, PARAM_VOLUME, PARAM_PITCH, PARAM_RANGE = 1, 2, 3, 4
 
 EVENT_LIST_TERMINATED = 0
@@ -154,7 +157,8 @@ class _Engine:
             i += 1
         return 0
 
-    def speak(self, text: str, language: str, voice: Voice) -> tuple[np.ndarray, list[tuple[int, bytes]]]:
+    def speak(self, text: str, language: str, voice: Voice,
+              flags: int = 0) -> tuple[np.ndarray, list[tuple[int, bytes]]]:
         name = language + (f"+{voice.variant}" if voice.variant else "")
         if self.lib.espeak_SetVoiceByName(name.encode()) != 0:
             raise EspeakError(f"espeak-ng has no voice {name!r}")
@@ -166,7 +170,7 @@ class _Engine:
         self._chunks.clear()
         self._events.clear()
         raw = text.encode("utf-8") + b"\0"
-        rc = self.lib.espeak_Synth(raw, len(raw), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
+        rc = self.lib.espeak_Synth(raw, len(raw), 0, POS_CHARACTER, 0, CHARS_UTF8 | flags, None, None)
         if rc != 0:
             raise EspeakError(f"espeak_Synth failed ({rc}) for {text!r}")
         audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
@@ -201,14 +205,15 @@ def _decode(blob: bytes) -> tuple[np.ndarray, list[tuple[int, bytes]]]:
     return audio, [(int(s), bytes.fromhex(h)) for s, h in meta]
 
 
-def _speak_in_fork(engine: _Engine, text: str, language: str, voice: Voice):
+def _speak_in_fork(engine: _Engine, text: str, language: str, voice: Voice, flags: int = 0):
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: speak from the pristine state, send the result, leave without cleanup
         code = 0
         try:
+            faulthandler.disable()  # if espeak-ng crashes, the parent raises EspeakError: no dump of this fork
             os.close(read_fd)
-            blob = _encode(*engine.speak(text, language, voice))
+            blob = _encode(*engine.speak(text, language, voice, flags))
             with os.fdopen(write_fd, "wb") as out:
                 out.write(blob)
         except BaseException:  # noqa: BLE001 - report through the exit status
@@ -219,26 +224,31 @@ def _speak_in_fork(engine: _Engine, text: str, language: str, voice: Voice):
     with os.fdopen(read_fd, "rb") as inp:
         blob = inp.read()
     _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):  # espeak-ng itself crashed: speaking again here would kill this process too
+        raise EspeakError(f"espeak-ng crashed (signal {os.WTERMSIG(status)}) speaking {text!r} ({language})")
     if status != 0 or not blob:
         # speak in this process instead, to get espeak's own error message
-        engine.speak(text, language, voice)
+        engine.speak(text, language, voice, flags)
         raise EspeakError(f"espeak-ng failed in a worker for {text!r} ({language})")
     return _decode(blob)
 
 
-def synthesize(text: str, language: str, voice: Voice, *, isolate: bool = True) -> Utterance:
+def synthesize(text: str, language: str, voice: Voice, *, isolate: bool = True,
+               phoneme_input: bool = False) -> Utterance:
     """Speak ``text`` with espeak-ng voice ``language`` (e.g. ``en-us``, ``ko``, ``cmn``, ``ja``).
 
     Returns the int16 audio at espeak's own rate (22050 Hz) and the phoneme timeline: one
     ``(start_sample, end_sample, ipa)`` per phoneme event, pauses as ``"_"``, covering the audio
     from sample 0 to its end. ``language_switches`` lists espeak's ``(xx)`` markers: espeak left
-    the language (typically to spell out characters it cannot read).
+    the language (typically to spell out characters it cannot read). ``phoneme_input``: text within
+    ``[[ ]]`` is read as phoneme mnemonics of the voice's phoneme table (``[[h@'loU]]``).
     """
     engine = _engine()
+    flags = PHONEME_INPUT if phoneme_input else 0
     if isolate and hasattr(os, "fork"):
-        audio, events = _speak_in_fork(engine, text, language, voice)
+        audio, events = _speak_in_fork(engine, text, language, voice, flags)
     else:
-        audio, events = engine.speak(text, language, voice)
+        audio, events = engine.speak(text, language, voice, flags)
     return _timeline(audio, events, engine.sample_rate)
 
 
@@ -247,7 +257,8 @@ def _timeline(audio: np.ndarray, events: list[tuple[int, bytes]], sr: int) -> Ut
     switches: list[str] = []
     marks: list[tuple[int, str]] = []
     for sample, raw in events:
-        ipa = raw.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+        # espeak-ng cuts a phoneme's name at 8 bytes, sometimes inside a character: drop the broken tail
+        ipa = raw.split(b"\0", 1)[0].decode("utf-8", "ignore").strip()
         if ipa.startswith("(") and ipa.endswith(")"):
             switches.append(ipa)
             continue
@@ -266,3 +277,133 @@ def _timeline(audio: np.ndarray, events: list[tuple[int, bytes]], sr: int) -> Ut
     if not phonemes and n:
         phonemes.append((0, n, SILENCE))
     return Utterance(audio=audio, sample_rate=sr, phonemes=phonemes, language_switches=switches)
+
+
+# --- the voices and phoneme tables of the bundled espeak-ng data
+
+class _VoiceStruct(ctypes.Structure):
+    # espeak_VOICE from speak_lib.h
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),  # (priority byte, language string) pairs, ended by a zero byte
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+@dataclass(frozen=True)
+class EspeakVoice:
+    """One language voice of espeak-ng."""
+
+    identifier: str  # its file under espeak-ng-data/lang ("ine/hy"); a name ``synthesize`` accepts
+    name: str  # "Armenian (East Armenia)"
+    languages: tuple[str, ...]  # the language codes it speaks, as its file lists them ("hy", "hy-arevela")
+
+
+def list_voices() -> list[EspeakVoice]:
+    """Every language voice of the bundled espeak-ng (``espeak_ListVoices``; variants excluded), by identifier."""
+    lib = _engine().lib
+    lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+    lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_VoiceStruct))
+    table = lib.espeak_ListVoices(None)
+    voices = []
+    i = 0
+    while table[i]:
+        v = table[i].contents
+        languages, p = [], v.languages
+        while ctypes.c_ubyte.from_address(p).value:  # a priority byte, then a NUL-terminated language
+            code = ctypes.string_at(p + 1)
+            languages.append(code.decode())
+            p += 2 + len(code)
+        voices.append(EspeakVoice(v.identifier.decode(), v.name.decode().strip(), tuple(languages)))
+        i += 1
+    return sorted(voices, key=lambda v: v.identifier)
+
+
+def _data_path() -> Path:
+    import espeakng_loader
+
+    return Path(espeakng_loader.get_data_path())
+
+
+# phoneme types in phontab (phoneme.h): only these are sounds; pauses, stress marks and virtual
+# phonemes (conditions of the rules) are never spoken as such
+PHONEME_TYPES = {2: "vowel", 3: "liquid", 4: "stop", 5: "voiced stop", 6: "fricative", 7: "voiced fricative",
+                 8: "nasal"}
+
+
+def phoneme_tables() -> dict[str, tuple[str | None, dict[int, tuple[str, str]]]]:
+    """espeak-ng's compiled phoneme tables: name -> (the table it includes, {code: (mnemonic, type)}).
+
+    Read from ``espeak-ng-data/phontab`` (written by espeak-ng's compiledata.c): a count of tables,
+    then per table its count of phonemes, the index + 1 of the table it includes, its name and its own
+    phonemes (16 bytes each: the mnemonic as up to 4 bytes, flags, program, code, type...). Only the
+    sounding phonemes (``PHONEME_TYPES``) are kept.
+    """
+    raw = (_data_path() / "phontab").read_bytes()
+    names: list[str] = []
+    tables: dict[str, tuple[int, dict[int, tuple[str, str]]]] = {}
+    pos = 4
+    for _ in range(raw[0]):
+        count, includes = raw[pos], raw[pos + 1]
+        name = raw[pos + 4:pos + 36].split(b"\0", 1)[0].decode()
+        pos += 36
+        own = {}
+        for _ in range(count):
+            mnemonic, _flags, _program, code, kind = struct.unpack_from("<IIHBB", raw, pos)
+            pos += 16
+            if mnemonic and kind in PHONEME_TYPES:
+                text = mnemonic.to_bytes(4, "little").rstrip(b"\0").decode("utf-8", "replace")
+                own[code] = (text, PHONEME_TYPES[kind])
+        names.append(name)
+        tables[name] = (includes, own)
+    return {name: (names[inc - 1] if inc else None, own) for name, (inc, own) in tables.items()}
+
+
+def _voice_file(identifier: str) -> tuple[str | None, str | None]:
+    """(phoneme table, dictionary) of a voice, as espeak-ng's voices.c reads its file: both are named by the
+    first ``language`` up to a ``-``, unless ``phonemes`` or ``dictionary`` name them."""
+    table = dictionary = None
+    language_set = False
+    for line in (_data_path() / "lang" / identifier).read_text("utf-8").splitlines():
+        words = line.split()
+        if len(words) < 2:
+            continue
+        if words[0] == "phonemes":
+            table = words[1]
+        elif words[0] == "dictionary":
+            dictionary = words[1]
+        elif words[0] == "language" and not language_set and words[1] != "variant":
+            table = dictionary = words[1].split("-")[0]
+            language_set = True
+    return table, dictionary
+
+
+def has_dictionary(identifier: str) -> bool:
+    """Whether the bundled data holds the voice's dictionary (without it espeak-ng reads no text at all)."""
+    dictionary = _voice_file(identifier)[1]
+    return dictionary is not None and (_data_path() / f"{dictionary}_dict").is_file()
+
+
+def voice_phonemes(identifier: str) -> dict[str, str]:
+    """{mnemonic: type} of every sounding phoneme of a voice's phoneme table, the included tables' too.
+
+    A table's own phoneme replaces an included table's phoneme of the same code.
+    """
+    table = _voice_file(identifier)[0]
+    tables = phoneme_tables()
+    if table not in tables:
+        raise EspeakError(f"espeak-ng voice {identifier!r}: no phoneme table {table!r}")
+    chain = []
+    while table is not None:
+        chain.append(table)
+        table = tables[table][0]
+    by_code: dict[int, tuple[str, str]] = {}
+    for name in reversed(chain):  # the base first, each table overriding what it includes
+        by_code.update(tables[name][1])
+    return dict(sorted(by_code.values()))
