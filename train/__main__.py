@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("train.preview", "render a contact sheet of a folder-format dataset's characters"),
     "real-corpus": ("train.real_corpus", "add real recordings with transcripts to a corpus: aligned phones give "
                     "every head's ground truth"),
+    "non-speech": ("train.non_speech", "add music, tones, hum, noise and distant babble with the face at rest to "
+                   "a corpus"),
     "fit": ("train.fit", "train MulTaNet or KarrasNet ensembles on a dataset (torchrun for several processes)"),
     "export": ("train.export", "write a trained run as a core checkpoint (.npz) with emotion presets"),
     "demo-audio": ("train.demo_audio", "regenerate the add-on demo's bundled dialogue (Ogg files, dialogue.json)"),

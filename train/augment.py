@@ -47,7 +47,7 @@ class AugmentConfig:
                                                        "hum": 0.12, "babble": 0.2})
     floor_dbfs: tuple[float, float] = (-75.0, -30.0)  # noise RMS when drawn as an absolute floor
     snr_db: tuple[float, float] = (0.0, 40.0)  # speech-to-noise ratio when drawn relative to the speech
-    babble_snr_db: tuple[float, float] = (5.0, 25.0)  # babble is quiet: other voices in the room
+    babble_snr_db: tuple[float, float] = (5.0, 25.0)  # babble and music beds sit under the dialogue
     band_p: float = 0.25
     bands: tuple[str, ...] = ("telephone", "8k", "11k")
     codec_p: float = 0.2
@@ -180,12 +180,62 @@ def babble(n: int, rng: np.random.Generator, pool: Sequence[np.ndarray]) -> np.n
     return x / max(float(np.std(x)), 1e-12)
 
 
+# a major or minor triad, as semitones above the chord's root
+_TRIADS = ((0, 4, 7), (0, 3, 7))
+
+
+def _pluck(n: int, freq: float, rng: np.random.Generator, decay_s: float) -> np.ndarray:
+    """A plucked string: harmonics 1-8 at falling amplitudes, the higher ones dying faster (-60 dB after
+    ``decay_s`` for the fundamental)."""
+    t = np.arange(n) / RATE
+    h = np.arange(1, 9)[:, None]
+    phases = rng.uniform(0, 2 * np.pi, (8, 1))
+    decay = np.exp(-6.9 * t[None] * h ** 0.7 / decay_s)
+    return (np.sin(2 * np.pi * freq * h * t[None] + phases) * decay / h).sum(0)
+
+
+def music(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A music bed: a seeded chord progression on plucked or sustained harmonic tones, a bass line, and now
+    and then a drum pattern (noise bursts), at a random tempo. Synthetic, but what matters here is what real
+    music brings under dialogue: sustained harmonic sound with its own rhythm, which is not speech."""
+    tempo = rng.uniform(70, 150)  # beats per minute
+    beat = int(RATE * 60 / tempo)
+    root = 110.0 * 2 ** (rng.integers(0, 12) / 12)
+    plucked = rng.random() < 0.5
+    x = np.zeros(n + 4 * beat)
+    t = np.arange(4 * beat) / RATE
+    for start in range(0, n, 4 * beat):  # one chord a bar of four beats
+        chord_root = root * 2 ** (int(rng.choice([0, 5, 7, 9, 2, 4])) / 12)
+        triad = _TRIADS[int(rng.integers(2))]
+        for semitone in triad:
+            f = chord_root * 2 ** (semitone / 12) * 2 ** int(rng.integers(0, 2))
+            if plucked:
+                for b in range(4):
+                    if rng.random() < 0.7:
+                        note = _pluck(len(t) - b * beat, f, rng, rng.uniform(0.3, 1.2))
+                        x[start + b * beat:start + len(t)] += 0.5 * note
+            else:
+                tone = sum(np.sin(2 * np.pi * f * h * t + rng.uniform(0, 6.3)) / h ** 1.5 for h in range(1, 6))
+                x[start:start + len(t)] += 0.3 * tone * np.minimum(1.0, t / 0.05)
+        bass = np.sin(2 * np.pi * chord_root / 2 * t) * np.exp(-t / rng.uniform(0.3, 1.5))
+        x[start:start + len(t)] += 0.6 * bass
+    if rng.random() < 0.5:  # drums: a kick on every beat, a hat between
+        kick = np.sin(2 * np.pi * 60 * t[:2000]) * np.exp(-t[:2000] / 0.04)
+        hat = rng.standard_normal(600) * np.exp(-np.arange(600) / 120)
+        for b in range(0, n, beat):
+            x[b:b + 2000] += kick
+            x[b + beat // 2:b + beat // 2 + 600] += 0.3 * hat
+    x = x[:n]
+    return x / max(float(np.std(x)), 1e-12)
+
+
 NOISES: dict[str, Callable] = {
     "room": room_noise,
     "white": lambda n, rng: _coloured(n, rng, 0.0),
     "pink": lambda n, rng: _coloured(n, rng, 1.0),
     "brown": lambda n, rng: _coloured(n, rng, 2.0),
     "hum": hum,
+    "music": music,  # not in the default noise_kinds: a config turns it on (older configs' variants stay true)
 }
 NOISE_KINDS = (*NOISES, "babble")  # babble mixes a pool of other clips: see babble()
 BANDS = ("telephone", "8k", "11k")
@@ -302,7 +352,7 @@ def add_noise(x: np.ndarray, kind: str, rng: np.random.Generator, cfg: AugmentCo
     n = len(x)
     noise = babble(n, rng, pool) if kind == "babble" else NOISES[kind](n, rng)
     speech_db = active_rms_db(x)
-    if kind == "babble":
+    if kind in ("babble", "music"):
         level = speech_db - rng.uniform(*cfg.babble_snr_db)
     elif rng.random() < 0.5:
         level = rng.uniform(*cfg.floor_dbfs)
