@@ -137,6 +137,34 @@ def test_the_bundled_real_speech_set_is_complete_and_credited():
         assert starts == sorted(starts) and float(c.phones[-1][1]) <= c.seconds + 0.05, c.name
 
 
+def test_the_real_speech_set_has_non_speech_clips_and_its_training_pool_no_test_speaker():
+    """Both splits hold non-speech clips (no text, no phones) that the evaluation reads as non-speech; the
+    training pool of data/real_speech/fetch.py draws on no test speaker."""
+    import importlib.util
+    from pathlib import Path
+
+    from train.evaluate_real import RealClip
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "real_speech"
+    metas = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")}
+    for split in ("dev", "test"):
+        non_speech = {k: m for k, m in metas.items() if m["split"] == split and m.get("speech") is False}
+        assert len(non_speech) >= 5, split
+        assert len({m["condition"] for m in non_speech.values()}) >= 5, split
+        for name, m in non_speech.items():
+            assert m["condition"].startswith("non-speech") and not m.get("phones") and not m.get("text"), name
+            assert m["licence"] and m["speaker_id"] == f"nonspeech-{split}", name
+            assert not RealClip(name, folder / f"{name}.flac", np.zeros(16000, np.float32), None, m).speech, name
+            assert (folder / f"{name}.flac").is_file(), name
+    spec = importlib.util.spec_from_file_location("real_speech_fetch", folder / "fetch.py")
+    fetch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch)  # constants only: no download
+    pool = set(fetch.pool_speakers())
+    test_speakers = {m["speaker_id"] for m in metas.values() if m["split"] == "test"}
+    dev_speakers = {m["speaker_id"] for m in metas.values() if m["split"] == "dev"}
+    assert len(pool) >= 10 and not pool & test_speakers and pool <= dev_speakers
+
+
 # --- issue 26's target measures
 
 def midpoint_face(opening: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
