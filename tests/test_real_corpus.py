@@ -82,8 +82,10 @@ def test_the_locked_test_split_and_its_speakers_are_never_trained_on(tiny_corpus
     assert sorted(p.relative_to(corpus) for p in corpus.rglob("*")) == before  # refused before any write
     (clips / "praatio_mary.json").write_text(json.dumps({"split": "dev", "speaker": "S2", "text": "Mary rolled "
                                              "the barrel", "language": "en-us"}), encoding="utf-8")
+    shutil.copy(REAL / "nonspeech_dev_sine440.flac", clips / "tone.flac")
+    shutil.copy(REAL / "nonspeech_dev_sine440.json", clips / "tone.json")
     summary = add_real_speech(corpus, clips, per_clip=1)
-    assert summary["clips"] == 1  # bobby (test) is left out, mary goes in
+    assert summary["clips"] == 1  # bobby (test) and the tone (no speech) are left out, mary goes in
     assert not list(corpus.rglob("real_praatio_bobby*")) and list(corpus.rglob("real_praatio_mary.npy"))
 
 

@@ -87,8 +87,8 @@ def load_clip_list(folder: Path) -> list[tuple[Path, dict]]:
     test_speakers = {m.get("speaker") for _, m in clips if m.get("split") == "test" and m.get("speaker")}
     usable = []
     for path, meta in clips:
-        if meta.get("split") == "test":
-            continue  # the locked test split is never trained on
+        if meta.get("split") == "test" or meta.get("speech") is False:
+            continue  # the locked test split is never trained on; non-speech has no phones to learn
         if meta.get("speaker") in test_speakers:
             raise DatasetError(f"{path.name}: its speaker {meta['speaker']!r} also speaks clips of the test split; "
                                "training on that voice would make the test split's figures look better than they are")
