@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .checkpoint import Checkpoint, Head, normalised_filter
+from .contact import apply_contact, probabilities
 from .errors import MulTaNetError
 from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
@@ -151,6 +152,12 @@ class Animator:
         self.mean = self.head.mean.astype(np.float32)
         self.basis = np.ascontiguousarray(self.head.basis, dtype=np.float32)
         self.filter = normalised_filter(checkpoint.coefficient_filter)
+        self.has_contact = bool(spec.contact_outputs)
+        if self.has_contact:
+            self.contact_head = (w["contact.weight"].astype(np.float32), w["contact.bias"].astype(np.float32))
+            self.contact_poses = (w[f"heads.{self.index}.contact_closed"].astype(np.float32),
+                                  w[f"heads.{self.index}.contact_rest"].astype(np.float32))
+        self.last_contact: np.ndarray | None = None  # the contact probabilities of the last coefficients() call
 
     def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
         if emotion is None or isinstance(emotion, str):
@@ -163,28 +170,62 @@ class Animator:
     def coefficients_from_grid(self, grid: np.ndarray, first: int, starts: np.ndarray,
                                emotion: np.ndarray) -> np.ndarray:
         """Grid features of frames ``first..first+len(grid)-1`` and window starts -> coefficients [T, K]."""
-        outs = []
+        return self._forward_grid(grid, first, starts, emotion)[0]
+
+    def _forward_grid(self, grid: np.ndarray, first: int, starts: np.ndarray,
+                      emotion: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Coefficients [T, K] and, with a contact head, the contact probabilities [T, C]."""
+        outs, probs = [], None
         for net, (wc, bc) in zip(self.nets, self.coeff, strict=True):
             a = net.articulation(net.formant_grid(grid), first, starts, emotion)
             outs.append(a @ wc + bc)
-        return np.concatenate(outs, axis=1)
+            if self.has_contact:
+                probs = probabilities(a, *self.contact_head)
+        return np.concatenate(outs, axis=1), probs
 
     def coefficients(self, samples: np.ndarray, fps: float, emotion: str | np.ndarray | None = None,
-                     strength: float = 1.0) -> np.ndarray:
+                     strength: float = 1.0, contact: float = 1.0) -> np.ndarray:
         """16 kHz mono samples -> float32 coefficients [T, K], T = ceil(duration * fps), smoothed over time by
-        the checkpoint's ``coefficient_filter`` when it has one."""
-        cfg = self.checkpoint.features
+        the checkpoint's ``coefficient_filter`` when it has one. With a contact head, ``contact`` (0..1) is how
+        firmly the lips seal where they close and the face rests where nobody speaks
+        (:func:`multanet_core.contact.apply_contact`, after the smoothing, so closures stay crisp); the
+        probabilities are kept in ``last_contact``. Without one, ``contact`` changes nothing."""
         e = self.emotion_vector(emotion, strength)
+        n = n_video_frames(samples.shape[0], fps, self.checkpoint.features.sample_rate)
+        out = np.zeros((n, self.head.n_components), dtype=np.float32)
+        probs = np.zeros((n, self.checkpoint.network.contact_outputs), np.float32) if self.has_contact else None
+        for i0, grid, first, s in self._grids(samples, fps):
+            out[i0 : i0 + len(s)], p = self._forward_grid(grid, first, s, e)
+            if probs is not None:
+                probs[i0 : i0 + len(s)] = p
+        out = out if self.filter is None else smooth_frames(out, self.filter)
+        self.last_contact = probs
+        if probs is not None:
+            out = apply_contact(out, probs, *self.contact_poses, strength=contact)
+        return out
+
+    def _grids(self, samples: np.ndarray, fps: float) -> Iterator[tuple[int, np.ndarray, int, np.ndarray]]:
+        """Per chunk of video frames: (its first frame, the grid of LPC frames its windows cover, the grid's first
+        frame, the windows' starts)."""
+        cfg = self.checkpoint.features
         n = n_video_frames(samples.shape[0], fps, cfg.sample_rate)
         starts = window_starts(n, fps, cfg)
-        out = np.zeros((n, self.head.n_components), dtype=np.float32)
         reference = level_reference(samples, cfg) if cfg.level_channels else None  # once per clip
         for i0 in range(0, n, CHUNK_FRAMES):
             s = starts[i0 : i0 + CHUNK_FRAMES]
             first = int(s[0])
-            grid = grid_lpc(samples, first, int(s[-1]) - first + cfg.n_frames, cfg, reference)
-            out[i0 : i0 + len(s)] = self.coefficients_from_grid(grid, first, s, e)
-        return out if self.filter is None else smooth_frames(out, self.filter)
+            yield i0, grid_lpc(samples, first, int(s[-1]) - first + cfg.n_frames, cfg, reference), first, s
+
+    def articulation(self, samples: np.ndarray, fps: float, emotion: str | np.ndarray | None = None) -> np.ndarray:
+        """The shared articulation output [T, A] before any head (MulTaNet): what a contact head reads."""
+        if self.checkpoint.network.architecture != "multanet":
+            raise MulTaNetError("only a MulTaNet has one shared articulation output")
+        e = self.emotion_vector(emotion)
+        net = self.nets[0]
+        parts = [net.articulation(net.formant_grid(grid), first, s, e)
+                 for _, grid, first, s in self._grids(samples, fps)]
+        width = self.checkpoint.network.articulation_channels
+        return np.concatenate(parts) if parts else np.zeros((0, width), np.float32)
 
     def vertices(self, coefficients: np.ndarray) -> np.ndarray:
         """Coefficients [T, K] -> vertices float32 [T, V, 3] (in the head's template space)."""

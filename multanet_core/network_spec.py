@@ -42,6 +42,7 @@ class NetworkSpec:
     n_frames: int = 64  # from the feature config: grid frames per window
     order: int = 32  # from the feature config: LPC coefficients per grid frame
     level_channels: int = 0  # from the feature config: level features per grid frame (after the LPC)
+    contact_outputs: int = 0  # MulTaNet: lip-contact classes predicted from the articulation output (contact.py)
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,8 +59,8 @@ class NetworkSpec:
             integer("a formant channel count", c, 1, MAX_CHANNELS)
         for name, hi in (("articulation_channels", MAX_CHANNELS), ("last_kernel", 64), ("emotion_dim", 1024),
                          ("n_characters", 10_000), ("members", 64), ("n_frames", 1024), ("order", 1024),
-                         ("level_channels", 1)):
-            integer(name, getattr(self, name), 0 if name == "level_channels" else 1, hi)
+                         ("level_channels", 1), ("contact_outputs", 16)):
+            integer(name, getattr(self, name), 0 if name in ("level_channels", "contact_outputs") else 1, hi)
         slope = self.negative_slope
         if not isinstance(slope, int | float) or isinstance(slope, bool) or not math.isfinite(slope):
             raise MulTaNetError(f"network: negative_slope must be a finite number, got {slope!r}")
@@ -88,6 +89,8 @@ class NetworkSpec:
             raise MulTaNetError("network: a KarrasNet checkpoint holds exactly one character")
         if self.architecture == "multanet" and self.members != 1:
             raise MulTaNetError("network: MulTaNet is not an ensemble (members must be 1)")
+        if self.architecture == "karras" and self.contact_outputs:
+            raise MulTaNetError("network: only MulTaNet has a contact head (contact_outputs must be 0)")
 
     @classmethod
     def for_features(cls, features: FeatureConfig, **kwargs) -> NetworkSpec:
@@ -154,6 +157,12 @@ class NetworkSpec:
             for h, k in enumerate(components):
                 shapes[f"heads.{h}.coeff.weight"] = (k, a + self.n_characters)
                 shapes[f"heads.{h}.coeff.bias"] = (k,)
+                if self.contact_outputs:  # the head's coefficients of its lips closed and of its rest pose
+                    shapes[f"heads.{h}.contact_closed"] = (k,)
+                    shapes[f"heads.{h}.contact_rest"] = (k,)
+            if self.contact_outputs:
+                shapes["contact.weight"] = (self.contact_outputs, a)
+                shapes["contact.bias"] = (self.contact_outputs,)
         else:
             if len(components) != 1 or components[0] % self.members:
                 raise MulTaNetError(
@@ -170,6 +179,8 @@ class NetworkSpec:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["formant_channels"] = list(self.formant_channels)
+        if not self.contact_outputs:  # as before the contact head: older files and run folders compare equal
+            del data["contact_outputs"]
         return data
 
     @classmethod

@@ -28,7 +28,8 @@ REQUIRED = ("network", "components", "epochs", "freeze_head_epochs", "lr_schedul
 LOSS_TERMS = ("position", "motion", "emotion")  # train.trainer.TERMS
 # what a config's "network" may set; the rest of a NetworkSpec comes from the features and the data
 NETWORK_KEYS = tuple(f.name for f in dataclasses.fields(NetworkSpec) if f.name not in (
-    "architecture", "n_characters", "members", "n_frames", "order", "level_channels", "extra"))
+    "architecture", "n_characters", "members", "n_frames", "order", "level_channels", "extra",
+    "contact_outputs"))  # the contact head is fitted on a trained model: python -m train contact-head
 FEATURE_KEYS = tuple(f.name for f in dataclasses.fields(FeatureConfig))
 
 

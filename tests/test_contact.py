@@ -1,0 +1,97 @@
+"""The lip-contact head: core's pull towards closed lips and rest, and train contact-head on real corpus data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from multanet_core.checkpoint import load_checkpoint
+from multanet_core.contact import CONTACT_CLASSES, apply_contact, ramp, speech_share
+from multanet_core.errors import MulTaNetError
+from multanet_core.inference import Animator
+from multanet_core.network_spec import NetworkSpec
+from train.__main__ import main
+from train.contact_head import auc, contact_labels
+from train.non_speech import add_non_speech
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT = os.path.join(ROOT, "multanet_blender", "models", "default.npz")
+C = len(CONTACT_CLASSES)
+
+
+def test_apply_contact_pulls_by_probability_and_strength():
+    coeffs = np.ones((4, 3), np.float32)
+    closed, rest = np.zeros(3, np.float32), np.full(3, -1.0, np.float32)
+    probs = np.zeros((4, C), np.float32)
+    probs[1, 0] = 1.0  # sure closure
+    probs[2, 4] = 1.0  # sure silence
+    probs[3, 0] = 0.3  # unsure: under the ramp, left to the regression
+    out = apply_contact(coeffs, probs, closed, rest, 1.0)
+    np.testing.assert_allclose(out, [[1, 1, 1], [0, 0, 0], [-1, -1, -1], [1, 1, 1]])
+    half = apply_contact(coeffs, probs, closed, rest, 0.5)
+    np.testing.assert_allclose(half[1], 0.5) and np.testing.assert_allclose(half[2], 0.0)
+    assert apply_contact(coeffs, probs, closed, rest, 0.0) is coeffs
+    assert ramp(np.array([0.5, 0.85, 0.675]))[[0, 1]].tolist() == [0.0, 1.0] and 0 < ramp(np.array([0.675]))[0] < 1
+    assert speech_share(probs) == 0.75
+
+
+def test_labels_from_ipa_and_arpabet_timelines():
+    phones = [[0.0, 0.1, "_"], [0.1, 0.2, "m"], [0.2, 0.3, "ˈa"], [0.3, 0.4, "F"], [0.4, 0.5, "UW1"], [0.5, 0.6, "t"]]
+    y = contact_labels(phones, 20, 12)
+    assert [CONTACT_CLASSES[int(np.argmax(r))] if r.any() else "-" for r in y] == \
+        ["silence", "silence", "closed", "closed", "open", "open", "labiodental", "labiodental", "rounded",
+         "rounded", "-", "-"]
+    assert (contact_labels(phones, 20, 12, speech=False)[:, CONTACT_CLASSES.index("silence")] == 1).all()
+    assert auc(np.array([0.1, 0.9, 0.8]), np.array([0, 1, 1])) == 1.0 and auc(np.zeros(2), np.zeros(2)) is None
+
+
+def test_network_spec_keeps_older_files_and_refuses_a_karras_contact_head():
+    assert "contact_outputs" not in NetworkSpec().to_dict()  # older checkpoints' metadata compares equal
+    assert NetworkSpec(contact_outputs=5).to_dict()["contact_outputs"] == 5
+    with pytest.raises(MulTaNetError, match="contact"):
+        NetworkSpec(architecture="karras", contact_outputs=5)
+
+
+def test_contact_head_fitted_on_a_corpus_seals_and_rests(tiny_corpus, tmp_path, speech16k):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(tiny_corpus, corpus)
+    add_non_speech(corpus, per_character=9, seconds=2.0)  # every kind of non-speech, tones included
+    out = tmp_path / "contact.npz"
+    assert main(["contact-head", "--checkpoint", DEFAULT, "--data", str(corpus), "--out", str(out),
+                 "--per-character", "30", "--float16"]) == 0
+    old, new = load_checkpoint(DEFAULT), load_checkpoint(out)
+    assert new.network.contact_outputs == C and old.network.contact_outputs == 0
+    report = new.info["contact_head"]
+    assert report["classes"]["closed"]["held_out_auc"] > 0.85 and report["classes"]["silence"]["held_out_auc"] > 0.8
+    assert "arthur" not in report.get("closed_pose_from_rest", []) and "cornelius" in report["closed_pose_from_rest"]
+    # the shared network and the heads are the same: contact 0 gives the old model's coefficients
+    before = Animator(old, "arthur").coefficients(speech16k, 30.0)
+    anim = Animator(new, "arthur")
+    np.testing.assert_allclose(anim.coefficients(speech16k, 30.0, contact=0.0), before, atol=1e-5)
+    sealed = anim.coefficients(speech16k, 30.0)
+    assert anim.last_contact.shape == (len(before), C) and not np.allclose(sealed, before)
+    # hum is not speech: the contact head calls it silence, and the face moves less under it
+    from train.non_speech import sound
+
+    hum = (0.1 * sound("hum", 48000, np.random.default_rng(5), [])).astype(np.float32)
+    plain, rested = Animator(old, "arthur").coefficients(hum, 30.0), anim.coefficients(hum, 30.0)
+    assert speech_share(anim.last_contact) < 0.2
+    anim.coefficients(speech16k, 30.0)
+    assert speech_share(anim.last_contact) > 0.6
+    rest = new.head("arthur").template.reshape(-1)
+
+    def away(c):
+        return np.abs(anim.vertices(c).reshape(len(c), -1) - rest).mean()
+
+    assert away(rested) < 0.5 * away(plain)
+    # the rig head's closed pose seals the lips (ARKit: mouthClose takes back what jawOpen opens)
+    rig = Animator(new, "arkit")
+    names = list(rig.head.weight_names)
+    closed_w = rig.weights(rig.contact_poses[0][None])[0]
+    rest_w = rig.weights(rig.contact_poses[1][None])[0]
+    assert closed_w[names.index("jawOpen")] - closed_w[names.index("mouthClose")] < 0.1
+    assert rest_w[names.index("jawOpen")] < 0.05
+    assert closed_w[names.index("mouthPressLeft")] > rest_w[names.index("mouthPressLeft")]
