@@ -5,8 +5,8 @@ output, one probability per class of :data:`CONTACT_CLASSES` per frame, and hold
 coefficient vectors learnt from its data: its lips closed (the mean of its training frames inside P/B/M)
 and its rest pose. A regression smooths a 2-3 frame closure away and leaves a mouth moving in pauses; with
 ``strength`` > 0, :func:`apply_contact` pulls each frame towards the closed pose as the closure probability
-rises, and towards rest as the no-speech probability rises (the pull ramps from 0 at ``RAMP[0]`` to full at
-``RAMP[1]``, so an unsure frame is left to the regression). numpy only.
+rises, and towards rest as the no-speech probability (averaged over ``SILENCE_FRAMES``) rises; the pull ramps
+from 0 at ``RAMP[0]`` to full at ``RAMP[1]``, so an unsure frame is left to the regression. numpy only.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import numpy as np
 CONTACT_CLASSES = ("closed", "labiodental", "open", "rounded", "silence")
 CLOSED, SILENCE = CONTACT_CLASSES.index("closed"), CONTACT_CLASSES.index("silence")
 RAMP = (0.5, 0.85)
+SILENCE_FRAMES = 5  # the no-speech probability is averaged over this many frames: a pause lasts 150 ms or more,
+# and a pull that flickers on and off between frames would itself move the face
 
 
 def probabilities(articulation: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -38,9 +40,19 @@ def apply_contact(coefficients: np.ndarray, probs: np.ndarray, closed: np.ndarra
     if s == 0.0 or len(coefficients) == 0:
         return coefficients
     w_closed = (s * ramp(probs[:, CLOSED]))[:, None]
-    w_rest = (s * ramp(probs[:, SILENCE]))[:, None]
+    w_rest = (s * ramp(running_mean(probs[:, SILENCE], SILENCE_FRAMES)))[:, None]
     c = coefficients + w_closed * (closed[None].astype(np.float32) - coefficients)
     return (c + w_rest * (rest[None].astype(np.float32) - c)).astype(np.float32)
+
+
+def running_mean(x: np.ndarray, frames: int) -> np.ndarray:
+    """Centred moving average over ``frames`` (odd) frames, the ends repeated."""
+    r = frames // 2
+    if r == 0 or len(x) == 0:
+        return x
+    padded = np.concatenate([np.repeat(x[:1], r), x, np.repeat(x[-1:], r)]).astype(np.float64)
+    c = np.concatenate([[0.0], np.cumsum(padded)])
+    return ((c[frames:] - c[:-frames]) / frames).astype(np.float32)
 
 
 def speech_share(probs: np.ndarray) -> float:

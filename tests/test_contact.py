@@ -27,14 +27,19 @@ def test_apply_contact_pulls_by_probability_and_strength():
     closed, rest = np.zeros(3, np.float32), np.full(3, -1.0, np.float32)
     probs = np.zeros((4, C), np.float32)
     probs[1, 0] = 1.0  # sure closure
-    probs[2, 4] = 1.0  # sure silence
+    probs[:, 4] = [0.0, 0.0, 1.0, 0.0]
+    probs[2, 4] = 1.0  # sure silence, but one frame only: averaged over 5 frames it is 0.2, no pull
     probs[3, 0] = 0.3  # unsure: under the ramp, left to the regression
     out = apply_contact(coeffs, probs, closed, rest, 1.0)
-    np.testing.assert_allclose(out, [[1, 1, 1], [0, 0, 0], [-1, -1, -1], [1, 1, 1]])
+    np.testing.assert_allclose(out, [[1, 1, 1], [0, 0, 0], [1, 1, 1], [1, 1, 1]])
+    probs[:, 4] = 1.0  # a pause: every frame silent
+    np.testing.assert_allclose(apply_contact(coeffs, probs, closed, rest, 1.0), -1.0)
     half = apply_contact(coeffs, probs, closed, rest, 0.5)
-    np.testing.assert_allclose(half[1], 0.5) and np.testing.assert_allclose(half[2], 0.0)
+    np.testing.assert_allclose(half[0], 0.0)  # halfway to rest
+    np.testing.assert_allclose(half[1], -0.25)  # halfway to closed (0.5), then halfway from there to rest
     assert apply_contact(coeffs, probs, closed, rest, 0.0) is coeffs
     assert ramp(np.array([0.5, 0.85, 0.675]))[[0, 1]].tolist() == [0.0, 1.0] and 0 < ramp(np.array([0.675]))[0] < 1
+    probs[:, 4] = [0.9, 0.2, 0.1, 0.4]
     assert speech_share(probs) == 0.75
 
 
