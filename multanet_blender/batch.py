@@ -38,6 +38,7 @@ class BatchReport:
     baked: list[tuple[str, str]] = field(default_factory=list)  # (strip, what was baked)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (strip, why)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (strip, error)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (strip, what to check): baked all the same
     cancelled: bool = False
 
     @property
@@ -46,8 +47,10 @@ class BatchReport:
 
     def summary(self) -> str:
         head = (f"baked {len(self.baked)} line{'s' if len(self.baked) != 1 else ''}, skipped {len(self.skipped)}, "
-                f"failed {len(self.failed)}" + (" (cancelled)" if self.cancelled else ""))
-        details = [f"  skipped '{s}': {why}" for s, why in self.skipped]
+                f"failed {len(self.failed)}" + (" (cancelled)" if self.cancelled else "")
+                + (f", {len(self.warnings)} with a warning" if self.warnings else ""))
+        details = [f"  warning '{s}': {why}" for s, why in self.warnings]
+        details += [f"  skipped '{s}': {why}" for s, why in self.skipped]
         details += [f"  FAILED '{s}': {why}" for s, why in self.failed]
         return "\n".join([head] + details)
 
@@ -208,11 +211,12 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
     return _jobs(scene, lines, report, ckpt), report, checkpoint_path
 
 
-def request_for(job: _Job, checkpoint_path: str) -> BakeRequest:
-    """The bake request of one dialogue line."""
+def request_for(job: _Job, checkpoint_path: str, lip_contact: float = 1.0) -> BakeRequest:
+    """The bake request of one dialogue line (``lip_contact``: the panel's, as its checkpoint is)."""
     return BakeRequest(obj=job.obj, checkpoint=checkpoint_path, head=job.head,
                        source=Source(strip_name=job.strip.name), emotion=job.line.emotion or "",
-                       strength=job.line.strength, target=Target.NLA, jaw=jaw_bone.of_object(job.obj))
+                       strength=job.line.strength, lip_contact=lip_contact, target=Target.NLA,
+                       jaw=jaw_bone.of_object(job.obj))
 
 
 @dataclass(frozen=True)
@@ -231,19 +235,22 @@ def bake_steps(scene, lines=None) -> Generator[Step, bool | None, BatchReport]:
     Bake All Dialogue (one line per timer tick, so the viewport stays live), the headless operator,
     the demo and the command-line bake all drive this generator."""
     jobs, report, checkpoint_path = start(scene, lines)
+    lip_contact = min(max(float(scene.multanet.lip_contact), 0.0), 1.0)
     for i, job in enumerate(jobs):
         if (yield Step(i, len(jobs), job.strip.name)):
             report.cancelled = True
             report.skipped += [(j.strip.name, "cancelled") for j in jobs[i:]]
             break
         try:
-            what = pipeline.run(scene, request_for(job, checkpoint_path))
+            outcome = pipeline.bake(scene, request_for(job, checkpoint_path, lip_contact))
         except (MulTaNetError, OSError) as exc:
             job.line.status = "failed"
             report.failed.append((job.strip.name, str(exc)))
         else:
-            job.line.status = "baked"
-            report.baked.append((job.strip.name, what))
+            job.line.status = f"baked: {outcome.warning}" if outcome.warning else "baked"
+            report.baked.append((job.strip.name, outcome.message))
+            if outcome.warning:
+                report.warnings.append((job.strip.name, outcome.warning))
     scene.multanet_dialogue.last_summary = report.summary().splitlines()[0]
     return report
 

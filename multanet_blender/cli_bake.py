@@ -45,12 +45,23 @@ class FileResult:
     baked: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # (strip, what to check) of lines baked all the same
     error: str = ""  # a problem with the whole file
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.error and not self.failed
+
+
+def _unit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is outside 0-1")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -66,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--output-dir", metavar="DIR", help="write baked copies here, same file names")
     where.add_argument("--in-place", action="store_true",
                        help="overwrite each file, keeping the original as NAME.blend1")
+    p.add_argument("--lip-contact", type=_unit, default=None, metavar="S",
+                   help="0-1: how firmly the lips seal at P/B/M and the face rests where nobody speaks, with a "
+                        "checkpoint that has a lip-contact head (default: each file's own Lip Contact, 1 unless "
+                        "changed); saved with the file")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="files baked at once, each in its own process (default 1)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # one file, JSON result on stdout
@@ -185,8 +200,9 @@ def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
 
 
 def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
-                   on_progress=None) -> FileResult:
-    """Bake the open file's active scene and save it to ``out`` (nothing is written when a line fails)."""
+                   on_progress=None, lip_contact: float | None = None) -> FileResult:
+    """Bake the open file's active scene and save it to ``out`` (nothing is written when a line fails);
+    ``lip_contact`` (None: the file's own) becomes the scene's Lip Contact, so the saved file keeps it."""
     import bpy
 
     from . import batch
@@ -204,6 +220,8 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
         if problem:
             raise ValueError(problem)
         scene = bpy.context.scene
+        if lip_contact is not None:
+            scene.multanet.lip_contact = lip_contact
         dialogue = scene.multanet_dialogue
         if not len(dialogue.lines):
             batch.fill_dialogue(scene)
@@ -221,6 +239,7 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
         report = batch.bake_dialogue(scene, lines, on_progress=progress)
         check_interrupt()
         result.baked, result.skipped, result.failed = report.baked, report.skipped, report.failed
+        result.warnings = report.warnings
         if not report.baked and not report.failed:
             raise ValueError("no line could be baked (see the skipped lines)")
         if report.failed:
@@ -248,7 +267,8 @@ def guarded(path: str, out: str, bake, read: tuple[int, int] | None = None) -> F
         return FileResult(path=path, error=str(exc))
 
 
-def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progress=None) -> FileResult:
+def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progress=None,
+              lip_contact: float | None = None) -> FileResult:
     """Open ``path`` (a symbolic link's target, whose folder its relative paths are relative to), bake it
     and save it to ``out``."""
     import bpy
@@ -265,7 +285,7 @@ def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progres
         except RuntimeError as exc:
             return FileResult(path=path, error=f"Blender cannot open it: {str(exc).strip()}")
         check_interrupt()
-        return bake_open_file(path, out, strips, in_place, on_progress)
+        return bake_open_file(path, out, strips, in_place, on_progress, lip_contact)
 
     return guarded(path, out, bake)
 
@@ -313,6 +333,7 @@ def summary_table(results: list[FileResult], interrupted: str = "") -> str:
         if r.baked and not r.output:
             n = len(r.baked)
             out.append(f"  {name}: {n} line{'s' if n > 1 else ''} baked but not saved (the file was not written)")
+        out += [f"  {name}: warning '{s}': {why}" for s, why in r.warnings]
         out += [f"  {name}: skipped '{s}': {why}" for s, why in r.skipped]
         out += [f"  {name}: FAILED '{s}': {why}" for s, why in r.failed]
     n_bad = sum(not r.ok for r in results)
@@ -329,6 +350,8 @@ def _worker_command(path: str, out: str, args) -> list[str]:
     cmd += ["--in-place"] if args.in_place else ["--output-dir", os.path.dirname(out)]
     for s in args.strip:
         cmd += ["--strip", s]
+    if args.lip_contact is not None:
+        cmd += ["--lip-contact", repr(args.lip_contact)]
     return cmd
 
 
@@ -391,7 +414,8 @@ def _worker(args) -> int:
     (path,) = args.files
     path = os.path.abspath(path)
     try:
-        result, code = bake_file(path, destination(path, args), args.strip, args.in_place), 0
+        result, code = bake_file(path, destination(path, args), args.strip, args.in_place,
+                                 lip_contact=args.lip_contact), 0
     except Interrupted as stop:
         result, code = FileResult(path=path, error=f"interrupted by {stop.name}: not written"), stop.exit_code
     print(RESULT_TAG + json.dumps(asdict(result)), flush=True)
@@ -443,7 +467,8 @@ def _bake_all(p: argparse.ArgumentParser, args) -> int:
         if in_blender:
             _ensure_addon()
             done[files[0]] = guarded(files[0], outs[0], lambda: bake_open_file(
-                files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n)),
+                files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n),
+                args.lip_contact),
                 blend_save.opened_identity(files[0]))  # as Blender read it, before the lock could be taken
             progress.file_done(os.path.basename(files[0]))
         elif args.workers > 1 and len(files) > 1:
@@ -452,7 +477,8 @@ def _bake_all(p: argparse.ArgumentParser, args) -> int:
             for path, out in zip(files, outs, strict=True):
                 label = os.path.basename(path)
                 done[path] = bake_file(path, out, args.strip, args.in_place,
-                                       lambda i, n, name, label=label: progress.show(f"{label}: {name}", i, n))
+                                       lambda i, n, name, label=label: progress.show(f"{label}: {name}", i, n),
+                                       args.lip_contact)
                 progress.file_done(label)
     except Interrupted as stop:
         stopped = stop

@@ -118,11 +118,14 @@ class MULTANET_OT_bake_all_dialogue(bpy.types.Operator):
     _step: batch.Step | None = None
 
     def _finish(self, context, report: batch.BatchReport):
+        for strip, why in report.warnings:
+            self.report({"WARNING"}, f"'{strip}': {why}")
         for strip, why in report.skipped:
             self.report({"WARNING"}, f"skipped '{strip}': {why}")
         for strip, why in report.failed:
             self.report({"ERROR"}, f"'{strip}': {why}")
-        self.report({"INFO"} if report.ok else {"WARNING"}, "Bake All Dialogue: " + report.summary().splitlines()[0])
+        self.report({"INFO"} if report.ok and not report.warnings else {"WARNING"},
+                    "Bake All Dialogue: " + report.summary().splitlines()[0])
         return {"FINISHED"} if report.baked or report.ok else {"CANCELLED"}
 
     def execute(self, context):
@@ -188,6 +191,8 @@ class MULTANET_PT_dialogue(bpy.types.Panel):
             row = box.row(align=True)
             row.prop(line, "emotion")
             row.prop(line, "strength", text="")
+            if line.status.startswith("baked: "):  # baked with a warning (mostly not speech): the whole of it
+                ui_text.label(box, context, line.status, icon="ERROR")
         box = layout.box()
         box.label(text="Channels assigned to characters:")
         for i, item in enumerate(dialogue.channels):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
+from multanet_core.contact import speech_warning
 from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
 from multanet_core.pointcache import write_pc2
@@ -167,6 +168,7 @@ class Bake:
     key_values: np.ndarray | None = field(default=None)  # [n, K] for SHAPE_KEYS and NLA; [n, keys] for BY_NAME
     key_plan: named_keys.KeyPlan | None = None  # BY_NAME: which of the mesh's own keys it drives
     note: str = ""  # something the animator should know that does not stop the bake (a muted strip)
+    warning: str = ""  # something the animator should check: a contact head heard hardly any speech in it
     written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
     jaw_values: np.ndarray | None = None  # BY_NAME with a jaw bone and no jawOpen key: the weight, per frame
     solve_error: float | None = None  # BY_NAME from a mesh head: the share of its motion the keys miss
@@ -243,15 +245,19 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
 
     piece = slice_for_strip(samples, audio_in.core_audio.TARGET_RATE, timing)
     animator = Animator(ckpt, head.name)
-    coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector)
+    coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact)
     coefficients, sounding = visible(coefficients, piece)
+    warning = ""
+    if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
+        warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
     if key_plan is not None:
         values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients)
-        return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note,
+        return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note, warning=warning,
                     key_values=values * sounding[:, None], key_plan=key_plan,
                     jaw_values=None if jaw is None else jaw * sounding, solve_error=missed)
     motion = MeshMotion(head, rest_positions(obj))
-    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note)
+    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note,
+                warning=warning)
     if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]
     return bake
@@ -518,8 +524,8 @@ def apply_bake(bake: Bake) -> str:
     request = bake.request
     records.write(obj, LipSyncRecord(
         target=target, head=bake.head_name, checkpoint=request.checkpoint, source=bake.source_label,
-        emotion=request.emotion, strength=float(request.strength), frame_start=bake.timing.final_start,
-        frame_end=bake.timing.final_end, **done))
+        emotion=request.emotion, strength=float(request.strength), lip_contact=float(request.lip_contact),
+        frame_start=bake.timing.final_start, frame_end=bake.timing.final_end, **done))
     obj.data.update()
     what = "shape keys" if target is Target.SHAPE_KEYS else "a vertex cache"
     if bake.key_plan is not None:

@@ -137,6 +137,7 @@ def apply_line(bake: lipsync.Bake) -> str:
                                 + (plan.keys if plan is not None else [])))
     records.write(obj, LipSyncRecord(
         target=Target.NLA, head=bake.head_name, checkpoint=request.checkpoint, keys=len(names),
+        lip_contact=float(request.lip_contact),
         created_basis=previous.created_basis if previous is not None else created_basis,
         driven_keys="\n".join(driven), **lipsync.attach_jaw(bake)))
     return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({bake.head_name})"

@@ -65,6 +65,9 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
     audio_frame: IntProperty(name="Start Frame", default=1, description="Frame an audio file starts on")
     emotion: StringProperty(name="Emotion", description="Emotion preset (default: neutral)")
     strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=4.0)
+    lip_contact: FloatProperty(name="Lip Contact", default=1.0, min=0.0, max=1.0,
+                               description="How firmly the lips seal and the face rests where nobody speaks "
+                                           "(a checkpoint with a contact head; default: the panel's)")
     bake_mode: EnumProperty(name="Bake As", items=properties.BAKE_MODES)
     key_tolerance: FloatProperty(name="Thin Keys", default=0.0, min=0.0, max=0.5,
                                  description="Shape Keys by Name: thin each curve's keys to this error (0: none)")
@@ -107,21 +110,23 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             head = _panel_value(self, context, "head", properties.enum_value(settings.head))
             emotion = _panel_value(self, context, "emotion", properties.enum_value(settings.emotion))
             strength = _panel_value(self, context, "strength", settings.strength)
+            lip_contact = _panel_value(self, context, "lip_contact", settings.lip_contact)
             mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
             cache_dir = self.directory or _panel_value(self, context, "cache_dir", settings.cache_dir)
             tolerance = _panel_value(self, context, "key_tolerance", settings.key_tolerance)
             if obj is None:
                 raise MulTaNetError("no target mesh chosen")
             request = BakeRequest(obj=obj, checkpoint=path, head=head, source=self._source(context),
-                                  emotion=emotion, strength=strength, target=Target(mode), cache_dir=cache_dir,
-                                  key_tolerance=tolerance, jaw=jaw_bone.of_object(obj))
-            message = pipeline.run(context.scene, request)
+                                  emotion=emotion, strength=strength, lip_contact=lip_contact, target=Target(mode),
+                                  cache_dir=cache_dir, key_tolerance=tolerance, jaw=jaw_bone.of_object(obj))
+            outcome = pipeline.bake(context.scene, request)
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Generate Lip Sync: {exc}")
             return {"CANCELLED"}
         if path != checkpoints.DEFAULT_MODEL:
             preferences.remember(path)
-        self.report({"WARNING"} if named_keys.LEFT_OUT in message else {"INFO"}, message)
+        message = outcome.message
+        self.report({"WARNING"} if outcome.warning or named_keys.LEFT_OUT in message else {"INFO"}, message)
         return {"FINISHED"}
 
 

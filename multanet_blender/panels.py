@@ -156,6 +156,11 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(settings, "emotion")
         row.prop(settings, "strength", text="")
+        row = layout.row()
+        row.enabled = properties.has_contact(ckpt)  # greyed out: it would change nothing
+        row.prop(settings, "lip_contact", slider=True)
+        if ckpt is not None and not row.enabled:
+            layout.label(text="Lip Contact: this checkpoint has no contact head", icon="INFO")
         layout.prop(settings, "bake_mode")
         if settings.bake_mode == "BY_NAME":
             layout.prop(settings, "key_tolerance")

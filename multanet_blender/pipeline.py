@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from . import lipsync, nla
 from .record import Target
 from .request import BakeRequest
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a bake did, in words (with any note and warning), and its warning alone ('' when none)."""
+
+    message: str
+    warning: str = ""  # the animator should check the bake: its sound hardly sounded like speech
+
+
+def bake(scene, request: BakeRequest) -> Outcome:
+    """Carry out ``request`` in ``scene``. Raises MulTaNetError (or OSError) before anything changes when the
+    request cannot be baked."""
+    planned = lipsync.plan_bake(scene, request)
+    done = nla.apply_line(planned) if request.target is Target.NLA else lipsync.apply_bake(planned)
+    if planned.note:
+        done += f"; note: {planned.note} (baked from its sound all the same)"
+    if planned.warning:
+        done += f"; warning: {planned.warning}"
+    return Outcome(done, planned.warning)
+
+
 def run(scene, request: BakeRequest) -> str:
-    """Carry out ``request`` in ``scene``; returns what was done, in words. Raises MulTaNetError (or
-    OSError) before anything changes when the request cannot be baked."""
-    bake = lipsync.plan_bake(scene, request)
-    done = nla.apply_line(bake) if request.target is Target.NLA else lipsync.apply_bake(bake)
-    return f"{done}; note: {bake.note} (baked from its sound all the same)" if bake.note else done
+    """Carry out ``request`` in ``scene``; returns what was done, in words (see :func:`bake`)."""
+    return bake(scene, request).message

@@ -48,6 +48,11 @@ BAKE_MODES = [
 ]
 
 
+def has_contact(ckpt) -> bool:
+    """Whether ``ckpt`` (None: none loaded) has a lip-contact head, so that Lip Contact does something."""
+    return ckpt is not None and ckpt.network.contact_outputs > 0
+
+
 def _heads(self, context):
     """Mesh heads, or for Shape Keys by Name the rig heads."""
     ckpt, _ = panel_checkpoint(self)
@@ -106,6 +111,11 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
     emotion: EnumProperty(name="Emotion", items=_emotions, description="An emotion preset of the head")
     strength: FloatProperty(name="Strength", default=1.0, min=0.0, soft_max=2.0, max=4.0,
                             description="How strongly the emotion preset departs from neutral")
+    lip_contact: FloatProperty(
+        name="Lip Contact", default=1.0, min=0.0, max=1.0, subtype="FACTOR",
+        description="How firmly the lips seal on P, B and M and the face rests where nobody speaks (0: the "
+                    "network's motion as it is). Needs a checkpoint with a lip-contact head "
+                    "(python -m train contact-head); with other checkpoints it changes nothing")
     bake_mode: EnumProperty(
         name="Bake As",
         items=BAKE_MODES, default="SHAPE_KEYS")

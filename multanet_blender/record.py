@@ -34,6 +34,7 @@ class LipSyncRecord:
     source: str = ""  # in words: "strip 'line 01'", "audio file 'a.wav'"
     emotion: str = ""
     strength: float = 1.0
+    lip_contact: float = 1.0  # the Lip Contact strength it was baked with (records before it: 1, the default)
     frame_start: int = 0
     frame_end: int = 0
     action: str = ""  # SHAPE_KEYS: the Action's name

@@ -12,6 +12,7 @@ import numpy as np
 from .atomic import atomic_write
 from .audio import load_speech
 from .checkpoint import load_checkpoint
+from .contact import speech_warning
 from .errors import MulTaNetError
 from .inference import Animator
 from .lpc import FeatureConfig, features
@@ -40,6 +41,13 @@ def _finite(text: str) -> float:
     value = _number(text)
     if not np.isfinite(value) or abs(value) > 1e9:
         raise argparse.ArgumentTypeError(f"{text} is not a finite number below 1e9 in size")
+    return value
+
+
+def _unit(text: str) -> float:
+    value = _number(text)
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is outside 0-1")
     return value
 
 
@@ -123,7 +131,13 @@ def cmd_animate(args: argparse.Namespace) -> int:
     animator = Animator(ckpt, args.character)
     emotion = animator.emotion_vector(args.emotion, args.strength)
     samples = load_speech(args.audio)
-    coeffs = animator.coefficients(samples, args.fps, emotion)
+    if args.lip_contact is not None and not animator.has_contact:
+        print(f"note: {args.checkpoint} has no lip-contact head, so --lip-contact changes nothing", file=sys.stderr)
+    contact = 1.0 if args.lip_contact is None else args.lip_contact
+    coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact)
+    warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     n, v = coeffs.shape[0], animator.head.n_vertices
     size = 12.0 * n * v
     if size > MAX_OUTPUT_BYTES and not args.allow_large:
@@ -162,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fps", type=_fps, default=30.0, help="frames per second, 1-1000")
     p.add_argument("--emotion", default=None, help="an emotion preset of the head (default: neutral)")
     p.add_argument("--strength", type=_finite, default=1.0, help="emotion strength, 0 = neutral")
+    p.add_argument("--lip-contact", type=_unit, default=None, metavar="S",
+                   help="0-1 (default 1): how firmly the lips seal at P/B/M and the face rests where nobody speaks; "
+                        "needs a checkpoint with a lip-contact head (python -m train contact-head)")
     p.add_argument("--start-frame", type=_finite, default=0.0, help="first frame of a .pc2 cache")
     p.add_argument("--out", required=True, help="vertices as .npy float32 [T, V, 3], or a .pc2 point cache")
     p.add_argument("--allow-large", action="store_true",

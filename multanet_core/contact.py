@@ -58,3 +58,17 @@ def running_mean(x: np.ndarray, frames: int) -> np.ndarray:
 def speech_share(probs: np.ndarray) -> float:
     """The share of frames that sounded like speech (no-speech probability under one half)."""
     return float(np.mean(probs[:, SILENCE] < 0.5)) if len(probs) else 0.0
+
+
+SPEECH_WARNING_SHARE = 0.5  # a clip whose frames sounded like speech less often than this bakes with a warning
+
+
+def speech_warning(probs: np.ndarray | None, what: str) -> str:
+    """A warning that ``what`` (e.g. "strip 'music bed'") is mostly not speech, saying what share of its frames
+    sounded like speech; '' when at least :data:`SPEECH_WARNING_SHARE` did, or there are no probabilities."""
+    if probs is None or not len(probs):
+        return ""
+    share = speech_share(probs)
+    if share >= SPEECH_WARNING_SHARE:
+        return ""
+    return f"only {int(100 * share)} % of {what} sounded like speech: check that it is dialogue"

@@ -48,3 +48,26 @@ def tiny_config(tmp_path_factory):
     path = tmp_path_factory.mktemp("cfg") / "tiny.json"
     path.write_text(json.dumps(TINY_CONFIG))
     return path
+
+
+@pytest.fixture(scope="session")
+def fitted_contact_checkpoint(request, tmp_path_factory):
+    """The bundled default model with a lip-contact head fitted by ``python -m train contact-head`` on the tiny
+    corpus plus its non-speech (needs the train group: skipped where scipy is missing, as in .venv-blender42)."""
+    pytest.importorskip("scipy")
+    import shutil
+
+    tiny_corpus = request.getfixturevalue("tiny_corpus")
+
+    from train.__main__ import main
+    from train.non_speech import add_non_speech
+
+    root = tmp_path_factory.mktemp("contact")
+    corpus = root / "corpus"
+    shutil.copytree(tiny_corpus, corpus)
+    add_non_speech(corpus, per_character=9, seconds=2.0)
+    out = root / "contact.npz"
+    default = os.path.join(ROOT, "multanet_blender", "models", "default.npz")
+    assert main(["contact-head", "--checkpoint", default, "--data", str(corpus), "--out", str(out),
+                 "--per-character", "30", "--float16"]) == 0
+    return str(out)
