@@ -122,19 +122,24 @@ class RealClip:
         return phone_set == "arpabet" if phone_set in ("arpabet", "ipa") else is_arpabet(self.phones or [])
 
 
-def load_clips(folder: Path) -> list[RealClip]:
-    """Every audio file of ``folder`` (sorted by name) with its optional JSON sidecar."""
+def clip_files(folder: Path) -> list[tuple[Path, Path | None]]:
+    """Every audio file of ``folder`` (sorted by name) and its JSON sidecar (None when it has none)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder of real-speech clips")
-    clips = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES):
-        meta_path = path.with_suffix(".json")
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-        phones = meta.get("phones") or None
-        clips.append(RealClip(path.stem, path, load_speech(path), phones, meta))
-    if not clips:
+    files = [(path, path.with_suffix(".json") if path.with_suffix(".json").is_file() else None)
+             for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)]
+    if not files:
         raise DatasetError(f"{folder}: no audio files ({', '.join(AUDIO_SUFFIXES)})")
+    return files
+
+
+def load_clips(folder: Path) -> list[RealClip]:
+    """Every audio file of ``folder`` (sorted by name) with its optional JSON sidecar."""
+    clips = []
+    for path, meta_path in clip_files(folder):
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path else {}
+        clips.append(RealClip(path.stem, path, load_speech(path), meta.get("phones") or None, meta))
     return clips
 
 

@@ -31,12 +31,12 @@ from train.data.base import DatasetError
 from train.data.folder import write_sequence
 
 from .align import AlignmentError, align
+from .evaluate_real import clip_files
 from .speech_metrics import SILENCES
 from .synth.articulation import articulate
 from .synth.characters import character
 from .synth.head import CHANNELS, build_head
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 PREFIX = "real_"
 
 # pocketsphinx's ARPAbet (no stress digits) as the IPA the articulation model reads
@@ -72,18 +72,11 @@ def to_ipa(phone: str) -> str:
 
 def load_clip_list(folder: Path) -> list[tuple[Path, dict]]:
     """The clips of ``folder`` that can be learnt from, refusing the locked test split and its speakers."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DatasetError(f"{folder}: not a folder of real-speech clips")
     clips = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES):
-        meta_path = path.with_suffix(".json")
-        if not meta_path.is_file():
-            raise DatasetError(f"{path}: no {meta_path.name} beside it (a clip needs its text and language)")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        clips.append((path, meta))
-    if not clips:
-        raise DatasetError(f"{folder}: no audio files ({', '.join(AUDIO_SUFFIXES)})")
+    for path, meta_path in clip_files(folder):
+        if meta_path is None:
+            raise DatasetError(f"{path}: no {path.stem}.json beside it (a clip needs its text and language)")
+        clips.append((path, json.loads(meta_path.read_text(encoding="utf-8"))))
     test_speakers = {m.get("speaker") for _, m in clips if m.get("split") == "test" and m.get("speaker")}
     usable = []
     for path, meta in clips:
