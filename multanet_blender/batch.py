@@ -247,10 +247,11 @@ def bake_steps(scene, lines=None) -> Generator[Step, bool | None, BatchReport]:
             job.line.status = "failed"
             report.failed.append((job.strip.name, str(exc)))
         else:
-            job.line.status = f"baked: {outcome.warning}" if outcome.warning else "baked"
+            # a line the animator should look at again (it hardly sounded like speech, or it is muted) says so
+            job.line.status = f"baked: {outcome.attention}" if outcome.attention else "baked"
             report.baked.append((job.strip.name, outcome.message))
-            if outcome.warning:
-                report.warnings.append((job.strip.name, outcome.warning))
+            if outcome.attention:
+                report.warnings.append((job.strip.name, outcome.attention))
     scene.multanet_dialogue.last_summary = report.summary().splitlines()[0]
     return report
 

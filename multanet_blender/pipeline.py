@@ -15,6 +15,13 @@ class Outcome:
 
     message: str
     warning: str = ""  # the animator should check the bake: its sound hardly sounded like speech
+    note: str = ""  # baked all the same, but worth knowing: the strip is silent in playback (muted)
+
+    @property
+    def attention(self) -> str:
+        """The warning and the note in one line ('' when neither): what a batch shows beside the line."""
+        note = f"{self.note} (baked from its sound all the same)" if self.note else ""
+        return "; ".join(p for p in (self.warning, note) if p)
 
 
 def bake(scene, request: BakeRequest) -> Outcome:
@@ -26,7 +33,7 @@ def bake(scene, request: BakeRequest) -> Outcome:
         done += f"; note: {planned.note} (baked from its sound all the same)"
     if planned.warning:
         done += f"; warning: {planned.warning}"
-    return Outcome(done, planned.warning)
+    return Outcome(done, planned.warning, planned.note)
 
 
 def run(scene, request: BakeRequest) -> str:

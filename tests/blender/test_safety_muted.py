@@ -44,3 +44,24 @@ def test_a_strip_in_a_muted_meta_strip(blender, assets):
     meta.mute = True
     assert bake_checks.playback_note(scene, strip) == (
         "the meta strip 'dialogue' holding strip 'line' is muted, so it is silent in playback")
+
+
+@needs_aud
+def test_bake_all_says_which_lines_are_silent_in_playback(blender, assets, capfd):
+    """Bake All and the bake command line print the batch's warnings: a muted line is one of them (its note used
+    to stay inside the per-line message, which neither shows)."""
+    from multanet_blender import batch
+
+    scene = bpy.context.scene
+    obj = add_head(assets["checkpoint"])
+    scene.multanet.model, scene.multanet.checkpoint_path = "FILE", assets["checkpoint"]
+    add_strip(assets["wav16"], 1, "char00: hello", channel=1)
+    add_strip(assets["wav16"], 300, "char00: aside", channel=2).mute = True
+    report = batch.bake_dialogue(scene)
+    assert report.ok and [s for s, _ in report.baked] == ["char00: hello", "char00: aside"]
+    note = "strip 'char00: aside' is muted, so it is silent in playback (baked from its sound all the same)"
+    assert report.warnings == [("char00: aside", note)]
+    lines = scene.multanet_dialogue.lines
+    assert lines["char00: hello"].status == "baked" and lines["char00: aside"].status == f"baked: {note}"
+    assert f"  warning 'char00: aside': {note}" in report.summary()
+    assert obj.data.shape_keys.animation_data.nla_tracks
