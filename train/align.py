@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
-from multanet_core.audio import SILENCE_PEAK
-from multanet_core.resample import resample_poly
+from multanet_core.audio import SILENCE_PEAK, prepare
 
 RATE = 16000
 HOP_S = 0.01
@@ -53,16 +51,6 @@ class Alignment:
     method: str  # "dtw-espeak" or "pocketsphinx"
     phone_set: str  # "ipa" (espeak-ng) or "arpabet" (pocketsphinx)
     cost: float | None = None  # DTW: mean distance along the path (lower: the text fits the audio better)
-
-
-def _to_rate(samples: np.ndarray, rate: int, target: int = RATE) -> np.ndarray:
-    x = np.asarray(samples, np.float64)
-    if x.ndim == 2:
-        x = x.mean(1)
-    if rate == target:
-        return x
-    f = Fraction(int(target), int(rate))
-    return resample_poly(x, f.numerator, f.denominator)
 
 
 def _mel_filters(n_fft: int, rate: int) -> np.ndarray:
@@ -180,7 +168,7 @@ def _espeak_rendering(text: str, language: str, variant: str):
 
 def _one_voice(rec_feats: np.ndarray, text: str, language: str, variant: str):
     utt = _espeak_rendering(text, language, variant)
-    audio = _to_rate(utt.audio.astype(np.float64) / 32768.0, utt.sample_rate)
+    audio = prepare(utt.audio, utt.sample_rate).astype(np.float64)
     spoken = [(s, e, p) for s, e, p in utt.phonemes if p != SILENCE]
     if not spoken:
         raise AlignmentError(f"espeak-ng speaks no phone for {text!r} ({language})")
@@ -228,7 +216,7 @@ def align_dtw(samples: np.ndarray, rate: int, text: str, language: str, variants
     """
     if not text or not text.strip():
         raise AlignmentError("no text to align")
-    x = _to_rate(samples, rate)
+    x = prepare(samples, rate).astype(np.float64)
     duration = len(x) / RATE
     lo, hi = speech_span(x)
     feats = cepstra(x)[lo:hi]
@@ -273,7 +261,7 @@ def align_pocketsphinx(samples: np.ndarray, rate: int, text: str) -> Alignment:
         from pocketsphinx import Decoder
     except ImportError as exc:
         raise AlignmentError("pocketsphinx is not installed (pip install pocketsphinx)") from exc
-    x = _to_rate(samples, rate) * 32768.0
+    x = prepare(samples, rate).astype(np.float64) * 32768.0
     raw = np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes()
     decoder = Decoder(samprate=RATE, bestpath=False, loglevel="ERROR")
     words = english_words(text)
