@@ -1,6 +1,7 @@
 """Forced alignment (train/align.py): how often an aligned P/B/M lands inside the real one, and how fast.
 
-Accuracy: on data/real_speech's English clips whose alignment came with the recording or from pocketsphinx,
+Accuracy: on data/real_speech's English clips whose alignment came with the recording or from pocketsphinx
+(not the DTW aligner's own, and no degraded copy of a clip),
 the share of reference P/B/M (and vowel) phones that hold the centre of an aligned phone of the same class
 (+-20 ms), for the espeak-ng DTW aligner against its baseline, the same phones spread evenly over the speech
 (what a tool without an aligner does).
@@ -48,6 +49,8 @@ def main() -> None:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if not (meta.get("phones") and meta.get("text") and str(meta.get("language", "")).startswith("en")):
             continue
+        if "dtw" in str(meta.get("alignment_source")) or meta.get("clean"):
+            continue  # a reference made by this aligner, or a degraded copy of a clip already counted
         samples = load_speech(meta_path.with_suffix(".flac"))
         a = align_dtw(samples, RATE, meta["text"], "en" if "GB" in meta["language"] else "en-us")
         for cls in ("bilabial", "vowel"):
