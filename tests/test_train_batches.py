@@ -84,7 +84,7 @@ def test_chunks_gather_each_steps_windows_targets_and_marks(budget, chunk):
     for s in range(plan.n_steps):
         if current is None or s >= current.first_step + chunk:
             current = source.chunk(plan, s, chunk)
-        x, frames, bilabial, targets = source.step(plan, current, s)
+        x, frames, bilabial, _, targets = source.step(plan, current, s)
         rows = plan.rows[plan.starts[s]:plan.starts[s + 1]]
         assert np.array_equal(x.numpy(), data.windows(rows, plan.variant[plan.starts[s]:plan.starts[s + 1]]))
         assert np.array_equal(frames.numpy(), rows) and np.array_equal(bilabial.numpy(), data.bilabial[rows])
@@ -272,8 +272,8 @@ def test_on_cuda_the_step_loop_never_synchronises():
         norm = LossNormaliser(("position",), device=torch.device("cuda"))
         sums = torch.zeros(1, dtype=torch.float64, device="cuda")
         for s in range(8):
-            x, frames, bilabial, targets = source.step(plan, chunk, s)
-            outs, _ = model(x, frames, [(h, g0, g1) for h, _, g0, g1 in plan.groups[s]])
+            x, frames, bilabial, _, targets = source.step(plan, chunk, s)
+            outs, _, _ = model(x, frames, [(h, g0, g1) for h, _, g0, g1 in plan.groups[s]])
             w = torch.where(bilabial, 5.0, 1.0).to(torch.float32)
             position = sum((o - t).square().mean(1).mul(w[g0:g1]).sum() / w.sum()
                            for o, t, (_, _, g0, g1) in zip(outs, targets, plan.groups[s], strict=True))

@@ -143,6 +143,7 @@ class Chunk:
     x: torch.Tensor | None = None  # streamed only
     targets: dict[int, torch.Tensor] | None = None
     bilabial: torch.Tensor | None = None
+    contact: torch.Tensor | None = None
 
 
 class FrameSource:
@@ -151,7 +152,7 @@ class FrameSource:
     def __init__(self, data: FrameData, device: torch.device, max_device_bytes: int | None = None):
         self.device = device
         arrays = [data.grid, data.win, data.row, *data.targets]
-        size = sum(a.nbytes for a in arrays) + (data.bilabial.nbytes if data.bilabial is not None else 0)
+        size = sum(a.nbytes for a in arrays) + sum(a.nbytes for a in (data.bilabial, data.contact) if a is not None)
         limit = max_device_bytes
         if limit is None and device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(device)
@@ -172,6 +173,7 @@ class FrameSource:
         self.row = put(data.row)
         self.targets = [put(t) for t in data.targets]
         self.bilabial = None if data.bilabial is None else put(data.bilabial)
+        self.contact = None if data.contact is None else put(data.contact)
         self.span = torch.arange(data.n_frames, device=home)
         self.home = home
         self.pin = pin
@@ -213,6 +215,7 @@ class FrameSource:
             chunk.x = self._to_device(self._windows(frames, variant))
             chunk.targets = {c: self._to_device(self.targets[c][rows]) for c, rows in target_rows.items()}
             chunk.bilabial = None if self.bilabial is None else self._to_device(self.bilabial[frames])
+            chunk.contact = None if self.contact is None else self._to_device(self.contact[frames])
             chunk.frames = self._to_device(frames)
         return chunk
 
@@ -220,7 +223,8 @@ class FrameSource:
         return self.grid[variant[:, None], self.win[frames][:, None] + self.span]
 
     def step(self, plan: EpochPlan, chunk: Chunk, s: int):
-        """Step ``s``'s (windows, emotion indices, P/B/M marks or None, per-group targets), all on the device."""
+        """Step ``s``'s (windows, emotion indices, P/B/M marks or None, contact labels or None, per-group targets),
+        all on the device."""
         i = s - chunk.first_step
         r0 = chunk.row0[i]
         r1 = r0 + plan.step_rows(s)
@@ -234,7 +238,9 @@ class FrameSource:
                 targets.append(self.targets[c][chunk.target_rows[c][o:o + (g1 - g0)]])
         if chunk.x is not None:
             x, bilabial = chunk.x[r0:r1], None if chunk.bilabial is None else chunk.bilabial[r0:r1]
+            contact = None if chunk.contact is None else chunk.contact[r0:r1]
         else:
             x = self._windows(frames, chunk.variant[r0:r1])
             bilabial = None if self.bilabial is None else self.bilabial[frames]
-        return x, frames, bilabial, targets
+            contact = None if self.contact is None else self.contact[frames]
+        return x, frames, bilabial, contact, targets

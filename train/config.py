@@ -25,11 +25,11 @@ CONFIG_DIR = Path(__file__).parent / "configs"
 REQUIRED = ("network", "components", "epochs", "freeze_head_epochs", "lr_schedule", "batch_pairs",
             "epoch_fraction", "emotion_init_std", "loss_weights", "loss_ema_beta", "members",
             "checkpoint_every", "pca_max_frames", "seed")
-LOSS_TERMS = ("position", "motion", "emotion")  # train.trainer.TERMS
+LOSS_TERMS = ("position", "motion", "emotion", "contact")  # train.trainer.terms
 # what a config's "network" may set; the rest of a NetworkSpec comes from the features and the data
 NETWORK_KEYS = tuple(f.name for f in dataclasses.fields(NetworkSpec) if f.name not in (
     "architecture", "n_characters", "members", "n_frames", "order", "level_channels", "extra",
-    "contact_outputs"))  # the contact head is fitted on a trained model: python -m train contact-head
+    "contact_outputs"))  # a contact head comes with loss_weights.contact (contact_outputs), or train contact-head
 FEATURE_KEYS = tuple(f.name for f in dataclasses.fields(FeatureConfig))
 
 
@@ -235,6 +235,15 @@ def scheduled(config: dict, key: str, epoch: int, default: float) -> float:
         if epoch >= start:
             value = v
     return float(value)
+
+
+def contact_outputs(config: dict) -> int:
+    """How many lip-contact classes a MulTaNet trained with ``config`` predicts: all of
+    :data:`multanet_core.contact.CONTACT_CLASSES` with a positive ``loss_weights.contact`` (the auxiliary loss),
+    else none."""
+    from multanet_core.contact import CONTACT_CLASSES
+
+    return len(CONTACT_CLASSES) if float(config.get("loss_weights", {}).get("contact", 0.0)) > 0 else 0
 
 
 def learning_rate(config: dict, epoch: int) -> float:

@@ -37,31 +37,12 @@ from train.data import open_dataset
 from train.data.base import DatasetError
 
 from .augment import AugmentConfig, degrade
-from .real_corpus import to_ipa
+from .contact_labels import contact_labels
 from .rig_targets import arkit_weights
-from .synth.articulation import phoneme_class
 from .synth.head import CHANNELS
 
-# phone class (train.synth.articulation.phoneme_class) -> contact class
-PHONE_CONTACT = {"bilabial": "closed", "labiodental": "labiodental", "open": "open", "rounded": "rounded",
-                 "labiovelar": "rounded", "silence": "silence"}
 NOISY = AugmentConfig(noise_p=0.95, reverb_p=0.4, band_p=0.25, codec_p=0.0, dc_p=0.0,
                       noise_kinds={"room": 0.3, "pink": 0.1, "hum": 0.1, "babble": 0.25, "music": 0.25})
-
-
-def contact_labels(phonemes: list | None, fps: float, n: int, speech: bool = True) -> np.ndarray:
-    """float32 [n, C]: 1 where frame ``t / fps`` lies inside a phone of that contact class, else 0; a sequence
-    that is not speech is silence throughout. IPA or ARPAbet phones."""
-    out = np.zeros((n, len(CONTACT_CLASSES)), np.float32)
-    if not speech:
-        out[:, CONTACT_CLASSES.index("silence")] = 1.0
-        return out
-    times = np.arange(n) / float(fps)
-    for start, end, phone in phonemes or []:
-        name = PHONE_CONTACT.get(phoneme_class(to_ipa(str(phone))))
-        if name is not None:
-            out[(times >= float(start)) & (times < float(end)), CONTACT_CLASSES.index(name)] = 1.0
-    return out
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[np.ndarray, float]:
@@ -94,6 +75,9 @@ def auc(scores: np.ndarray, y: np.ndarray) -> float | None:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
+POSE_SEQUENCES = 40  # train sequences per character whose P/B/M frames give a head its closed pose
+
+
 def _sequences(dataset, characters: list[str], per_character: int):
     for name in characters:
         seqs = sorted(dataset.sequences(split="train", character=name), key=lambda s: s.id)
@@ -102,18 +86,20 @@ def _sequences(dataset, characters: list[str], per_character: int):
         yield name, seqs[::step][:per_character]
 
 
-def collect(ckpt: Checkpoint, dataset, per_character: int, seed: int, progress=print):
-    """Articulation outputs [N, A] (clean and one degraded copy of each sequence), labels [N, C], held-out mask,
-    and per head the sums of its targets at closure frames."""
+def _characters(ckpt: Checkpoint, dataset) -> list[str]:
     mesh = {h.name for h in ckpt.mesh_heads}
     characters = [c for c in dataset.characters if c in mesh]
     if not characters:
         raise DatasetError(f"none of the data's characters ({', '.join(dataset.characters)}) is a head of the "
                            f"checkpoint ({', '.join(h.name for h in ckpt.heads)})")
-    xs, ys, held, closed_sum = [], [], [], {}
-    rig = ckpt.rig_heads[0] if ckpt.rig_heads else None
+    return characters
+
+
+def collect(ckpt: Checkpoint, dataset, per_character: int, seed: int, progress=print):
+    """Articulation outputs [N, A] (clean and one degraded copy of each sequence), labels [N, C] and held-out mask."""
+    xs, ys, held = [], [], []
     t0 = time.perf_counter()
-    for name, seqs in _sequences(dataset, characters, per_character):
+    for name, seqs in _sequences(dataset, _characters(ckpt, dataset), per_character):
         anim = Animator(ckpt, name)
         for seq in seqs:
             audio, rate = dataset.load_audio(seq)
@@ -129,22 +115,35 @@ def collect(ckpt: Checkpoint, dataset, per_character: int, seed: int, progress=p
             xs += [a, a_noisy]
             ys += [labels, labels]
             held += [np.full(n, is_held), np.full(n, is_held)]
-            closure = labels[:, CLOSED] > 0.5
-            if closure.any():
-                verts = dataset.load_vertices(seq)[:n]
-                verts = verts.reshape(len(verts), -1)
-                m = closure[: len(verts)]
-                acc = closed_sum.setdefault(name, [np.zeros(verts.shape[1]), 0])
-                acc[0] += verts[m].sum(0)
-                acc[1] += int(m.sum())
-                if rig is not None and "articulation" in meta:
-                    w = arkit_weights(list(meta["articulation"]["channels"]),
-                                      np.asarray(meta["articulation"]["curves"], np.float32), rig.weight_names)[:n]
-                    acc = closed_sum.setdefault(rig.name, [np.zeros(w.shape[1]), 0])
-                    acc[0] += w[closure[: len(w)]].sum(0)
-                    acc[1] += int(closure[: len(w)].sum())
         progress(f"contact head: {name}: {len(seqs)} sequences ({time.perf_counter() - t0:.0f} s)")
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(held), closed_sum
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(held)
+
+
+def closed_sums(ckpt: Checkpoint, dataset, per_character: int) -> dict:
+    """Per head, [sum, count] of its training targets at closure (P/B/M) frames: the mesh heads' vertices, and
+    the rig head's weights from the articulation curves of the same sequences."""
+    closed_sum: dict = {}
+    rig = ckpt.rig_heads[0] if ckpt.rig_heads else None
+    for name, seqs in _sequences(dataset, _characters(ckpt, dataset), per_character):
+        for seq in seqs:
+            meta = seq.metadata()
+            verts = dataset.load_vertices(seq)
+            verts = verts.reshape(len(verts), -1)
+            closure = contact_labels(meta.get("phonemes"), ckpt.fps, len(verts),
+                                     meta.get("speech", True) is not False)[:, CLOSED] > 0.5
+            if not closure.any():
+                continue
+            acc = closed_sum.setdefault(name, [np.zeros(verts.shape[1]), 0])
+            acc[0] += verts[closure].sum(0)
+            acc[1] += int(closure.sum())
+            if rig is not None and "articulation" in meta:
+                w = arkit_weights(list(meta["articulation"]["channels"]),
+                                  np.asarray(meta["articulation"]["curves"], np.float32), rig.weight_names)
+                m = closure[: len(w)]
+                acc = closed_sum.setdefault(rig.name, [np.zeros(w.shape[1]), 0])
+                acc[0] += w[: len(m)][m].sum(0)
+                acc[1] += int(m.sum())
+    return closed_sum
 
 
 def _coefficients(head, target: np.ndarray) -> np.ndarray:
@@ -174,11 +173,12 @@ def with_contact_head(ckpt: Checkpoint, weight: np.ndarray, bias: np.ndarray, cl
     return replace(ckpt, network=network, weights=weights, info=info, path=None)
 
 
-def fit_contact_head(ckpt: Checkpoint, dataset, per_character: int = 40, seed: int = 0,
+def fit_contact_head(ckpt: Checkpoint, dataset, per_character: int = POSE_SEQUENCES, seed: int = 0,
                      progress=print) -> tuple[Checkpoint, dict]:
     if ckpt.network.architecture != "multanet":
         raise MulTaNetError("a contact head reads MulTaNet's shared articulation output: this is a KarrasNet")
-    x, y, held, closed_sum = collect(ckpt, dataset, per_character, seed, progress)
+    x, y, held = collect(ckpt, dataset, per_character, seed, progress)
+    closed_sum = closed_sums(ckpt, dataset, per_character)
     train = ~held
     weight = np.zeros((len(CONTACT_CLASSES), x.shape[1]), np.float32)
     bias = np.zeros(len(CONTACT_CLASSES), np.float32)
@@ -205,7 +205,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, help="a corpus with phone timelines (train synth, "
                         "plus train real-corpus and train non-speech)")
     parser.add_argument("--out", type=Path, required=True, help="the checkpoint to write, with the contact head")
-    parser.add_argument("--per-character", type=int, default=40, help="train sequences read per character (40)")
+    parser.add_argument("--per-character", type=int, default=POSE_SEQUENCES,
+                        help=f"train sequences read per character ({POSE_SEQUENCES})")
     parser.add_argument("--seed", type=int, default=0, help="draws each sequence's degraded copy (0)")
     parser.add_argument("--float16", action="store_true", help="store the PCA bases as float16 (as the bundled model)")
 

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -169,8 +170,18 @@ def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
                                    info.get("up_axis", "Y"), k=n_presets, seed=c)
         heads.append(files.head(i, name, means[i], bases[i], presets))
     prov = files.provenance(int(state["epoch"]), float(state.get("seconds", 0.0)))
-    return Checkpoint(files.features, files.spec, info["fps"], heads, weights, info=prov,
+    contact = {k: weights.pop(k) for k in ("contact.weight", "contact.bias") if k in weights}
+    spec = replace(files.spec, contact_outputs=0) if contact else files.spec
+    ckpt = Checkpoint(files.features, spec, info["fps"], heads, weights, info=prov,
                       up_axis=str(info.get("up_axis", "Y")).upper())
+    if contact:  # trained with the network (loss_weights.contact): each head's closed and rest poses from the data
+        from .contact_head import POSE_SEQUENCES, closed_sums, with_contact_head
+
+        sums = closed_sums(ckpt, open_dataset(info["data"]), POSE_SEQUENCES)
+        ckpt = with_contact_head(ckpt, contact["contact.weight"], contact["contact.bias"], sums,
+                                 {"trained": "with the network (loss_weights.contact)",
+                                  "per_character": POSE_SEQUENCES})
+    return ckpt
 
 
 def export_karras(files: RunFiles, character: str) -> Checkpoint:

@@ -27,7 +27,7 @@ from train.data.folder import save_npz
 from train.networks_torch import MulTaNet
 
 from .augment import AugmentConfig
-from .config import LR_RULES, SCHEDULE_KEYS, continued, load_config, with_batch
+from .config import LR_RULES, SCHEDULE_KEYS, contact_outputs, continued, load_config, with_batch
 from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
 from .pca import normalise_targets, pca, pca_on_device
@@ -248,6 +248,7 @@ def _resume_problem(previous: dict, info: dict, rig_head: str | None) -> str | N
            ("model", "sentences", "init", "freeze_mfl", "warm_start", "features", "fps", "up_axis")}
     was["rig head"] = next(iter(previous.get("weight_names") or {}), None), rig_head
     old, new = previous["config"], info["config"]
+    was["contact head (loss_weights.contact)"] = bool(contact_outputs(old)), bool(contact_outputs(new))
     was.update({f"config {k!r}": (old.get(k), new.get(k)) for k in sorted({*old, *new} - set(SCHEDULE_KEYS))})
     changed = [f"{k} ({a!r}, now {b!r})" for k, (a, b) in was.items() if a != b]
     if changed:
@@ -357,7 +358,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
     torch.manual_seed(int(config["seed"]))
     if warm is not None:
         n = len(warm.heads)
-        net = extend_multanet(warm, means[n:], bases[n:], old_heads=(means[:n], bases[:n]))
+        net = extend_multanet(warm, means[n:], bases[n:], old_heads=(means[:n], bases[:n]),
+                              contact=contact_outputs(config))
         head_names, head_of = list(chars), list(range(len(chars)))
         init = None  # nothing of the checkpoint is kept as it was: every head trains
     elif init is None:

@@ -11,6 +11,10 @@ Rows come in pairs (2i, 2i+1) = frames (t, t+1) of one sequence.
   the mean, and with them their share of it);
 * motion: the same on the pair's frame-to-frame difference, times 2 (Karras's 2/3V: one
   difference per two frames);
+* contact (with ``loss_weights.contact`` > 0): the lip-contact head's binary cross-entropy on each frame's
+  labels (:mod:`train.contact_labels`), each class balanced so that its positive and negative frames weigh
+  half each (P/B/M is about 5 % of frames; the inference ramp starts at a balanced probability of 0.5); frames
+  of sequences without a phone timeline count for nothing;
 * emotion regulariser: mean squared difference of the pair's emotion vectors (1/E), divided by
   the batch's mean squared emotion norm, so the network cannot satisfy it by shrinking the vectors.
 
@@ -65,6 +69,27 @@ def row_errors(pred: torch.Tensor, target: torch.Tensor, coords: torch.Tensor | 
     """[rows]: each row's mean squared error, its coordinates weighted by ``coords`` [3V] when given."""
     d2 = (pred - target).square()
     return (d2 if coords is None else d2 * coords).mean(1)
+
+
+def contact_balance(labels: np.ndarray, unknown: int = 255) -> np.ndarray:
+    """float32 [2, C]: the weights of a class's negative (row 0) and positive (row 1) frames, 0.5 / their share
+    of the frames with labels, so each class's positives and negatives weigh half each in the mean."""
+    known = labels != unknown
+    pos = ((labels == 1) & known).sum(0).astype(np.float64)
+    total = np.maximum(known.sum(0).astype(np.float64), 1.0)
+    share = np.clip(pos / total, 1e-4, 1 - 1e-4)
+    return np.stack([0.5 / (1 - share), 0.5 / share]).astype(np.float32)
+
+
+def contact_loss(logits: torch.Tensor, labels: torch.Tensor, balance: torch.Tensor, unknown: int = 255
+                 ) -> torch.Tensor:
+    """Class-balanced binary cross-entropy of logits [rows, C] against uint8 labels [rows, C] (``unknown``:
+    no label), averaged over the labelled entries; ``balance`` from :func:`contact_balance`."""
+    known = labels != unknown
+    y = (labels == 1).to(logits.dtype)
+    w = torch.where(labels == 1, balance[1], balance[0]) * known
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
+    return (bce * w).sum() / known.sum().clamp(min=1)
 
 
 def motion_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@ from torch import nn
 from multanet_core.checkpoint import Checkpoint
 from multanet_core.lpc import FeatureConfig
 from multanet_core.network_spec import NetworkSpec
+from train.config import contact_outputs
 from train.networks_torch import KarrasNet, MulTaNet
 
 
@@ -29,14 +30,15 @@ class TrainingModel(nn.Module):
     def is_multanet(self) -> bool:
         return isinstance(self.net, MulTaNet)
 
-    def forward(self, x: torch.Tensor, frames: torch.Tensor,
-                groups: list[tuple[int, int, int]]) -> tuple[list[torch.Tensor], torch.Tensor]:
+    def forward(self, x: torch.Tensor, frames: torch.Tensor, groups: list[tuple[int, int, int]]
+                ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
         """x [B, n_frames, order]; frames [B] training-frame indices (their emotion vectors);
         groups: (head index, first row, end row), rows of one character contiguous.
-        Returns the flattened vertices [rows, 3V] of each group, and the emotion vectors [B, E]."""
+        Returns the flattened vertices [rows, 3V] of each group, the emotion vectors [B, E], and the contact
+        head's logits [B, C] (None without one)."""
         e = self.emotions[frames]
         if not self.is_multanet:
-            return [self.net(x, e)], e
+            return [self.net(x, e)], e, None
         a = self.net.mfl(x, e)
         outs = []
         n_chars = self.net.spec.n_characters
@@ -45,25 +47,30 @@ class TrainingModel(nn.Module):
             onehot[:, h] = 1
             head = self.net.heads[h]
             outs.append(head.out(head.coeff(torch.cat([a[r0:r1], onehot], dim=1))))
-        return outs, e
+        return outs, e, self.net.contact(a) if self.net.contact is not None else None
 
 
 def make_spec(architecture: str, config: dict, features: FeatureConfig, n_characters: int = 1) -> NetworkSpec:
     net = dict(config["network"])
     if architecture == "multanet":
-        return NetworkSpec.for_features(features, architecture="multanet", n_characters=n_characters, **net)
+        return NetworkSpec.for_features(features, architecture="multanet", n_characters=n_characters,
+                                        contact_outputs=contact_outputs(config), **net)
     return NetworkSpec.for_features(features, architecture="karras", **net)
 
 
 def extend_multanet(init: Checkpoint, means: list[np.ndarray], bases: list[np.ndarray],
-                    old_heads: tuple[list[np.ndarray], list[np.ndarray]] | None = None) -> MulTaNet:
+                    old_heads: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
+                    contact: int | None = None) -> MulTaNet:
     """A MulTaNet with ``init``'s MFL and heads plus new heads initialised from (means, bases).
 
     ``old_heads`` (means, bases) replaces the output layers of ``init``'s own heads: a warm start
-    trains them on in normalised target units (the checkpoint's mean and basis, rescaled)."""
+    trains them on in normalised target units (the checkpoint's mean and basis, rescaled). ``contact``:
+    how many contact classes the network predicts (None: as ``init``); ``init``'s contact layer is kept when
+    it has the same size, and its heads' closed and rest poses, which are not trained, are left out."""
     old = init.network
     n_old, n_new = old.n_characters, len(means)
-    spec = NetworkSpec.from_dict({**old.to_dict(), "n_characters": n_old + n_new})
+    spec = NetworkSpec.from_dict({**old.to_dict(), "n_characters": n_old + n_new,
+                                  "contact_outputs": old.contact_outputs if contact is None else contact})
     old_means, old_bases = old_heads or ([h.mean for h in init.heads], [h.basis for h in init.heads])
     all_means = [np.asarray(m, np.float32) for m in old_means] + list(means)
     all_bases = [np.asarray(b, np.float32) for b in old_bases] + list(bases)
@@ -72,6 +79,8 @@ def extend_multanet(init: Checkpoint, means: list[np.ndarray], bases: list[np.nd
     a = spec.articulation_channels
     with torch.no_grad():
         for name, value in init.weights.items():
+            if name not in state or state[name].shape[0] != value.shape[0]:  # poses; a contact head of other size
+                continue
             value = torch.as_tensor(np.asarray(value, np.float32))
             if name.endswith("coeff.weight"):
                 padded = torch.zeros(value.shape[0], a + n_old + n_new)

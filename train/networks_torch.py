@@ -77,6 +77,8 @@ class MulTaNet(nn.Module):
         self.mfl = MFL(spec)
         n_in = spec.articulation_channels + spec.n_characters
         self.heads = nn.ModuleList(HeadLayers(n_in, m, b) for m, b in zip(means, bases, strict=True))
+        # the lip-contact head (multanet_core.contact): one logit per class from the shared articulation output
+        self.contact = nn.Linear(spec.articulation_channels, spec.contact_outputs) if spec.contact_outputs else None
 
     def coefficients(self, x: torch.Tensor, character: int, emotion: torch.Tensor) -> torch.Tensor:
         a = self.mfl(x, emotion)

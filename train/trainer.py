@@ -33,9 +33,11 @@ from multanet_core.progress import StatusLine
 
 from .augment import AugmentConfig
 from .batches import FrameSource, config_repeat, plan_epoch
-from .config import learning_rate, scheduled
+from .config import contact_outputs, learning_rate, scheduled
 from .losses import (
     LossNormaliser,
+    contact_balance,
+    contact_loss,
     coordinate_weights,
     emotion_regulariser,
     motion_loss,
@@ -46,7 +48,7 @@ from .losses import (
 from .model import TrainingModel
 from .training_data import FrameData
 
-TERMS = ("position", "motion", "emotion")
+TERMS = ("position", "motion", "emotion")  # and "contact" when the network has a contact head (terms())
 CHUNK_STEPS = 32  # steps whose windows and targets are gathered at once
 LOG_EVERY = 20  # steps between the progress line's (and TensorBoard's) reads of the running losses
 
@@ -161,6 +163,13 @@ def rig_row_weight(data: FrameData, rig_weight: float) -> float | None:
     return None if rig_weight == 1.0 or not 0 < n_mesh < len(data.characters) else float(rig_weight)
 
 
+def loss_terms(model: nn.Module, config: dict) -> tuple[str, ...]:
+    """The loss terms ``model`` trains on: :data:`TERMS`, and ``contact`` when its network has a contact head
+    and ``config`` weighs the contact loss (a head from an ``--init`` checkpoint, unweighted, stays as it is)."""
+    head = getattr(getattr(model, "net", None), "contact", None)
+    return TERMS + ("contact",) if head is not None and contact_outputs(config) else TERMS
+
+
 def train(job: Job, config: dict, device: torch.device, *, resume: bool = False, stop_after: int | None = None,
           quiet: bool = False, tensorboard: Path | None = None, max_device_bytes: int | None = None) -> dict:
     """Train ``job`` to ``config['epochs']`` (or stop after epoch ``stop_after``); returns a summary.
@@ -188,7 +197,11 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
         wrapped = nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True)
     optimiser = make_optimiser(job.trainable, learning_rate(config, 0), device)
-    norm = LossNormaliser(TERMS, beta=float(config["loss_ema_beta"]), device=device)
+    names = loss_terms(model, config)
+    if "contact" in names and data.contact is None:
+        raise ValueError("a contact head trains on contact labels, and this data has none")
+    balance = torch.from_numpy(contact_balance(data.contact)).to(device) if "contact" in names else None
+    norm = LossNormaliser(names, beta=float(config["loss_ema_beta"]), device=device)
     start, seconds = 0, 0.0
     if resume and job.state_path.is_file():
         state = torch.load(job.state_path, map_location=device, weights_only=True)
@@ -232,17 +245,17 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
         plan = plan_epoch(data, job.head_of, job.seed, epoch, batch, float(config["epoch_fraction"]), clean_share,
                           rank, n_ranks, repeat)
         n_steps = plan.n_steps
-        sums = torch.zeros(len(TERMS), dtype=torch.float64, device=device)
+        sums = torch.zeros(len(names), dtype=torch.float64, device=device)
         frames_done = 0
         model.train()
         chunk = None
         for s in range(n_steps):
             if chunk is None or s >= chunk.first_step + CHUNK_STEPS:
                 chunk = source.chunk(plan, s, CHUNK_STEPS)
-            x, frames, bilabial, targets = source.step(plan, chunk, s)
+            x, frames, bilabial, contact, targets = source.step(plan, chunk, s)
             groups = [(h, g0, g1) for h, _, g0, g1 in plan.groups[s]]
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-                outs, emotion = wrapped(x, frames, groups)
+                outs, emotion, logits = wrapped(x, frames, groups)
             rows = plan.step_rows(s)
             pairs_out = list(zip(outs, targets, strict=True))
             marked = weigh and bilabial is not None
@@ -259,7 +272,9 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
                 "motion": sum(motion_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out),
                 "emotion": emotion_regulariser(emotion.float()),
             }
-            values = torch.stack([terms[n].detach() for n in TERMS]).float()
+            if balance is not None:
+                terms["contact"] = contact_loss(logits.float(), contact, balance)
+            values = torch.stack([terms[n].detach() for n in names]).float()
             if n_ranks > 1:
                 dist.all_reduce(values)
                 values /= n_ranks
@@ -279,24 +294,24 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
             step_global += 1
             if writer is not None and step_global % LOG_EVERY == 0:
                 now = values.tolist()
-                for i, n in enumerate(TERMS):
+                for i, n in enumerate(names):
                     writer.add_scalar(f"loss/{n}", now[i], step_global)
                 writer.add_scalar("loss/total_normalised", float(loss.detach()), step_global)
             if bar.enabled and ((s + 1) % LOG_EVERY == 0 or s + 1 == n_steps):
                 means = (sums / (s + 1)).tolist()
                 rate = frames_done / max(time.perf_counter() - t0, 1e-9)
                 bar.show(f"{job.label} epoch {epoch + 1}/{epochs} step {s + 1}/{n_steps} "
-                         + " ".join(f"{n[:3]} {m:.3g}" for n, m in zip(TERMS, means, strict=True))
+                         + " ".join(f"{n[:3]} {m:.3g}" for n, m in zip(names, means, strict=True))
                          + f" lr {lr:g}{' head frozen' if freeze else ''} {rate:.0f} frames/s")
         mean_values = (sums / max(n_steps, 1)).tolist()  # the epoch's one wait for the device
         dt = time.perf_counter() - t0
         seconds += dt
-        means = dict(zip(TERMS, mean_values, strict=True))
+        means = dict(zip(names, mean_values, strict=True))
         history.append({"epoch": epoch + 1, "seconds": dt, "frames": frames_done, **means})
         bar.done(f"{job.label} epoch {epoch + 1}/{epochs} done in {dt:.1f}s: "
-                 + " ".join(f"{n} {means[n]:.4g}" for n in TERMS) + f" ({frames_done / dt:.0f} frames/s)")
+                 + " ".join(f"{n} {means[n]:.4g}" for n in names) + f" ({frames_done / dt:.0f} frames/s)")
         if writer is not None:
-            for n in TERMS:
+            for n in names:
                 writer.add_scalar(f"epoch/{n}", means[n], epoch + 1)
             writer.add_scalar("epoch/lr", lr, epoch + 1)
             writer.add_scalar("epoch/frames_per_second", frames_done / dt, epoch + 1)

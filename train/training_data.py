@@ -19,6 +19,7 @@ from multanet_core.lpc import FeatureConfig
 from train.data.base import DatasetError, MotionDataset, Sequence, Template
 
 from .augment import AugmentConfig
+from .contact_labels import label_codes
 from .features_cache import BabblePool, sequence_grid
 
 
@@ -35,6 +36,7 @@ class FrameData:
     sequences: list[Sequence]
     n_frames: int  # grid frames per window
     bilabial: np.ndarray | None = None  # bool [N]: the frame lies inside a P/B/M phone (None: no phone timelines)
+    contact: np.ndarray | None = None  # uint8 [N, C]: lip-contact labels (train.contact_labels.label_codes)
 
     @property
     def n(self) -> int:
@@ -92,7 +94,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     n_variants = 1 + (augment.variants if augment else 0)
     pool = BabblePool(dataset, split) if augment else None
     grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
-    wins, chars, rows, seq_ids, targets, sequences, bilabial = [], [], [], [], [], [], []
+    wins, chars, rows, seq_ids, targets, sequences, bilabial, contact = [], [], [], [], [], [], [], []
     templates = [] if rig else [dataset.template(c) for c in characters]
     offset = 0
     row = 0
@@ -116,6 +118,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
             rows.append(np.arange(row, row + n, dtype=np.int64))
             seq_ids.append(np.full(n, len(sequences), np.int64))
             bilabial.append(bilabial_frames(seq.metadata().get("phonemes"), dataset.fps, n))
+            contact.append(label_codes(seq.metadata(), dataset.fps, n))
             sequences.append(seq)
             per_char.append(np.asarray(verts[:n], np.float32).reshape(n, -1))
             row += n
@@ -129,7 +132,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
                      grid=np.stack([np.concatenate(g) for g in grids]),
                      win=np.concatenate(wins), char=np.concatenate(chars), row=np.concatenate(rows),
                      seq=np.concatenate(seq_ids), targets=targets, sequences=sequences, n_frames=cfg.n_frames,
-                     bilabial=np.concatenate(bilabial))
+                     bilabial=np.concatenate(bilabial), contact=np.concatenate(contact))
 
 
 def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple[str, ...]]) -> FrameData:
@@ -147,13 +150,14 @@ def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple
         parts.append(weights[:n])
     n = data.n
     bilabial = None if data.bilabial is None else np.concatenate([data.bilabial, data.bilabial])
+    contact = None if data.contact is None else np.concatenate([data.contact, data.contact])
     return FrameData(characters=[*data.characters, name], templates=data.templates, grid=data.grid,
                      win=np.concatenate([data.win, data.win]),
                      char=np.concatenate([data.char, np.full(n, len(data.characters), np.int64)]),
                      row=np.concatenate([data.row, np.arange(n, dtype=np.int64)]),
                      seq=np.concatenate([data.seq, data.seq + len(data.sequences)]),
                      targets=[*data.targets, np.concatenate(parts)], sequences=data.sequences * 2,
-                     n_frames=data.n_frames, bilabial=bilabial)
+                     n_frames=data.n_frames, bilabial=bilabial, contact=contact)
 
 
 def check_rig_sources(dataset: MotionDataset, sequences: list[Sequence], names: tuple[str, ...]) -> None:
