@@ -157,9 +157,35 @@ class _Job:
     head: str
 
 
-def _jobs(scene, lines, report: BatchReport, ckpt=None) -> list[_Job]:
+def would_replace(obj, head: str, checkpoint_path: str, strips: list[str]) -> str:
+    """Why baking the dialogue lines ``strips`` onto ``obj`` with ``head`` of ``checkpoint_path`` would lose
+    something the animator has ('' when nothing): a single bake (Generate Lip Sync), which lines replace, or
+    lines baked with another head or checkpoint that this batch does not bake again (all lines of an object
+    share its shape keys, so a new head replaces them all)."""
+    rec = records.read(obj)
+    if rec is None:
+        return ""
+    if rec.target is not Target.NLA:
+        what = rec.source or "a sound"
+        frames = f", frames {rec.frame_start}-{rec.frame_end - 1}" if rec.frame_end > rec.frame_start else ""
+        return (f"'{obj.name}' holds a single bake from Generate Lip Sync ({what}{frames}), which its dialogue lines "
+                f"would replace: Remove Lip Sync from '{obj.name}' first, or bake that sound as a dialogue line too")
+    if rec.head == head and rec.checkpoint == checkpoint_path:
+        return ""
+    left = [n for n in lipsync.dialogue_lines(obj) if n not in strips]
+    if not left:
+        return ""
+    shown = ", ".join(f"'{n}'" for n in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+    return (f"the dialogue of '{obj.name}' was baked with head '{rec.head}' of '{rec.checkpoint}', and a new head "
+            f"or checkpoint replaces all of its lines, but {shown} {'is' if len(left) == 1 else 'are'} not in this "
+            f"batch: bake {'it' if len(left) == 1 else 'them'} too (switch on in the dialogue list), or Remove Lip "
+            f"Sync from '{obj.name}' first")
+
+
+def _jobs(scene, lines, report: BatchReport, ckpt=None, checkpoint_path: str = "") -> list[_Job]:
     """Lines that can be baked; the others go to ``report.skipped`` with the reason (``ckpt``: the
-    checkpoint, to say why a line has no head)."""
+    checkpoint, to say why a line has no head), or to ``report.failed`` when baking them would lose an
+    earlier bake (:func:`would_replace`)."""
     strips = {s.name: s for s in blender_compat.all_strips(scene)}
     jobs = []
     for line in lines:
@@ -179,6 +205,12 @@ def _jobs(scene, lines, report: BatchReport, ckpt=None) -> list[_Job]:
         by_object.setdefault(job.obj.name, []).append(job)
     keep = []
     for group in by_object.values():
+        problem = would_replace(group[0].obj, group[0].head, checkpoint_path, [j.strip.name for j in group])
+        if problem:
+            for job in group:
+                job.line.status = "failed"
+                report.failed.append((job.strip.name, problem))
+            continue
         group.sort(key=lambda j: j.strip.frame_final_start)
         last = None
         for job in group:
@@ -208,7 +240,7 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
     except MulTaNetError as exc:
         report.failed += [(line.strip, str(exc)) for line in lines]
         return [], report, checkpoint_path
-    return _jobs(scene, lines, report, ckpt), report, checkpoint_path
+    return _jobs(scene, lines, report, ckpt, checkpoint_path), report, checkpoint_path
 
 
 def request_for(job: _Job, checkpoint_path: str, lip_contact: float = 1.0) -> BakeRequest:

@@ -202,6 +202,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     check_editable(obj, request.target)
     if request.target in MESH_TARGETS:
         check_unshared(obj)
+    if request.target is not Target.NLA:
+        check_no_dialogue(obj)
     ckpt = checkpoints.load(request.checkpoint)
     if not request.head:
         raise MulTaNetError("no character head chosen")
@@ -353,11 +355,14 @@ def remove_lip_sync(obj) -> str:
             bpy.data.actions.remove(action)
         if gone:
             removed.append("its Action")
-        driven = [key.key_blocks.get(n) for n in rec.driven_keys.split("\n")] if rec.driven_keys else []
-        for kb in [kb for kb in driven if kb is not None]:
-            kb.value = 0.0  # the animator's own key, at rest again once our Action is gone
-        if any(kb is not None for kb in driven):
-            removed.append(f"the animation of {sum(kb is not None for kb in driven)} of its own shape keys")
+        given_back = 0
+        for name, value in records.driven(rec).items():
+            kb = key.key_blocks.get(name)
+            if kb is not None:
+                kb.value = value  # the animator's own key, as it was before the bake
+                given_back += 1
+        if given_back:
+            removed.append(f"the animation of {given_back} of its own shape keys (their values as before)")
         if rec.jaw_driver and jaw_bone.detach(rec.jaw_driver, bpy.data.objects, key):
             removed.append("the jaw bone's drivers")
         if jaw_bone.JAW_PROPERTY in key.keys():
@@ -459,11 +464,44 @@ def attach_jaw(bake: Bake) -> dict:
 
 def _bake_by_name(bake: Bake) -> dict:
     """The rig head's weights on the mesh's own shape keys: one Action, one F-curve per driven key."""
-    action = build_named_action(bake, f"MulTaNet {bake.obj.name}")
-    blender_compat.assign_action(bake.obj.data.shape_keys, action)
     plan = bake.key_plan
     assert plan is not None
-    return {"action": action.name, "keys": len(plan.keys), "driven_keys": "\n".join(plan.keys), **attach_jaw(bake)}
+    before = driven_before(bake.obj, plan.keys, {})
+    action = build_named_action(bake, f"MulTaNet {bake.obj.name}")
+    blender_compat.assign_action(bake.obj.data.shape_keys, action)
+    return {"action": action.name, "keys": len(plan.keys), "driven_values": records.driven_json(before),
+            **attach_jaw(bake)}
+
+
+def driven_before(obj, keys: list[str], known: dict[str, float]) -> dict[str, float]:
+    """The values ``obj``'s own shape keys ``keys`` have before a bake animates them (Remove gives them back):
+    ``known`` (an earlier bake's record) for those it animates already, the key's value now for the others."""
+    blocks = obj.data.shape_keys.key_blocks
+    return {**known, **{k: float(blocks[k].value) for k in keys if k not in known and k in blocks}}
+
+
+def dialogue_lines(obj) -> list[str]:
+    """The dialogue lines (their Sequencer strips' names) on ``obj``'s "Lip Sync" NLA track, in time order."""
+    key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+    anim = key.animation_data if key is not None else None
+    track = anim.nla_tracks.get(NLA_TRACK) if anim is not None else None
+    if track is None:
+        return []
+    names = [n.action.get(LINE_STRIP) for n in sorted(track.strips, key=lambda n: n.frame_start)
+             if n.action is not None]
+    return [n for n in names if isinstance(n, str)]
+
+
+def check_no_dialogue(obj) -> None:
+    """Refuse a single bake onto an object whose "Lip Sync" track holds dialogue lines: it would replace them."""
+    lines = dialogue_lines(obj)
+    if lines:
+        shown = ", ".join(f"'{n}'" for n in lines[:5]) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+        raise MulTaNetError(
+            f"'{obj.name}' holds {len(lines)} dialogue line{'s' if len(lines) != 1 else ''} from Bake All Dialogue "
+            f"on its '{NLA_TRACK}' NLA track ({shown}), which a single bake would replace: to bake this strip too, "
+            f"add it to the dialogue list and Bake All Dialogue (lines already baked stay as they are); to replace "
+            f"them all with one bake, Remove Lip Sync from '{obj.name}' first")
 
 
 def _write_cache(bake: Bake, path: str) -> None:
@@ -507,6 +545,7 @@ def apply_bake(bake: Bake) -> str:
     target = bake.request.target
     if target is Target.NLA:
         raise MulTaNetError("a dialogue line is applied by multanet_blender.nla, not as a single bake")
+    check_no_dialogue(obj)  # (planned before; the scene may have changed since)
     if target is Target.VERTEX_CACHE:
         # a new file (written atomically) under a name no other bake used: a failure here leaves the scene
         # and the old bake alone, and the old bake's file stays for undo and for the saved .blend
@@ -538,5 +577,7 @@ def apply_bake(bake: Bake) -> str:
                    if bake.request.key_tolerance > 0 else ""))
         if plan.warning():
             what += f"; {plan.warning()}"
+        if plan.note():
+            what += f"; {plan.note()}"
     return (f"lip sync for '{obj.name}' (head '{bake.head_name}') from {bake.source_label}: "
             f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} as {what}")

@@ -50,6 +50,7 @@ class KeyPlan:
     offset: np.ndarray | None = None
     low: np.ndarray | None = None  # per key: its slider range, which the values stay inside
     high: np.ndarray | None = None
+    resting: list[str] | None = None  # keys that match a name the head never moves: not keyed, left as they are
 
     @property
     def missing_moved(self) -> list[str]:
@@ -71,6 +72,14 @@ class KeyPlan:
         if self.suffixed:
             parts.append(f"found by name without Blender's duplicate suffix: {', '.join(self.suffixed)}")
         return "; ".join(parts)
+
+    def note(self) -> str:
+        """Information for the report, not a warning: the matching keys the head never moves, left as they are."""
+        if not self.resting:
+            return ""
+        shown = ", ".join(self.resting[:6]) + (f" and {len(self.resting) - 6} more" if len(self.resting) > 6 else "")
+        return (f"left {len(self.resting)} shape key{'s' if len(self.resting) != 1 else ''} that the head never "
+                f"moves as {'they are' if len(self.resting) != 1 else 'it is'} ({shown})")
 
     def status(self) -> str:
         """One line for the panel: the names found, and the missing ones the head moves."""
@@ -114,14 +123,21 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
                             f"keys named {expected} (conventions understood: {CONVENTIONS})")
     match = match_keys(names, head.weight_names)
     if match.keys or match.both_sides:
-        keys, sources = [], []
+        keys, sources, resting = [], [], []
         for n in head.weight_names:
             for key in ([match.keys[n]] if n in match.keys else list(match.both_sides.get(n, ()))):
+                if n in at_rest:  # the head never moves it: the animator's own value stays as it is
+                    resting.append(key)
+                    continue
                 keys.append(key)
                 sources.append(n)
+        if not keys:
+            raise MulTaNetError(f"the shape keys of '{obj.name}' that match a name of rig head '{head.name}' "
+                                f"({', '.join(resting[:6])}{', ...' if len(resting) > 6 else ''}) are names the "
+                                f"head never moves, so a bake would key nothing; it moves {expected_moved(head)}")
         return KeyPlan(keys=keys, sources=sources, missing=_moved_first(match.missing, at_rest),
                        convention=match.convention, vrm=False, head_names=head.weight_names, at_rest=at_rest,
-                       unused=match.unused, suffixed=match.suffixed)
+                       unused=match.unused, suffixed=match.suffixed, resting=resting)
     if match.vrm:
         return KeyPlan(keys=list(match.vrm.values()), sources=list(match.vrm), missing=[],
                        convention=match.convention, vrm=True, head_names=head.weight_names, at_rest=at_rest,
@@ -130,6 +146,12 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     raise NoNameMatched(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
                         f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}. To say which key "
                         f"is which: Key Map sub-panel, Fill Key Map, then pick each name's shape key")
+
+
+def expected_moved(head) -> str:
+    """The first names rig ``head`` moves, for messages."""
+    moved = [n for n in head.weight_names if n not in _resting(head)]
+    return ", ".join(moved[:6]) + (", ..." if len(moved) > 6 else "")
 
 
 def _resting(head) -> frozenset[str]:

@@ -115,6 +115,9 @@ def apply_line(bake: lipsync.Bake) -> str:
     else:
         created_basis, names = lipsync.ensure_shape_keys(obj, bake.mesh_motion)
     key = obj.data.shape_keys
+    previous = records.read(obj)  # the animator's values of the keys lines by name animate, from the first line on
+    driven = lipsync.driven_before(obj, plan.keys, records.driven(previous)) if plan is not None \
+        else records.driven(previous)
     _remove_line(key, strip_name, obj.name)
     label = f"MulTaNet {obj.name} | {strip_name}"
     action = lipsync.build_named_action(bake, label) if plan is not None else lipsync.build_action(bake, label)
@@ -132,12 +135,9 @@ def apply_line(bake: lipsync.Bake) -> str:
         raise MulTaNetError(f"cannot place '{strip_name}' on the '{lipsync.NLA_TRACK}' track: "
                             f"{str(exc).strip()}{_in_the_way_message(track, first, end, obj.name)}") from exc
     _fix_extrapolation(track)
-    previous = records.read(obj)
-    driven = list(dict.fromkeys((previous.driven_keys.split("\n") if previous and previous.driven_keys else [])
-                                + (plan.keys if plan is not None else [])))
     records.write(obj, LipSyncRecord(
         target=Target.NLA, head=bake.head_name, checkpoint=request.checkpoint, keys=len(names),
         lip_contact=float(request.lip_contact),
         created_basis=previous.created_basis if previous is not None else created_basis,
-        driven_keys="\n".join(driven), **lipsync.attach_jaw(bake)))
+        driven_values=records.driven_json(driven), **lipsync.attach_jaw(bake)))
     return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({bake.head_name})"

@@ -11,6 +11,8 @@ it can trust (a cache path that is not a string is no cache).
 from __future__ import annotations
 
 import enum
+import json
+import math
 from dataclasses import asdict, dataclass, fields
 
 KEY = "multanet_lipsync"  # the object ID property
@@ -42,7 +44,8 @@ class LipSyncRecord:
     cache: str = ""  # VERTEX_CACHE: the .pc2 file, //-relative when the .blend is saved
     keys: int = 0  # shape keys the bake made (mean + components)
     created_basis: bool = False  # the bake added the Basis key (Remove takes it away again)
-    driven_keys: str = ""  # BY_NAME: the mesh's own shape keys it animates, one name a line (Remove rests them)
+    driven_keys: str = ""  # records before driven_values: the mesh's own keys it animated, one a line (rested at 0)
+    driven_values: str = ""  # BY_NAME (and NLA by name): JSON {the mesh's own key it animates: its value before}
     jaw_driver: str = ""  # BY_NAME with a jaw bone: armature, bone and driven channels (jaw_bone.attach)
 
     def to_property(self) -> dict:
@@ -77,6 +80,28 @@ def from_dict(raw: dict) -> LipSyncRecord | None:
         kind_of = {"str": str, "float": float, "int": int, "bool": bool}[str(f.type)]
         values[f.name] = _field(raw, f.name, kind_of, f.default)
     return LipSyncRecord(target=target, **values)
+
+
+def driven(rec: LipSyncRecord | None) -> dict[str, float]:
+    """The animator's own shape keys ``rec``'s bake animates, each with the value it had before (Remove gives it
+    back); a record from before ``driven_values`` gives its keys with 0, as Remove then did. Structured data:
+    key names holding newlines or any other character come back as they were."""
+    if rec is None:
+        return {}
+    if rec.driven_values:
+        try:
+            raw = json.loads(rec.driven_values)
+        except ValueError:
+            raw = None
+        if isinstance(raw, dict):
+            return {str(k): float(v) for k, v in raw.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+        return {}
+    return {n: 0.0 for n in rec.driven_keys.split("\n") if n} if rec.driven_keys else {}
+
+
+def driven_json(values: dict[str, float]) -> str:
+    return json.dumps({k: float(v) for k, v in values.items()})
 
 
 def read(obj) -> LipSyncRecord | None:

@@ -3,6 +3,7 @@ the MP4 takes about a minute; README's first command makes it)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import bpy
@@ -83,4 +84,4 @@ def test_with_a_rig_head_the_ict_face_reads_along_by_name(blender, tmp_path):
     first = lines[0]["speaker"]
     assert len(track.strips) == sum(line["speaker"] == first for line in lines)
     rec = face["multanet_lipsync"]
-    assert rec["head"] == "rig" and "browInnerUp_L" in rec["driven_keys"].split("\n")  # both sides of one name
+    assert rec["head"] == "rig" and "browInnerUp_L" in json.loads(rec["driven_values"])  # both sides of one name
