@@ -11,13 +11,14 @@ import numpy as np
 
 from .atomic import atomic_write
 from .audio import load_speech
-from .checkpoint import load_checkpoint
+from .checkpoint import Checkpoint, load_checkpoint
 from .contact import speech_warning
 from .errors import MulTaNetError
 from .inference import Animator
 from .lpc import FeatureConfig, features
 from .paths import require_output_path
 from .pointcache import write_npy, write_pc2
+from .weights_export import LAYOUTS, driven_names, weights_file
 
 FPS_RANGE = (1.0, 1000.0)  # animation rates the command line accepts
 MAX_OUTPUT_BYTES = 4 << 30  # a larger vertex output needs --allow-large (1 h of a 5,000-vertex head at 30 fps: 6.5 GB)
@@ -125,19 +126,17 @@ def cmd_animate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     require_output_path(args.out, "--out", MulTaNetError)
     ext = os.path.splitext(args.out)[1].lower()
-    if ext not in (".npy", ".pc2"):
-        raise MulTaNetError(f"--out must end in .npy (vertices) or .pc2 (point cache), got '{args.out}'")
+    if ext not in (".npy", ".pc2", *LAYOUTS):
+        raise MulTaNetError(f"--out must end in .npy (vertices), .pc2 (point cache), .csv (ARKit weights, Live Link "
+                            f"Face) or .json (ARKit weights, Audio2Face), got '{args.out}'")
     ckpt = load_checkpoint(args.checkpoint)
     animator = Animator(ckpt, args.character)
-    emotion = animator.emotion_vector(args.emotion, args.strength)
-    samples = load_speech(args.audio)
-    if args.lip_contact is not None and not animator.has_contact:
-        print(f"note: {args.checkpoint} has no lip-contact head, so --lip-contact changes nothing", file=sys.stderr)
-    contact = 1.0 if args.lip_contact is None else args.lip_contact
-    coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact)
-    warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'")
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
+    if ext in LAYOUTS:
+        return _animate_weights(args, ext, ckpt, animator, t0)
+    if animator.head.is_rig:
+        raise MulTaNetError(f"head '{animator.head.name}' is a rig head: it gives named weights, not vertices for "
+                            f"{ext}; write them with --out NAME.csv (Live Link Face) or NAME.json (Audio2Face)")
+    samples, coeffs = _speech_coefficients(args, animator)
     n, v = coeffs.shape[0], animator.head.n_vertices
     size = 12.0 * n * v
     if size > MAX_OUTPUT_BYTES and not args.allow_large:
@@ -156,6 +155,47 @@ def cmd_animate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _speech_coefficients(args: argparse.Namespace, animator: Animator) -> tuple[np.ndarray, np.ndarray]:
+    """The audio's samples and the animator's coefficients for them, with ``--emotion``, ``--strength`` and
+    ``--lip-contact`` (a note when the checkpoint has no contact head, a warning for audio that hardly
+    sounds like speech)."""
+    emotion = animator.emotion_vector(args.emotion, args.strength)
+    samples = load_speech(args.audio)
+    if args.lip_contact is not None and not animator.has_contact:
+        print(f"note: {args.checkpoint} has no lip-contact head, so --lip-contact changes nothing", file=sys.stderr)
+    contact = 1.0 if args.lip_contact is None else args.lip_contact
+    coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact)
+    warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return samples, coeffs
+
+
+def _animate_weights(args: argparse.Namespace, ext: str, ckpt: Checkpoint, animator: Animator, t0: float) -> int:
+    """``animate --out x.csv|x.json``: a rig head's ARKit weights in an engine's layout (weights_export)."""
+    head = animator.head
+    layout = LAYOUTS[ext]
+    if not head.is_rig:
+        rigs = ", ".join(h.name for h in ckpt.rig_heads) or "none"
+        raise MulTaNetError(f"'{head.name}' is a mesh head: it gives vertices (.npy or .pc2), not ARKit weights; "
+                            f"{ext} ({layout}) needs a rig head (this checkpoint's: {rigs})")
+    arkit = driven_names(head.weight_names)
+    if not arkit:
+        raise MulTaNetError(f"rig head '{head.name}' gives no ARKit weights ({', '.join(head.weight_names[:6])}"
+                            f"{', ...' if len(head.weight_names) > 6 else ''}), so {ext} ({layout}) would be all 0")
+    samples, coeffs = _speech_coefficients(args, animator)
+    data = weights_file(ext, animator.weights(coeffs), head.weight_names, args.fps, args.audio)
+    with atomic_write(args.out) as f:  # a failed write leaves the old file (or none), never half of one
+        f.write(data)
+    n = coeffs.shape[0]
+    seconds = samples.shape[0] / ckpt.features.sample_rate
+    took = time.perf_counter() - t0
+    shown = "52 ARKit weights" if len(arkit) == 52 else f"{len(arkit)} of the 52 ARKit weights (the rest 0)"
+    print(f"wrote {args.out}: {n} frames x {shown} of '{head.name}' as {layout} for {seconds:.2f} s of audio "
+          f"at {args.fps:g} fps in {took:.2f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m multanet_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("checkpoint", help="a MulTaNet or KarrasNet .npz checkpoint")
     p.add_argument("--verbose", action="store_true", help="every provenance field (the training run, its paths)")
     p.set_defaults(func=cmd_info)
-    p = sub.add_parser("animate", help="audio -> vertex animation (.npy [T, V, 3] or .pc2)")
+    p = sub.add_parser("animate", help="audio -> vertex animation (.npy [T, V, 3] or .pc2), or a rig head's ARKit "
+                                       "weights (.csv Live Link Face, .json Audio2Face)")
     p.add_argument("--checkpoint", required=True,
                    help="a .npz checkpoint (python -m multanet_core info lists its heads)")
     p.add_argument("--character", required=True, help="the head to animate, by name")
@@ -180,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="0-1 (default 1): how firmly the lips seal at P/B/M and the face rests where nobody speaks; "
                         "needs a checkpoint with a lip-contact head (python -m train contact-head)")
     p.add_argument("--start-frame", type=_finite, default=0.0, help="first frame of a .pc2 cache")
-    p.add_argument("--out", required=True, help="vertices as .npy float32 [T, V, 3], or a .pc2 point cache")
+    p.add_argument("--out", required=True,
+                   help="vertices as .npy float32 [T, V, 3], or a .pc2 point cache; for a rig head, its ARKit weights "
+                        "as .csv (Live Link Face) or .json (Audio2Face)")
     p.add_argument("--allow-large", action="store_true",
                    help=f"write vertex output over {_size(MAX_OUTPUT_BYTES)} (refused without it)")
     p.set_defaults(func=cmd_animate)
