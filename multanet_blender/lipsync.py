@@ -24,7 +24,16 @@ from multanet_core.pointcache import write_pc2
 
 from . import audio_in, blender_compat, caches, checkpoints, jaw_bone, named_keys
 from . import record as records
-from .bake_checks import MESH_TARGETS, check_editable, check_undriven, check_unshared, playback_note, sharing_lip_sync
+from .bake_checks import (
+    MESH_TARGETS,
+    check_editable,
+    check_frames,
+    check_relative,
+    check_undriven,
+    check_unshared,
+    playback_note,
+    sharing_lip_sync,
+)
 from .mapping import MeshMotion, topology_problem
 from .record import LipSyncRecord, Target
 from .request import BakeRequest, Source  # noqa: F401 - Source: re-exported for scripts that used lipsync.Source
@@ -202,6 +211,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     check_editable(obj, request.target)
     if request.target in MESH_TARGETS:
         check_unshared(obj)
+        check_relative(obj, request.target)
     if request.target is not Target.NLA:
         check_no_dialogue(obj)
     ckpt = checkpoints.load(request.checkpoint)
@@ -211,6 +221,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     key_plan = None
     if request.target is Target.BY_NAME and not head.is_rig and _same_topology(obj, head):
         key_plan = named_keys.plan_solve(obj, head, KEY_PREFIX)  # a rigged copy of the head's own character
+        if request.jaw is not None and "jawOpen" in key_plan.sources:  # (attach_jaw drives it then)
+            jaw_bone.check(request.jaw)
     elif request.target is Target.BY_NAME or (request.target is Target.NLA and head.is_rig):
         check_mesh(obj)
         key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX)
@@ -220,6 +232,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         check_target(obj, head, ckpt)
     if request.target in (Target.SHAPE_KEYS, Target.BY_NAME):
         _check_free_action(obj)
+    if key_plan is not None:  # one F-curve per key: a second name for one key would fail half-way through the bake
+        key_plan.check_one_name_per_key(obj.name)
     if request.target in MESH_TARGETS:
         own = [MEAN_KEY] + [component_key(k) for k in range(head.n_components)] if key_plan is None else key_plan.keys
         check_undriven(obj, own)
@@ -245,6 +259,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     else:
         raise MulTaNetError("no audio chosen: pick a Sequencer sound strip or an audio file")
 
+    check_frames(scene, timing, label)
     piece = slice_for_strip(samples, audio_in.core_audio.TARGET_RATE, timing)
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact)
@@ -252,8 +267,12 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     warning = ""
     if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
         warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
+    _require_finite(coefficients, f"head '{head.name}''s motion for {label}")
     if key_plan is not None:
         values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients)
+        _require_finite(values, f"the shape-key values for {label}")
+        if jaw is not None:
+            _require_finite(jaw, f"the jaw bone's jawOpen for {label}")
         return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note, warning=warning,
                     key_values=values * sounding[:, None], key_plan=key_plan,
                     jaw_values=None if jaw is None else jaw * sounding, solve_error=missed)
@@ -262,7 +281,16 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
                 warning=warning)
     if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]
+        _require_finite(bake.key_values, f"the shape-key values for {label}")
     return bake
+
+
+def _require_finite(values: np.ndarray, what: str) -> None:
+    """Never key NaN or infinity: it would leave the mesh broken (NaN) and the bake reported as done."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise MulTaNetError(f"{what}: {int(bad.sum())} values are NaN or infinite (first at visible frame "
+                            f"{int(np.argwhere(bad)[0][0])}); nothing was baked")
 
 
 def _named_values(request: BakeRequest, head, animator: Animator, plan: named_keys.KeyPlan,
@@ -383,11 +411,12 @@ def remove_lip_sync(obj) -> str:
     if mod is not None and mod.type == "MESH_CACHE":
         obj.modifiers.remove(mod)
         removed.append("the Mesh Cache modifier")
+    note = ""
     if rec.cache:  # the file stays: undo, redo or the saved .blend may still use it
-        removed.append(f"(its cache '{os.path.basename(rec.cache)}' stays on disk until Clean Unused Caches)")
+        note = f" (its cache '{os.path.basename(rec.cache)}' stays on disk until Clean Unused Caches)"
     records.clear(obj)
     obj.data.update()
-    return f"removed lip sync from '{obj.name}': " + (", ".join(removed) or "nothing left to remove")
+    return f"removed lip sync from '{obj.name}': " + (", ".join(removed) or "nothing left to remove") + note
 
 
 def ensure_shape_keys(obj, motion: MeshMotion) -> tuple[bool, list[str]]:
@@ -421,10 +450,21 @@ def build_action(bake: Bake, name: str):
         raise MulTaNetError("a vertex-cache bake has no shape-key values to key")
     values = bake.key_values
     columns = [bake.sounding.astype(np.float32)] + [values[:, k] for k in range(motion.n_components)]
-    for key_name, column in zip(names, columns, strict=True):
-        fc = fcurves.new(f'key_blocks["{key_name}"].value')
-        blender_compat.write_keys(fc, bake.frames, np.concatenate([rest_pad, column, rest_pad]))
+    with _removed_on_failure(action):
+        for key_name, column in zip(names, columns, strict=True):
+            fc = fcurves.new(f'key_blocks["{key_name}"].value')
+            blender_compat.write_keys(fc, bake.frames, np.concatenate([rest_pad, column, rest_pad]))
     return action
+
+
+@contextlib.contextmanager
+def _removed_on_failure(action):
+    """A new Action that could not be filled goes again: no orphan Action named like a bake."""
+    try:
+        yield
+    except BaseException:
+        bpy.data.actions.remove(action)
+        raise
 
 
 def _bake_shape_keys(bake: Bake) -> dict:
@@ -445,12 +485,13 @@ def build_named_action(bake: Bake, name: str):
     fcurves = blender_compat.action_fcurves(action, key)
     pad = np.zeros((1, bake.key_values.shape[1]), np.float32)
     values = np.concatenate([pad, bake.key_values, pad])
-    bake.written = named_keys.write_curves(fcurves, blender_compat.write_keys, plan.keys, bake.frames, values,
-                                           bake.request.key_tolerance)
-    if bake.jaw_values is not None:  # no shape key takes jawOpen: the Key's own property carries it
-        key[jaw_bone.JAW_PROPERTY] = 0.0
-        column = np.concatenate([[0.0], bake.jaw_values, [0.0]]).astype(np.float32)
-        blender_compat.write_keys(fcurves.new(f'["{jaw_bone.JAW_PROPERTY}"]'), bake.frames, column)
+    with _removed_on_failure(action):
+        bake.written = named_keys.write_curves(fcurves, blender_compat.write_keys, plan.keys, bake.frames, values,
+                                               bake.request.key_tolerance)
+        if bake.jaw_values is not None:  # no shape key takes jawOpen: the Key's own property carries it
+            key[jaw_bone.JAW_PROPERTY] = 0.0
+            column = np.concatenate([[0.0], bake.jaw_values, [0.0]]).astype(np.float32)
+            blender_compat.write_keys(fcurves.new(f'["{jaw_bone.JAW_PROPERTY}"]'), bake.frames, column)
     return action
 
 

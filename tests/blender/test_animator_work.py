@@ -190,3 +190,12 @@ def test_a_scene_of_the_animators_own_work_survives_rebake_bake_all_and_remove(h
     assert b.data.shape_keys.key_blocks["Smile"].value == pytest.approx(0.4)
     assert [kb.name for kb in hero.data.shape_keys.key_blocks] == ["Basis", "Blink"]
     assert [kb.name for kb in b.data.shape_keys.key_blocks] == ["Basis", "Smile"]
+
+
+def test_remove_of_a_vertex_cache_reads_as_one_sentence(hero, assets, capfd, tmp_path):
+    add_strip(assets["wav16"], 1, "take")
+    assert generate(hero, assets, "take", bake_mode="VERTEX_CACHE", cache_dir=str(tmp_path)) == {"FINISHED"}
+    capfd.readouterr()
+    assert bpy.ops.multanet.remove_lip_sync(object=hero.name) == {"FINISHED"}
+    out = capfd.readouterr().out
+    assert "removed lip sync from 'char00': the Mesh Cache modifier (its cache '" in out and ", (" not in out, out
