@@ -3,7 +3,9 @@
 ``bpy.types.Sound.factory`` (of the evaluated sound) gives an ``aud.Sound`` for any sound
 Blender reads, packed ones included; core resamples it to 16 kHz. Every sound is checked
 before it is decoded (a missing or unreadable file raises in ``specs``; asking ``aud`` for the
-samples of such a sound aborts the process), and after (silence, NaN).
+samples of such a sound aborts the process; a WAV file shorter than its header says is refused
+by core's check, as the command line refuses it, where ``aud`` would decode what is there), and
+after (silence, NaN).
 
 Blender builds without Audaspace (the pip ``bpy`` 4.2 module is one) have no ``aud``: there a
 sound file is read with core's soundfile path if soundfile is installed, and anything else is
@@ -56,12 +58,24 @@ def _from_aud(sound, name: str) -> np.ndarray:
     return require_sound(samples, name, data)
 
 
+def require_complete(path: str, name: str) -> None:
+    """Refuse a WAV file whose header declares more audio than it holds (core's check, the command line's
+    message): ``aud`` decodes what is there, and the bake would end early without a word."""
+    try:
+        missing = core_audio.wav_truncation(path)
+    except OSError as exc:
+        raise AudioError(f"{name} cannot be read ({exc})") from exc
+    if missing:
+        raise AudioError(f"{name} is truncated: {missing}; export it again")
+
+
 def file_samples(path: str) -> np.ndarray:
     """16 kHz mono float32 speech from a sound file (absolute path)."""
     name = f"audio file '{path}'"
     if not path:
         raise AudioError("no audio file chosen")
     require_regular_file(path, "audio file", AudioError)  # a FIFO would block aud forever
+    require_complete(path, name)
     aud = _aud()
     if aud is None:
         return _without_aud(path, name)
@@ -83,6 +97,7 @@ def sound_samples(sound, name: str) -> np.ndarray:
     if sound.packed_file is None:
         path = bpy.path.abspath(sound.filepath, library=sound.library)
         require_regular_file(path, f"{name}: its file", AudioError)
+        require_complete(path, f"{name}: its file '{path}'")
     # the original datablock has no audio handle; its evaluated copy does (Blender's copy-on-evaluation)
     factory = sound.evaluated_get(bpy.context.evaluated_depsgraph_get()).factory or sound.factory
     if factory is None:

@@ -99,6 +99,37 @@ def check_undriven(obj, names: list[str]) -> None:
             f"(right-click the value > Delete Driver), or map those names to other keys (Key Map)")
 
 
+def check_relative(obj, target: Target) -> None:
+    """A bake on the shape keys animates their values, which only relative keys blend: Blender plays absolute
+    keys (Relative off) by the Key's Evaluation Time, so the mesh would never move."""
+    key = obj.data.shape_keys
+    if key is None or key.use_relative:
+        return
+    other = " or bake as Vertex Cache (a head of this mesh)," if target is not Target.BY_NAME else ""
+    raise MulTaNetError(
+        f"the shape keys of '{obj.name}' are absolute (Relative is off), so Blender blends them by the Evaluation "
+        f"Time, not by each key's value, and a bake of key values would never move the mesh: switch Relative on "
+        f"(Properties > Object Data > Shape Keys > Relative){other} and bake again")
+
+
+def frame_limits(scene) -> tuple[int, int]:
+    """The first and last frame Blender can play (-1048574 and 1048574)."""
+    prop = scene.bl_rna.properties["frame_current"]
+    return int(prop.hard_min), int(prop.hard_max)
+
+
+def check_frames(scene, timing, label: str) -> None:
+    """Raise unless every frame a bake of ``timing`` writes (keys half a frame either side, a cache's rest frame
+    before its first) lies within Blender's frame range: checked before anything is written, never half-way."""
+    low, high = frame_limits(scene)
+    first, end = timing.final_start - 1, timing.final_end
+    if first < low or end > high:
+        latest = high - (timing.final_end - timing.final_start)
+        raise MulTaNetError(
+            f"{label} would be baked on frames {timing.final_start}-{timing.final_end - 1}, beyond Blender's frame "
+            f"range ({low} to {high}): start it on a frame from {low + 1} to {latest}")
+
+
 def playback_note(scene, strip) -> str:
     """Why ``strip`` is not heard when the scene plays ('' when it is); a bake uses its sound all the same."""
     what = f"strip '{strip.name}'"

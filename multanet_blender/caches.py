@@ -5,7 +5,8 @@ text (``Ada.1``, ``Ada_1``), or a Shift+D copy that carries the original's recor
 overwrite a file. Remove and re-bake leave the old file where it is: undo, redo and the .blend saved
 on disk may still name it. :func:`clean_unused` deletes, on request, only files that match that
 pattern, lie in the cache folder, and that no object in the open file uses (its Mesh Cache modifiers,
-its lip-sync records); with them go the temporary files of cache writes that a killed Blender left.
+its lip-sync records); with them go the temporary files of cache writes that a killed Blender left, known
+by this add-on's own naming (:func:`stale_writes`): other ``*.partial`` files in the folder are never touched.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from multanet_core.atomic import stale_partials
 from . import record as records
 
 CACHE_NAME = re.compile(r"^.+\.[0-9a-f]{8}\.pc2$")
+# atomic_write's temporary file for a cache file: ".<object>.<8 hex>.pc2.<pid>.<random>.partial"
+CACHE_TEMP = re.compile(r"^\.(?P<target>.+\.[0-9a-f]{8}\.pc2)\.\d+\.\w+\.partial$")
 
 
 def _norm(path: str) -> str:
@@ -63,11 +66,21 @@ def unused(folder: str) -> list[str]:
 
 
 def stale_writes(folder: str) -> list[str]:
-    """Temporary files of cache writes that a killed Blender left in ``folder``: ``atomic_write``'s of a
-    dead process, and the ``<name>.pc2.partial`` files of versions before 2026-11."""
-    legacy = [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".pc2.partial")] \
-        if os.path.isdir(folder) else []
-    return stale_partials(folder) + legacy
+    """Temporary files of this add-on's cache writes that a killed Blender left in ``folder``: ``atomic_write``'s
+    of a dead process for a cache file (:data:`CACHE_TEMP`), and the ``<object>.pc2.partial`` files of versions
+    before 2026-11, for an object of the open file. Anything else (``shot.pc2.partial``, another program's
+    ``.render.999999.abc.partial``) is not this add-on's, and stays."""
+    if not os.path.isdir(folder):
+        return []
+    own = [p for p in stale_partials(folder) if CACHE_TEMP.match(os.path.basename(p)) and _plain_file(p)]
+    objects = {bpy.path.clean_name(o.name) for o in bpy.data.objects if o.type == "MESH"}
+    legacy = [os.path.join(folder, n) for n in sorted(os.listdir(folder))
+              if n.endswith(".pc2.partial") and n[:-len(".pc2.partial")] in objects]
+    return own + [p for p in legacy if _plain_file(p)]
+
+
+def _plain_file(path: str) -> bool:
+    return os.path.isfile(path) and not os.path.islink(path)
 
 
 def remove_stale_writes(folder: str) -> list[str]:

@@ -5,11 +5,15 @@ Many characters open the mouth with a jaw bone, not (or not only) a shape key. A
 read the bake's ``jawOpen``: the value of the shape key the plan drives from ``jawOpen``, or, when the
 mesh has none, the Key datablock's own property ``multanet_jaw_open``, keyed on the same Action. So the
 bone follows every frame of the bake (and of each dialogue line on the NLA) and nothing is keyed on the
-armature's own Action. :func:`detach` takes the drivers away again (Remove deletes the property).
+armature's own Action. :func:`detach` takes the drivers away again (Remove deletes the property), from the
+record :func:`attach` returns: JSON (armature, bone, driven channels), so names holding any character come
+back as they were; records written before it (lines joined by newlines, ``;`` and ``|``) are read as before.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 
 import bpy
@@ -50,6 +54,9 @@ def check(jaw: JawBone) -> None:
         raise MulTaNetError(f"armature '{arm.name}' is linked from {arm.library.name}: make it local or override it "
                             f"(Object > Library Override > Make) first; Blender does not save drivers added to "
                             f"linked data")
+    if not isinstance(jaw.angle, int | float) or not math.isfinite(jaw.angle):
+        raise MulTaNetError(f"the jaw bone's open angle is {jaw.angle}, not a number: set it (Key Map panel, "
+                            f"Open Angle) to the bone's rotation at jawOpen = 1")
     if jaw.axis not in AXES:
         raise MulTaNetError(f"jaw axis must be one of {', '.join(AXES)}, not {jaw.axis!r}")
     pose_bone = arm.pose.bones.get(jaw.bone) if arm.pose is not None else None
@@ -85,7 +92,7 @@ def source_path(plan) -> str:
 
 def attach(jaw: JawBone, key, plan) -> str:
     """Drive ``jaw``'s rotation from the bake's jawOpen on shape-key datablock ``key``; returns the record's
-    text for :func:`detach` (armature, bone, and each driven channel)."""
+    text for :func:`detach`: JSON of the armature, the bone, and each driven channel (data path, index)."""
     channels = _channels(jaw.armature.pose.bones[jaw.bone], jaw)
     detach_channels(jaw.armature, [p for p, _ in channels])
     path = source_path(plan)
@@ -101,7 +108,8 @@ def attach(jaw: JawBone, key, plan) -> str:
         var.targets[0].id = key
         var.targets[0].data_path = path
         driver.expression = f"{expression} # multanet"
-    return f"{jaw.armature.name}\n{jaw.bone}\n" + ";".join(f"{p}|{i}" for (p, i), _ in channels)
+    return json.dumps({"armature": jaw.armature.name, "bone": jaw.bone,
+                       "channels": [[p, i] for (p, i), _ in channels]})
 
 
 def detach_channels(armature, channels: list[tuple[str, int]], key=None) -> int:
@@ -119,15 +127,36 @@ def detach_channels(armature, channels: list[tuple[str, int]], key=None) -> int:
 def detach(record_text: str, objects, key=None) -> int:
     """Remove the drivers a record names (``attach``'s text) that read Key ``key`` (any, when None; a Shift+D
     copy's record names the original's jaw bone, whose drivers read the original's keys); returns how many."""
-    parts = record_text.split("\n")
-    if len(parts) != 3:
+    parsed = parse_record(record_text)
+    if parsed is None:
         return 0
-    armature = objects.get(parts[0])
+    armature = objects.get(parsed[0])
     if armature is None or armature.type != "ARMATURE":
         return 0
+    return detach_channels(armature, parsed[1], key)
+
+
+def parse_record(record_text: str) -> tuple[str, list[tuple[str, int]]] | None:
+    """(armature name, driven channels) of a record :func:`attach` wrote (JSON; or, before it, the armature,
+    the bone and ``path|index;...`` on three lines); None when it is neither."""
+    try:
+        raw = json.loads(record_text)
+    except ValueError:
+        raw = None
+    if isinstance(raw, dict):
+        armature, items = raw.get("armature"), raw.get("channels")
+        if not isinstance(armature, str) or not isinstance(items, list):
+            return None
+        channels = [(item[0], item[1]) for item in items if isinstance(item, list) and len(item) == 2
+                    and isinstance(item[0], str) and isinstance(item[1], int) and not isinstance(item[1], bool)
+                    and item[1] >= 0]
+        return armature, channels
+    parts = record_text.split("\n")
+    if len(parts) != 3:
+        return None
     channels = []
     for item in parts[2].split(";"):
         path, _, index = item.rpartition("|")
         if path and index.isdigit():
             channels.append((path, int(index)))
-    return detach_channels(armature, channels, key)
+    return parts[0], channels

@@ -90,11 +90,14 @@ class MULTANET_OT_fill_key_map(bpy.types.Operator):
         for source, key in zip(plan.sources, plan.keys, strict=True):
             item = obj.multanet_key_map.add()
             item.source, item.key = source, key
-        for source in plan.missing_moved:  # to fill in by hand, or leave empty (not the names the head never moves)
+        # to fill in by hand, or leave empty (not the names the head never moves); a name whose key another of
+        # the head's names drives (jawOpen and JawOpen: one name per key) as well, to give it a key of its own
+        for source in plan.missing_moved + plan.shared_moved:
             obj.multanet_key_map.add().source = source
         if plan.keys:
+            shared = f", {len(plan.shared_moved)} sharing another name's key" if plan.shared_moved else ""
             self.report({"INFO"}, f"key map of '{obj.name}': {len(plan.keys)} names matched ({plan.convention}), "
-                                  f"{len(plan.missing_moved)} without a key")
+                                  f"{len(plan.missing_moved)} without a key{shared}")
         else:
             self.report({"INFO"}, f"key map of '{obj.name}': no shape key matched a name by itself; wrote the "
                                   f"{len(plan.missing_moved)} names the head moves with the key empty: pick each "

@@ -11,6 +11,7 @@ are animated, and Remove takes the Action away.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import bpy
@@ -51,6 +52,13 @@ class KeyPlan:
     low: np.ndarray | None = None  # per key: its slider range, which the values stay inside
     high: np.ndarray | None = None
     resting: list[str] | None = None  # keys that match a name the head never moves: not keyed, left as they are
+    shared: dict[str, tuple[str, str]] | None = None  # a head name whose key another of its names drives ->
+    # (that key, the name driving it): one name per key (rig_names.match_keys)
+
+    @property
+    def shared_moved(self) -> list[str]:
+        """The head's names left out because another of its names drives their key, those it moves."""
+        return [n for n in (self.shared or {}) if n not in self.at_rest]
 
     @property
     def missing_moved(self) -> list[str]:
@@ -65,6 +73,13 @@ class KeyPlan:
         if lost:
             shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
             parts.append(f"{len(lost)} of the names the head moves have no shape key and {LEFT_OUT}: {shown}")
+        lost_shared = self.shared_moved
+        if lost_shared:
+            shared = self.shared or {}
+            shown = ", ".join(f"{n} (key {shared[n][0]}, driven by {shared[n][1]})" for n in lost_shared[:8])
+            more = f" and {len(lost_shared) - 8} more" if len(lost_shared) > 8 else ""
+            parts.append(f"{len(lost_shared)} of the names the head moves fit a shape key that another of its names "
+                         f"drives and {LEFT_OUT} (one name per key; a key map can choose): {shown}{more}")
         if self.unused:
             shown = ", ".join(f"{k} ({n})" for k, n in self.unused.items())
             parts.append(f"shape keys that also fit a name {LEFT_OUT} (one key per name, ARKit names before "
@@ -87,9 +102,24 @@ class KeyPlan:
             return f"drives {len(self.keys)} {self.convention}: {', '.join(self.keys)}"
         moved = [n for n in self.head_names if n not in self.at_rest]
         lost = self.missing_moved
+        lost_shared = self.shared_moved
         of = f"the {len(moved)} names the head moves" if self.at_rest else f"{len(moved)} names"
         missing = f"; missing: {', '.join(lost[:4])}{', ...' if len(lost) > 4 else ''}" if lost else ""
-        return f"{len(moved) - len(lost)} of {of} found ({self.convention}){missing}"
+        if lost_shared:
+            missing += (f"; sharing another name's key: {', '.join(lost_shared[:4])}"
+                        f"{', ...' if len(lost_shared) > 4 else ''}")
+        return f"{len(moved) - len(lost) - len(lost_shared)} of {of} found ({self.convention}){missing}"
+
+    def check_one_name_per_key(self, obj_name: str) -> None:
+        """Raise, naming both, when two of the plan's columns drive one shape key (Blender has one F-curve per
+        key): planned, so that nothing of an earlier bake is removed for a bake that cannot be written."""
+        seen: dict[str, str] = {}
+        for key, source in zip(self.keys, self.sources, strict=True):
+            if key in seen:
+                raise MulTaNetError(
+                    f"shape key '{key}' of '{obj_name}' would be driven by both '{seen[key]}' and '{source}': one "
+                    f"name per key; map one of them to another key, or leave it out (Key Map)")
+            seen[key] = source
 
 
 def mesh_key_names(obj, own_prefix: str) -> list[str]:
@@ -121,7 +151,7 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     if not names:
         raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{head.name}' drives "
                             f"keys named {expected} (conventions understood: {CONVENTIONS})")
-    match = match_keys(names, head.weight_names)
+    match = match_keys(names, head.weight_names, resting=at_rest)
     if match.keys or match.both_sides:
         keys, sources, resting = [], [], []
         for n in head.weight_names:
@@ -137,7 +167,7 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
                                 f"head never moves, so a bake would key nothing; it moves {expected_moved(head)}")
         return KeyPlan(keys=keys, sources=sources, missing=_moved_first(match.missing, at_rest),
                        convention=match.convention, vrm=False, head_names=head.weight_names, at_rest=at_rest,
-                       unused=match.unused, suffixed=match.suffixed, resting=resting)
+                       unused=match.unused, suffixed=match.suffixed, resting=resting, shared=match.shared)
     if match.vrm:
         return KeyPlan(keys=list(match.vrm.values()), sources=list(match.vrm), missing=[],
                        convention=match.convention, vrm=True, head_names=head.weight_names, at_rest=at_rest,
@@ -217,6 +247,11 @@ def _mapped(obj, head, rows) -> KeyPlan:
         if row.key in keys:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': shape key '{row.key}' is driven by row "
                                 f"{1 + [j for j, r in enumerate(rows) if r.key == row.key][0]} already")
+        for what, value in (("gain", row.gain), ("offset", row.offset)):
+            if not math.isfinite(value):  # NaN keys would leave the mesh NaN, and nothing would say so
+                raise MulTaNetError(f"key map row {i + 1} of '{obj.name}' ({row.source} -> '{row.key}'): its "
+                                    f"{what} is {value}, not a number: set it (gain 1 and offset 0 key the weight "
+                                    f"as it is)")
         keys.append(row.key)
         sources.append(row.source)
         gains.append(row.gain)

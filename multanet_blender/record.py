@@ -46,7 +46,7 @@ class LipSyncRecord:
     created_basis: bool = False  # the bake added the Basis key (Remove takes it away again)
     driven_keys: str = ""  # records before driven_values: the mesh's own keys it animated, one a line (rested at 0)
     driven_values: str = ""  # BY_NAME (and NLA by name): JSON {the mesh's own key it animates: its value before}
-    jaw_driver: str = ""  # BY_NAME with a jaw bone: armature, bone and driven channels (jaw_bone.attach)
+    jaw_driver: str = ""  # BY_NAME with a jaw bone: JSON of armature, bone and driven channels (jaw_bone.attach)
 
     def to_property(self) -> dict:
         out = asdict(self)

@@ -110,6 +110,9 @@ class KeyMatch:
     both_sides: dict[str, tuple[str, str]] = field(default_factory=dict)  # a name the mesh splits (left, right)
     suffixed: list[str] = field(default_factory=list)  # driven keys found without Blender's ".001" suffix
     unused: dict[str, str] = field(default_factory=dict)  # key that fits a name, but another drives it -> the name
+    # a wanted name whose key (one of them, for a name the mesh splits) another wanted name of the same normal
+    # form drives (jawOpen and JawOpen; mouthSmile beside mouthSmileLeft) -> (that key, the name driving it)
+    shared: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def matched(self) -> list[str]:
@@ -146,14 +149,19 @@ def _lookup(key_names: list[str], spell) -> tuple[dict[str, str], set[str]]:
     return table, suffixed
 
 
-def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT_52) -> KeyMatch:
+def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT_52,
+               resting: frozenset[str] | set[str] = frozenset()) -> KeyMatch:
     """Find each of ``wanted`` among ``key_names`` (a mesh's shape keys) by :func:`normal_form`.
 
     Two keys that spell the same name (``jawOpen`` and ``jaw_open``) leave the name to the first one
     whose spelling is exactly the wanted name, else the first in the mesh's order; the other is listed in
-    ``unused``. ``jawOpen.001`` (Blender's suffix for a copied name) is ``jawOpen`` when no key spells it
-    without the suffix (``suffixed``). When no ARKit name matches but the mesh has visemes (VRM, or
-    Oculus's 15), ``vrm`` maps each viseme to its key: of the set with the most keys, VRM on a tie."""
+    ``unused``. Two wanted names that find the same key (a head's ``jawOpen`` and ``JawOpen``, or its
+    ``mouthSmile`` split onto ``mouthSmile_L`` / ``_R`` beside its ``mouthSmileLeft``) leave the key to one
+    of them (:func:`_one_name_per_key`); the others are listed in ``shared``. ``jawOpen.001`` (Blender's
+    suffix for a copied name) is ``jawOpen`` when no key spells it without the suffix (``suffixed``). When
+    no ARKit name matches but the mesh has visemes (VRM, or Oculus's 15), ``vrm`` maps each viseme to its
+    key: of the set with the most keys, VRM on a tie. ``resting``: wanted names that never move (they yield
+    a shared key to names that do)."""
     by_form, suffixed = _lookup(key_names, normal_form)
     exact = set(key_names)
     keys: dict[str, str] = {}
@@ -165,7 +173,8 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
     # a name without a side that the mesh splits in two (ICT FaceKit's browInnerUp_L / _R) drives both
     both_sides = {n: (by_form[normal_form(n) + "left"], by_form[normal_form(n) + "right"]) for n in wanted
                   if n not in keys and normal_form(n) + "left" in by_form and normal_form(n) + "right" in by_form}
-    missing = [n for n in wanted if n not in keys and n not in both_sides]
+    shared = _one_name_per_key(wanted, keys, both_sides, resting)
+    missing = [n for n in wanted if n not in keys and n not in both_sides and n not in shared]
     lowered, lowered_suffixed = _lookup(key_names, lambda k: k.strip().lower())
     suffixed |= lowered_suffixed
     found = {}  # per viseme set: viseme -> key
@@ -185,7 +194,33 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
     for name, picked in found.items():
         unused.update({k: f"{name[:-1]} {v}" for v, k in picked.items() if k not in used and k not in unused})
     return KeyMatch(keys=keys, missing=missing, convention=convention, vrm=vrm, both_sides=both_sides,
-                    suffixed=[k for k in key_names if k in suffixed and k in used], unused=unused)
+                    suffixed=[k for k in key_names if k in suffixed and k in used], unused=unused, shared=shared)
+
+
+def _one_name_per_key(wanted, keys: dict[str, str], both_sides: dict[str, tuple[str, str]],
+                      resting) -> dict[str, tuple[str, str]]:
+    """Leave each key to one wanted name; drop the others from ``keys`` / ``both_sides`` (in place) and return
+    them, each with the key it wanted and the name that drives it. The key goes to a name that moves before
+    one that never does, then to the name it spells exactly (``jawOpen`` for key ``jawOpen``), then to a name
+    of its own side before one the mesh splits in two, then to the first in ``wanted``'s order."""
+    order = {n: i for i, n in enumerate(wanted)}
+
+    def rank(name: str) -> tuple[bool, bool, bool, int]:
+        exact = name in keys and DUPLICATE.sub("", keys[name]) == name
+        return name in resting, not exact, name in both_sides, order[name]
+
+    taken: dict[str, str] = {}
+    shared: dict[str, tuple[str, str]] = {}
+    for name in sorted([*keys, *both_sides], key=rank):
+        mine = [keys[name]] if name in keys else list(both_sides[name])
+        clash = next((k for k in mine if k in taken), None)
+        if clash is not None:
+            shared[name] = (clash, taken[clash])
+            keys.pop(name, None)
+            both_sides.pop(name, None)
+            continue
+        taken.update(dict.fromkeys(mine, name))
+    return {n: shared[n] for n in wanted if n in shared}
 
 
 def resting_names(names: tuple[str, ...] | list[str], mean: np.ndarray, basis: np.ndarray,
