@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from .atomic import atomic_write
 from .errors import CheckpointError, MulTaNetError
 from .lpc import FeatureConfig
 from .network_spec import NetworkSpec
+from .npz_guard import NpzRefused, check_npz
 from .paths import require_regular_file
 
 FORMAT = "multanet-checkpoint"
@@ -203,44 +203,14 @@ def _open_npz(path: str) -> dict[str, np.ndarray]:
 
 
 MAX_CHECKPOINT_BYTES = 2 << 30  # uncompressed; the paper-size model with 14 full-detail heads is ~1 GB
-MAX_MEMBERS = 100_000
 
 
 def _check_members(path: str) -> None:
-    """Refuse a zip bomb before anything is decompressed: the declared sizes in the zip directory and every
-    member's .npy header (dtype, shape) must be plain, consistent with each other, and bounded in total."""
-    def fail(msg: str) -> None:
-        raise CheckpointError(f"checkpoint '{path}': {msg}; refused before decompressing anything")
-
+    """Refuse a zip bomb before anything is decompressed (:func:`multanet_core.npz_guard.check_npz`)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-            if len(members) > MAX_MEMBERS:
-                fail(f"it holds {len(members):,} arrays (at most {MAX_MEMBERS:,})")
-            total = sum(m.file_size for m in members)
-            if total > MAX_CHECKPOINT_BYTES:
-                fail(f"its arrays declare {total / (1 << 30):.1f} GB uncompressed (at most "
-                     f"{MAX_CHECKPOINT_BYTES >> 30} GB)")
-            for m in members:
-                if m.is_dir() or not m.filename.endswith(".npy"):
-                    fail(f"'{m.filename}' is not an array")
-                with zf.open(m) as f:
-                    try:
-                        version = np.lib.format.read_magic(f)
-                        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                else np.lib.format.read_array_header_2_0)
-                        shape, _, dtype = read(f, max_header_size=10_000)  # type: ignore[call-arg]  # numpy>=1.24
-                    except (ValueError, SyntaxError, EOFError) as exc:
-                        fail(f"'{m.filename}' has no valid .npy header ({exc})")
-                    header = f.tell()
-                if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-                    fail(f"'{m.filename}' holds {dtype} data, which needs pickle")
-                count = math.prod(int(n) for n in shape)
-                if count * dtype.itemsize != m.file_size - header:
-                    fail(f"'{m.filename}' declares {count:,} x {dtype.itemsize}-byte elements (shape {tuple(shape)}) "
-                         f"but holds {max(0, m.file_size - header):,} bytes")
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise CheckpointError(f"checkpoint '{path}' is truncated or corrupt ({exc})") from exc
+        check_npz(path, MAX_CHECKPOINT_BYTES)
+    except NpzRefused as exc:
+        raise CheckpointError(f"checkpoint '{path}': {exc}") from None
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from multanet_core.atomic import atomic_path
 from multanet_core.checkpoint import Checkpoint, Head, load_checkpoint, normalised_filter, save_checkpoint
-from multanet_core.errors import MulTaNetError
+from multanet_core.errors import CheckpointError, MulTaNetError
 from multanet_core.lpc import FeatureConfig
 from multanet_core.network_spec import NetworkSpec
 from train.data import open_dataset
+from train.data.checks import checked_fps, inside, require_name
 from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 
 from .features_cache import default_cache_dir
@@ -84,10 +86,19 @@ class RunFiles:
                 raise FileNotFoundError(f"{self.run}: not a training run folder (no {name}; `python -m train fit "
                                         f"--out {self.run}` makes one)")
         self.info = json.loads((self.run / "run.json").read_text())
+        self._check_info()
         with np.load(self.run / "heads.npz", allow_pickle=False) as z:
             self.arrays = {k: z[k] for k in z.files}
         self.features = FeatureConfig.from_dict(self.info["features"])
         self.spec = NetworkSpec.from_dict(self.info["network"])
+
+    def _check_info(self) -> None:
+        """run.json's fps, and the names of a KarrasNet run's characters (parts of its paths), as a dataset's."""
+        where = self.run / "run.json"
+        self.info["fps"] = checked_fps(self.info.get("fps"), where)
+        if self.info.get("model") == "karras":
+            for name in self.info.get("characters", []):
+                require_name(name, "character", where)
 
     def head(self, i: int, name: str, mean: np.ndarray, basis: np.ndarray, presets: dict) -> Head:
         a = self.arrays
@@ -191,7 +202,7 @@ def export_karras(files: RunFiles, character: str) -> Checkpoint:
     v = a[f"{i}.template"].shape[0]
     nets, emotions, epochs, seconds = [], [], [], 0.0
     for m in range(members):
-        state = _load(files.run / "karras" / character / f"member{m}.pt")
+        state = _load(inside(files.run, "karras", character, f"member{m}.pt"))
         net = KarrasNet(files.spec, np.zeros(3 * v, np.float32), np.zeros((k, 3 * v), np.float32))
         model = TrainingModel(net, state["model"]["emotions"].shape[0], files.spec.emotion_dim, 0.0, 0)
         model.load_state_dict(state["model"])
@@ -226,14 +237,26 @@ def run(args: argparse.Namespace) -> int:
         outputs.append((args.out, export_karras(files, chars[0])))
     else:
         args.out.mkdir(parents=True, exist_ok=True)
-        outputs += [(args.out / f"{c}.npz", export_karras(files, c)) for c in chars]
+        outputs += [(inside(args.out, f"{c}.npz"), export_karras(files, c)) for c in chars]
     for path, ckpt in outputs:
         if args.coefficient_filter:
             ckpt.coefficient_filter = list(args.coefficient_filter)
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(path, ckpt, basis_dtype=dtype)
-        back = load_checkpoint(path)
+        back = _write(path, ckpt, dtype)
         print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB, {dtype} bases): {back.network.architecture}, "
               f"{back.info['epochs']} epochs, heads " + ", ".join(
                   f"{h.name} [{', '.join(h.presets)}]" for h in back.heads), file=sys.stderr)
     return 0
+
+
+def _write(path: Path, ckpt: Checkpoint, dtype: str) -> Checkpoint:
+    """Save ``ckpt`` to a temporary file beside ``path`` and read it back in full before it is renamed onto
+    ``path``: a checkpoint that does not load never replaces the file there. Returns what was read back."""
+    with atomic_path(path) as tmp:
+        save_checkpoint(tmp, ckpt, basis_dtype=dtype)
+        try:
+            return load_checkpoint(tmp)
+        except CheckpointError as exc:
+            reason = str(exc).replace(tmp, str(path))
+            raise CheckpointError(f"{path}: not written, since the exported checkpoint does not load ({reason})"
+                                  ) from None

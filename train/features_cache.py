@@ -22,11 +22,14 @@ import numpy as np
 from multanet_core.atomic import atomic_write
 from multanet_core.audio import prepare
 from multanet_core.lpc import FeatureConfig, grid_lpc, n_video_frames, window_starts
+from multanet_core.npz_guard import check_npz
 from train.data.base import MotionDataset, Sequence
+from train.data.checks import inside
 
 from .augment import AugmentConfig, degrade, variant_rng
 
 BABBLE_CLIPS_PER_CHARACTER = 3
+MAX_CACHE_BYTES = 2 << 30  # a cache file declaring more is not read (a zip bomb in the dataset folder): recomputed
 
 
 class BabblePool:
@@ -93,10 +96,11 @@ def sequence_grid(dataset: MotionDataset, seq: Sequence, cfg: FeatureConfig, cac
     stamp = _stamp(dataset, seq, fps, cfg, augment, variant, pool)
     path = None
     if cache_dir is not None:
-        path = Path(cache_dir) / seq.character / seq.split / (f"{seq.id}.aug{variant}.npz" if variant else
-                                                              f"{seq.id}.npz")
+        path = inside(cache_dir, seq.character, seq.split, f"{seq.id}.aug{variant}.npz" if variant else
+                      f"{seq.id}.npz")
         if path.is_file():
             try:
+                check_npz(path, MAX_CACHE_BYTES)
                 with np.load(path, allow_pickle=False) as z:
                     if str(z["stamp"]) == stamp:
                         return z["grid"], z["offsets"]

@@ -23,6 +23,7 @@ from multanet_core.lpc import FeatureConfig
 from multanet_core.rig_names import ARKIT_52
 from train.data import open_dataset
 from train.data.base import DatasetError, Template
+from train.data.checks import inside
 from train.data.folder import save_npz
 from train.networks_torch import MulTaNet
 
@@ -410,8 +411,16 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                  tensorboard=args.out / "tb")
 
 
+def _karras_paths(out: Path, name: str, members: int) -> tuple[list[Path], list[Path]]:
+    """Each ensemble member's training state and TensorBoard folder for character ``name``, all inside ``out``
+    (checked before any training: a name or symbolic link that leads elsewhere is refused)."""
+    return ([inside(out, "karras", name, f"member{m}.pt") for m in range(members)],
+            [inside(out, "tb", name, f"member{m}") for m in range(members)])
+
+
 def _fit_karras(args, config, dataset, chars, features, cache, info, device, augment) -> dict:
     members = int(config["members"])
+    paths = {name: _karras_paths(args.out, name, members) for name in chars}
     per_char, seconds, done, starts, ks = {}, 0.0, [], [], []
     templates, probes, offsets, scales = [], [], [], []
     for c, name in enumerate(chars):
@@ -423,18 +432,18 @@ def _fit_karras(args, config, dataset, chars, features, cache, info, device, aug
         basis, scale = normalise_targets(data.targets[0], mean, basis)
         offsets.append(mean)
         scales.append(scale)
-        folder = args.out / "karras" / name
-        folder.mkdir(parents=True, exist_ok=True)
+        states, boards = paths[name]
+        states[0].parent.mkdir(parents=True, exist_ok=True)
         for m in range(members):
             seed = int(config["seed"]) + 1000 * m + c
             torch.manual_seed(seed)
             net = build_karras(config, features, np.zeros_like(mean), basis)
             model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), seed)
             job = Job(model=model, data=data, head_of=[0], frozen_early=list(net.out.parameters()),
-                      trainable=list(model.parameters()), state_path=folder / f"member{m}.pt", seed=seed,
+                      trainable=list(model.parameters()), state_path=states[m], seed=seed,
                       label=f"karras {name} #{m}")
             summary = train(job, config, device, resume=args.resume, stop_after=args.stop_after, quiet=args.quiet,
-                            tensorboard=args.out / "tb" / name / f"member{m}")
+                            tensorboard=boards[m])
             per_char.setdefault(name, []).append({"seconds": summary["seconds"], "epochs_done": summary["epochs_done"]})
             seconds += summary["seconds"]
             done.append(summary["epochs_done"])

@@ -38,6 +38,7 @@ TABLE = {
     "browDownLeft": ("brow_furrow", lambda c: c["brow_furrow"]),
     "browDownRight": ("brow_furrow", lambda c: c["brow_furrow"]),
 }
+CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")  # the curves TABLE reads
 DRIVEN = tuple(n for n in ARKIT_52 if n in TABLE)
 UNDRIVEN = tuple(n for n in ARKIT_52 if n not in TABLE)
 assert set(TABLE) <= set(ARKIT_52)
@@ -46,11 +47,10 @@ assert set(TABLE) <= set(ARKIT_52)
 def arkit_weights(channels: list[str], curves: np.ndarray, names: tuple[str, ...] = ARKIT_52) -> np.ndarray:
     """Curves [T, len(channels)] -> weights [T, len(names)] in 0..1 (undriven names 0)."""
     curves = np.asarray(curves, np.float64)
-    needed = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")
-    missing = [n for n in needed if n not in channels]
+    missing = [n for n in CHANNELS if n not in channels]
     if missing:
         raise ValueError(f"articulation curves lack channel(s) {', '.join(missing)} (they have {channels})")
-    c = {n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) for n in needed}
+    c = {n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) for n in CHANNELS}
     out = np.zeros((curves.shape[0], len(names)), np.float32)
     for j, name in enumerate(names):
         if name in TABLE:

@@ -181,8 +181,10 @@ def _rig_source(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]):
     and how they match ``names``; a ``DatasetError`` when there is neither."""
     from multanet_core.rig_names import match_keys
 
-    art = seq.metadata().get("articulation") or {}
-    if "curves" in art and hasattr(dataset, "load_articulation"):
+    from .rig_targets import CHANNELS
+
+    if hasattr(dataset, "has_articulation") and dataset.has_articulation(seq):
+        dataset.load_articulation(seq, CHANNELS)  # malformed or incomplete curves: refused here, before any work
         return None
     keys = dataset.rig_keys(seq.character) if hasattr(dataset, "rig_keys") else None
     where = getattr(dataset, "root", None)
@@ -205,11 +207,11 @@ def _rig_targets(dataset: MotionDataset, seq: Sequence, names: tuple[str, ...]) 
     own shape keys (``rig_keys.npz``), each key standing for the ARKit name it matches."""
     from multanet_core.rig_solve import side_pairs, solve_weights
 
-    from .rig_targets import arkit_weights
+    from .rig_targets import CHANNELS, arkit_weights
 
     source = _rig_source(dataset, seq, names)
     if source is None:
-        return arkit_weights(*dataset.load_articulation(seq), names)
+        return arkit_weights(*dataset.load_articulation(seq, CHANNELS), names)
     (key_names, offsets), match = source
     verts = dataset.load_vertices(seq)
     motion = (verts - dataset.template(seq.character).vertices[None]).reshape(len(verts), -1)

@@ -173,7 +173,11 @@ class MotionDataset:
                 problems.append(self.no_sequences(split, name))
         for seq in [s for s in self.sequences(split=split) if s.character in names]:
             where = str(seq.source) if seq.source is not None else seq.key
-            fps = self.sequence_fps(seq)
+            try:
+                fps = self.sequence_fps(seq)
+            except DatasetError as exc:  # not a number of frames per second
+                problems.append(str(exc))
+                continue
             if abs(fps - self.fps) > 1e-6:
                 problems.append(f"{where}: fps {fps:g} disagrees with the dataset's {self.fps:g}")
             try:

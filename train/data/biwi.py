@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import DatasetError, PickledTemplatesDataset, Sequence, to_mono_float
+from .checks import checked_fps, require_name
 from .meshio import read_faces
 from .safe_pickle import safe_load
 
@@ -38,7 +39,7 @@ class BiwiDataset(PickledTemplatesDataset):
 
     def __init__(self, root: str | Path, subjects: list[str] | None = None, fps: float = FPS):
         self.root = Path(root)
-        self.fps = float(fps)
+        self.fps = checked_fps(fps, self.root)
         verts_dir = self.root / "vertices_npy"
         if not verts_dir.is_dir():
             raise DatasetError(f"{verts_dir}: missing (BIWI layout needs vertices_npy/)")
@@ -53,7 +54,7 @@ class BiwiDataset(PickledTemplatesDataset):
             stem = path.stem
             if "_" not in stem or not re.search(r"\d{1,2}$", stem):
                 raise DatasetError(f"{path}: name is not <subject>_<sentence>.npy")
-            subject = stem.rsplit("_", 1)[0]
+            subject = require_name(stem.rsplit("_", 1)[0], "character", path)
             if subjects is not None and subject not in subjects:
                 continue
             number = int(re.search(r"(\d{1,2})$", stem).group(1))
@@ -62,6 +63,8 @@ class BiwiDataset(PickledTemplatesDataset):
                                             extra={"sentence": number, "wav": self.root / "wav" / f"{stem}.wav"}))
         self.characters = sorted({s.character for s in self._sequences} |
                                  ({str(k) for k in self._templates_raw} if subjects is None else set(subjects)))
+        for name in self.characters:
+            require_name(name, "character", tpath)
         self.splits = ["train", "val", "test"]
         self._lips = _indices(self.root / "regions" / "lve.txt")
         self._upper = _indices(self.root / "regions" / "fdd.txt")

@@ -21,10 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
+from multanet_core.npz_guard import NpzRefused, check_npz
+
 from .base import UNITS, DatasetError, MotionDataset, Sequence, Template, to_mono_float
+from .checks import checked_fps, require_name
 
 FORMAT = "multanet-folder"
 TEMPLATE_KEYS = ("vertices", "face_indices", "face_sizes", "lip_indices", "upper_face_indices")
+MAX_NPZ_BYTES = 2 << 30  # uncompressed, per template.npz or rig_keys.npz (the checkpoint's limit)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -104,9 +108,10 @@ class FolderDataset(MotionDataset):
             raise DatasetError(f"{meta_path}: not valid JSON: {exc}") from exc
         if "fps" not in self.info or "characters" not in self.info:
             raise DatasetError(f"{meta_path}: needs at least 'fps' and 'characters'")
-        self.fps = float(self.info["fps"])
+        self.fps = checked_fps(self.info["fps"], meta_path)
         chars = self.info["characters"]
-        self.characters = [c["name"] if isinstance(c, dict) else str(c) for c in chars]
+        self.characters = [require_name(c["name"] if isinstance(c, dict) else str(c), "character", meta_path)
+                           for c in chars]
         twice = sorted({c for c in self.characters if self.characters.count(c) > 1})
         if twice:
             raise DatasetError(f"{meta_path}: 'characters' lists {', '.join(map(repr, twice))} more than once (each "
@@ -116,7 +121,7 @@ class FolderDataset(MotionDataset):
             raise DatasetError(f"{meta_path}: 'unit' is {self.unit!r}; the coordinates' unit is one of "
                                f"{', '.join(UNITS)} (metres when not given)")
         splits = self.info.get("splits")
-        self.splits = list(splits) if splits else []
+        self.splits = [require_name(s, "split", meta_path) for s in splits] if splits else []
         self.languages = list(self.info.get("languages", ["en"]))
         self._templates: dict[str, Template] = {}
         self._rig_keys: dict[str, tuple[list[str], np.ndarray] | None] = {}
@@ -174,7 +179,7 @@ class FolderDataset(MotionDataset):
         return str(self._path(seq, ".wav"))
 
     def sequence_fps(self, seq: Sequence) -> float:
-        return float(seq.metadata().get("fps", self.fps))
+        return checked_fps(seq.metadata().get("fps", self.fps), self._path(seq, ".json"))
 
     def load_vertices(self, seq: Sequence) -> np.ndarray:
         path = self._path(seq, ".npy")
@@ -195,28 +200,35 @@ class FolderDataset(MotionDataset):
         path = self.root / character / "rig_keys.npz"
         if not path.is_file():
             return None
-        with np.load(path, allow_pickle=False) as z:
-            if "names" not in z.files or "offsets" not in z.files:
-                raise DatasetError(f"{path}: needs 'names' and 'offsets' arrays (has {sorted(z.files)})")
-            names = [str(n) for n in z["names"]]
-            offsets = np.asarray(z["offsets"], np.float32)
+        names, offsets = _rig_arrays(load_npz(path), path)
         v = self.template(character).vertices.shape[0]
         if offsets.shape != (len(names), v, 3) or not np.isfinite(offsets).all():
             raise DatasetError(f"{path}: offsets of shape {offsets.shape} do not match {len(names)} names and the "
                                f"template's {v} vertices (expected [{len(names)}, {v}, 3], finite)")
         return names, offsets
 
-    def load_articulation(self, seq: Sequence) -> tuple[list[str], np.ndarray]:
-        """The generator's per-frame articulation curves: (channel names, float32 [T, channels])."""
+    def has_articulation(self, seq: Sequence) -> bool:
+        """Whether the sequence's json gives articulation curves (a malformed 'articulation' counts: reading it
+        with :meth:`load_articulation` says what is wrong)."""
+        art = seq.metadata().get("articulation")
+        return bool(art) and (not isinstance(art, dict) or "curves" in art)
+
+    def load_articulation(self, seq: Sequence, needed: tuple[str, ...] = ()) -> tuple[list[str], np.ndarray]:
+        """The generator's per-frame articulation curves: (channel names, float32 [T, channels]), with at least
+        the channels ``needed``."""
+        where = self._path(seq, ".json")
         art = seq.metadata().get("articulation") or {}
+        if not isinstance(art, dict):
+            raise DatasetError(f"{where}: 'articulation' must be an object with 'channels' and 'curves', not "
+                               f"{type(art).__name__}")
         if "curves" not in art:
-            raise DatasetError(f"{self._path(seq, '.json')}: no articulation curves (only corpora written by "
-                               f"python -m train synth since the curves were stored have them: regenerate it)")
-        names = [str(n) for n in art.get("channels", [])]
-        curves = np.asarray(art["curves"], np.float32)
+            raise DatasetError(f"{where}: no articulation curves (only corpora written by python -m train synth "
+                               f"since the curves were stored have them: regenerate it)")
+        names = _channel_names(art.get("channels", []), needed, where)
+        curves = _curves(art["curves"], where)
         if curves.ndim != 2 or curves.shape[1] != len(names) or not np.isfinite(curves).all():
-            raise DatasetError(f"{self._path(seq, '.json')}: articulation curves of shape {curves.shape} do not "
-                               f"match its {len(names)} channels")
+            raise DatasetError(f"{where}: articulation curves of shape {curves.shape} do not match its {len(names)} "
+                               f"channels")
         return names, curves
 
     def audio_info(self, seq: Sequence) -> tuple[int, int]:
@@ -238,32 +250,81 @@ class FolderDataset(MotionDataset):
         return to_mono_float(audio), int(sr)
 
 
+def _rig_arrays(z: dict[str, np.ndarray], path: Path) -> tuple[list[str], np.ndarray]:
+    """rig_keys.npz's 'names' (a 1-d array of text) and 'offsets' (numbers, as float32)."""
+    if "names" not in z or "offsets" not in z:
+        raise DatasetError(f"{path}: needs 'names' and 'offsets' arrays (has {sorted(z)})")
+    names, offsets = z["names"], z["offsets"]
+    if names.ndim != 1 or names.dtype.kind != "U":
+        raise DatasetError(f"{path}: 'names' must be a list of names (a 1-d array of text), not a {names.ndim}-d "
+                           f"array of {names.dtype}")
+    if offsets.dtype.kind not in "fiu":
+        raise DatasetError(f"{path}: 'offsets' must be numbers, not {offsets.dtype} data")
+    return [str(n) for n in names], offsets.astype(np.float32)
+
+
+def _channel_names(channels, needed: tuple[str, ...], where: Path) -> list[str]:
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels) \
+            or len(set(channels)) != len(channels):
+        raise DatasetError(f"{where}: articulation 'channels' must be a list of distinct names, not {channels!r:.80}")
+    missing = [n for n in needed if n not in channels]
+    if missing:
+        raise DatasetError(f"{where}: articulation curves lack channel(s) {', '.join(missing)} (they have "
+                           f"{', '.join(channels) or 'none'})")
+    return list(channels)
+
+
+def _curves(curves, where: Path) -> np.ndarray:
+    """float32 [T, channels] from JSON rows of numbers; anything else (ragged rows, text) is refused."""
+    try:
+        table = np.asarray(curves) if isinstance(curves, list) else None
+    except (ValueError, TypeError):  # ragged rows
+        table = None
+    if table is None or (table.size and table.dtype.kind not in "fiu"):
+        raise DatasetError(f"{where}: articulation 'curves' must be a table of numbers (one row per frame, one "
+                           f"column per channel)")
+    return table.astype(np.float32)
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of a dataset's .npz file, read without pickle once the zip-bomb guard
+    (:func:`multanet_core.npz_guard.check_npz`) passed it; a ``DatasetError`` names the file and the problem."""
+    try:
+        check_npz(path, MAX_NPZ_BYTES)
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except NpzRefused as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise DatasetError(f"{path}: truncated or corrupt ({exc})") from exc
+
+
 def read_template(path: Path, name: str) -> Template:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: template missing for character {name!r}")
-    with np.load(path, allow_pickle=False) as data:
-        keys = set(data.files)
-        if "vertices" not in keys:
-            raise DatasetError(f"{path}: has no 'vertices' array (keys: {sorted(keys)})")
-        verts = np.asarray(data["vertices"], np.float32)
-        if verts.ndim != 2 or verts.shape[1] != 3:
-            raise DatasetError(f"{path}: 'vertices' has shape {verts.shape}, expected [V, 3]")
-        if "face_indices" in keys:
-            flat = np.asarray(data["face_indices"], np.int32)
-            sizes = np.asarray(data["face_sizes"], np.int32)
-        elif "faces" in keys:
-            flat, sizes = faces_to_flat(np.asarray(data["faces"]))
-        else:
-            flat, sizes = np.zeros(0, np.int32), np.zeros(0, np.int32)
-        if int(sizes.sum()) != len(flat):
-            raise DatasetError(f"{path}: face_sizes sum to {int(sizes.sum())} but there are {len(flat)} face_indices")
-        if len(flat) and (flat.min() < 0 or flat.max() >= len(verts)):
-            raise DatasetError(f"{path}: face_indices out of range for {len(verts)} vertices")
-        out = {}
-        for key in ("lip_indices", "upper_face_indices"):
-            idx = np.asarray(data[key], np.int64) if key in keys else np.zeros(0, np.int64)
-            if len(idx) and (idx.min() < 0 or idx.max() >= len(verts)):
-                raise DatasetError(f"{path}: {key} out of range for {len(verts)} vertices")
-            out[key] = idx.astype(np.int32)
+    data = load_npz(path)
+    keys = set(data)
+    if "vertices" not in keys:
+        raise DatasetError(f"{path}: has no 'vertices' array (keys: {sorted(keys)})")
+    verts = np.asarray(data["vertices"], np.float32)
+    if verts.ndim != 2 or verts.shape[1] != 3:
+        raise DatasetError(f"{path}: 'vertices' has shape {verts.shape}, expected [V, 3]")
+    if "face_indices" in keys:
+        flat = np.asarray(data["face_indices"], np.int32)
+        sizes = np.asarray(data["face_sizes"], np.int32)
+    elif "faces" in keys:
+        flat, sizes = faces_to_flat(np.asarray(data["faces"]))
+    else:
+        flat, sizes = np.zeros(0, np.int32), np.zeros(0, np.int32)
+    if int(sizes.sum()) != len(flat):
+        raise DatasetError(f"{path}: face_sizes sum to {int(sizes.sum())} but there are {len(flat)} face_indices")
+    if len(flat) and (flat.min() < 0 or flat.max() >= len(verts)):
+        raise DatasetError(f"{path}: face_indices out of range for {len(verts)} vertices")
+    out = {}
+    for key in ("lip_indices", "upper_face_indices"):
+        idx = np.asarray(data[key], np.int64) if key in keys else np.zeros(0, np.int64)
+        if len(idx) and (idx.min() < 0 or idx.max() >= len(verts)):
+            raise DatasetError(f"{path}: {key} out of range for {len(verts)} vertices")
+        out[key] = idx.astype(np.int32)
     return Template(name=name, vertices=verts, face_indices=flat, face_sizes=sizes, **out)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import DatasetError, PickledTemplatesDataset, Sequence, to_mono_float
+from .checks import checked_fps, require_name
 from .meshio import read_faces
 from .safe_pickle import safe_load
 
@@ -38,11 +39,11 @@ class VocasetDataset(PickledTemplatesDataset):
 
     def __init__(self, root: str | Path, splits: dict[str, list[str]] | None = None, fps: float = FPS):
         self.root = Path(root)
-        self.fps = float(fps)
+        self.fps = checked_fps(fps, self.root)
         for name in ("data_verts.npy", "templates.pkl", "subj_seq_to_idx.pkl", "raw_audio_fixed.pkl"):
             if not (self.root / name).is_file():
                 raise DatasetError(f"{self.root / name}: missing (VOCASET release layout)")
-        self._verts = np.load(self.root / "data_verts.npy", mmap_mode="r", allow_pickle=False)
+        self._verts = _open_vertices(self.root / "data_verts.npy")
         self._templates_raw = safe_load(self.root / "templates.pkl")
         index_path = self.root / "subj_seq_to_idx.pkl"
         index = safe_load(index_path)
@@ -64,8 +65,9 @@ class VocasetDataset(PickledTemplatesDataset):
                 except (TypeError, ValueError, OverflowError) as exc:
                     raise DatasetError(f"{index_path}: {subj}/{seq_name}: expected integer frame -> row of "
                                        f"data_verts ({exc})") from exc
-                self._sequences.append(Sequence(character=str(subj), split=split_of.get(subj, "train"),
-                                                id=str(seq_name), language="en",
+                self._sequences.append(Sequence(character=require_name(str(subj), "character", index_path),
+                                                split=split_of.get(subj, "train"),
+                                                id=require_name(str(seq_name), "sequence", index_path), language="en",
                                                 source=self.root / "data_verts.npy", extra={"rows": rows}))
         self.characters = sorted({s.character for s in self._sequences})
         self.splits = sorted({s.split for s in self._sequences})
@@ -111,3 +113,23 @@ class VocasetDataset(PickledTemplatesDataset):
         except FileNotFoundError as exc:
             raise DatasetError(f"{exc}: audio missing for sequence {seq.key}") from exc
         return to_mono_float(np.asarray(entry["audio"])), int(entry["sample_rate"])
+
+
+def _open_vertices(path: Path) -> np.ndarray:
+    """data_verts.npy memory-mapped, once its header says it holds numbers [frames, vertices, 3] (never pickle)."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(f)
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise DatasetError(f"{path}: not a .npy array file ({exc})") from exc
+    if dtype.hasobject or dtype.kind not in "fiu":
+        raise DatasetError(f"{path}: holds {dtype} data, not numbers (an array of objects would need pickle, which "
+                           f"is never used); expected float vertices [frames, vertices, 3]")
+    if len(shape) != 3 or shape[2] != 3:
+        raise DatasetError(f"{path}: holds an array of shape {tuple(shape)}, expected [frames, vertices, 3]")
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc})") from exc
