@@ -5,7 +5,13 @@ each head's ``neutral`` preset. Per sequence: LVE, MVE, FDD and the jitter ratio
 the ground truth's) from :mod:`multanet_core.metrics`; beside every model, two references: the static face
 (the template held still: what "no animation" scores) and the ground truth's own lip jerk. Results
 are averaged per character, per language and overall, written as JSON and a Markdown report, and
-plotted (lip opening over time, predicted against ground truth; LVE per character per model).
+plotted (lip opening over time, predicted against ground truth; LVE per character per model). Where the
+sequences carry a phone timeline (the synthetic corpus), each language also gets issue 26's "open vowels
+opened" (:mod:`train.open_vowels`): the predicted lip opening at open-vowel centres over the ground truth's.
+
+``--split heldout-languages`` scores a held-out language corpus (docs/DATA.md, "A new held-out language
+set"): its ``unseen_language`` sequences, and the English ``test`` sequences of the same corpus as the
+reference: per language, LVE / English LVE and open vowels opened, against issue 26's targets (<= 2x, >= 0.9).
 
 A checkpoint argument is ``[LABEL=]PATH``; PATH is an .npz or a folder of .npz (single-character
 KarrasNet checkpoints, one model together). A model is evaluated on the characters it has.
@@ -28,13 +34,15 @@ from multanet_core.inference import Animator
 from train.data import DatasetError, open_dataset
 from train.data.base import UNITS
 
-from . import evaluate_real
+from . import evaluate_real, open_vowels
 from .augment import NOISES, active_rms_db, babble, reverberate, variant_rng
 from .features_cache import BabblePool
 
 SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "shifted-voice": "shifted_voice",
           "neural-voice": "neural_voice", "val": "val", "train": "train",
           "noise": "test",  # the test split under each of NOISE_CONDITIONS, scored against the clean ground truth
+          # unseen_language, with the English test sequences as the reference (LVE / English LVE per language)
+          "heldout-languages": "unseen_language",
           "real": "real"}  # --data is a folder of real human recordings (train.evaluate_real)
 # The noise split: fixed degradations of the held-out test audio (babble from other characters' test clips).
 NOISE_CONDITIONS = {
@@ -47,6 +55,8 @@ NOISE_CONDITIONS = {
     "reverb RT60 0.5 s": ("reverb", 0.5),
 }
 METRICS = ("lve", "mve", "fdd", "jitter")
+HELDOUT_LVE_RATIO = 2.0  # issue 26: held-out languages' LVE / English test LVE <= 2
+REFERENCE_LANGUAGE = "en"  # --split heldout-languages: the test sequences in this language are the reference
 AXES = {"X": 0, "Y": 1, "Z": 2}
 
 
@@ -117,9 +127,10 @@ def noisy(condition: tuple | None, pool: BabblePool | None):
 
 def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split: str, characters=None,
                        max_sequences: int | None = None, emotion: str = "neutral", keep_curves: int = 0,
-                       degrade=None):
+                       degrade=None, languages=None):
     """Per-sequence records (one per model, plus 'static' and 'ground truth'), and lip-opening curves.
-    ``degrade(samples, sequence)`` changes the audio (the ground truth stays)."""
+    ``degrade(samples, sequence)`` changes the audio (the ground truth stays); ``languages``: only the
+    sequences in these languages (None: all)."""
     wanted = set(characters or [])
     covered = set().union(*[set(m) for m in models.values()])
     records, curves = [], []
@@ -128,6 +139,8 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
     curves_per_lang = defaultdict(int)
     for seq in sorted(dataset.sequences(split=split), key=lambda s: (s.character, s.id)):
         if seq.character not in covered or (wanted and seq.character not in wanted):
+            continue
+        if languages is not None and seq.language not in languages:
             continue
         if max_sequences and per_char[seq.character] >= max_sequences:
             continue
@@ -157,17 +170,32 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
                         "fdd": metrics.fdd(static, gt, tmpl.vertices, upper), "jitter": 0.0})
         records.append({**base, "model": "ground truth", "lve": 0.0, "mve": 0.0, "fdd": 0.0, "jitter": 1.0,
                         "gt_jerk": metrics.jerk(gt, lips, fps)})
+        phones = seq.metadata().get("phonemes")
         for label, pred in preds.items():
             pred = pred[:n]
             records.append({**base, "model": label, "lve": metrics.lve(pred, gt, lips), "mve": metrics.mve(pred, gt),
                             "fdd": metrics.fdd(pred, gt, tmpl.vertices, upper),
-                            "jitter": metrics.jitter_ratio(pred, gt, lips, fps)})
+                            "jitter": metrics.jitter_ratio(pred, gt, lips, fps),
+                            **_open_vowel_sums(pred, gt, tmpl, AXES[models[label][seq.character].up_axis],
+                                               phones, fps)})
         if curves_per_lang[seq.language] < keep_curves:
             curves_per_lang[seq.language] += 1
             up = AXES[next(iter(models.values()))[seq.character].up_axis]
             curves.append({**base, "fps": fps, "gt": lip_opening(gt, lips, up).tolist(),
                            "pred": {k: lip_opening(p[:n], lips, up).tolist() for k, p in preds.items()}})
     return records, curves
+
+
+def _open_vowel_sums(pred: np.ndarray, gt: np.ndarray, tmpl, up: int, phones, fps: float) -> dict:
+    """:func:`train.open_vowels.sequence_sums` of a sequence; {} without a phone timeline, an open vowel or
+    lip midpoints."""
+    if not phones:
+        return {}
+    try:
+        sums = open_vowels.sequence_sums(pred, gt, tmpl.vertices, tmpl.lip_indices, up, phones, fps)
+    except ValueError:  # no lip vertex on the midline: no midpoints to measure the opening between
+        return {}
+    return sums or {"open_pred": 0.0, "open_gt": 0.0, "open_centres": 0}
 
 
 def summarise(records: list[dict], by: str | None) -> dict:
@@ -181,15 +209,21 @@ def summarise(records: list[dict], by: str | None) -> dict:
         entry["sequences"] = len(rs)
         if model == "ground truth":
             entry["gt_jerk"] = float(np.mean([r["gt_jerk"] for r in rs]))
+        if any("open_centres" in r for r in rs):  # issue 26: ratio of mean openings at open-vowel centres
+            entry["open_vowels"] = open_vowels.pooled_ratio(rs)
+            entry["open_vowel_centres"] = int(sum(r.get("open_centres", 0) for r in rs))
         out[model][key] = entry
     return dict(out)
 
 
-def _table(summary: dict, models: list[str], keys: list[str], scale: float, title: str) -> list[str]:
+def _table(summary: dict, models: list[str], keys: list[str], scale: float, title: str,
+           extra: tuple = ()) -> list[str]:
+    """``extra``: more columns, (header, key -> cell text)."""
     lines = [f"| {title} | " + " | ".join(f"LVE {m}" for m in models) + " | "
              + " | ".join(f"MVE {m}" for m in models) + " | " + " | ".join(f"FDD {m}" for m in models) + " | "
-             + " | ".join(f"jitter {m}" for m in models if m != "static") + " | GT jerk (m/s³) |"]
-    lines.append("|" + "---|" * (1 + 4 * len(models)) + "")
+             + " | ".join(f"jitter {m}" for m in models if m != "static") + " | GT jerk (m/s³) |"
+             + "".join(f" {header} |" for header, _ in extra)]
+    lines.append("|" + "---|" * (1 + 4 * len(models) + len(extra)) + "")
     for key in keys:
         cells = []
         for metric, factor in (("lve", scale ** 2), ("mve", scale), ("fdd", scale ** 2), ("jitter", 1.0)):
@@ -200,8 +234,26 @@ def _table(summary: dict, models: list[str], keys: list[str], scale: float, titl
                 cells.append("-" if v is None else f"{v * factor:.3g}")
         jerk = summary.get("ground truth", {}).get(key, {}).get("gt_jerk")
         cells.append("-" if jerk is None else f"{jerk:.3g}")
+        cells += [cell(key) for _, cell in extra]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _language_columns(result: dict, summary: dict) -> tuple:
+    """The per-language table's extra columns: open vowels opened, and LVE / English LVE where measured."""
+    def value(m: str, name: str, fmt: str):
+        def cell(key: str) -> str:
+            v = summary.get(m, {}).get(key, {}).get(name)
+            return "-" if v is None else fmt.format(v)
+        return cell
+
+    columns = []
+    for m in result["models"]:
+        if any("lve_over_english" in e for e in summary.get(m, {}).values()):
+            columns.append((f"LVE / en {m}", value(m, "lve_over_english", "{:.2f}")))
+        if any("open_vowels" in e for e in summary.get(m, {}).values()):
+            columns.append((f"open vowels opened {m}", value(m, "open_vowels", "{:.2f}")))
+    return tuple(columns)
 
 
 def _unit(result: dict, scale: float) -> str | None:
@@ -221,8 +273,47 @@ def report(result: dict, scale: float) -> str:
     chars = sorted(result["per_character"]["static"])
     out += ["## Per character", ""] + _table(result["per_character"], models, chars, scale, "character") + [""]
     langs = sorted(result["per_language"]["static"])
-    out += ["## Per language", ""] + _table(result["per_language"], models, langs, scale, "language") + [""]
+    columns = _language_columns(result, result["per_language"])
+    out += ["## Per language", ""] + _table(result["per_language"], models, langs, scale, "language", columns)
+    if any(header.startswith("open vowels opened") for header, _ in columns):
+        out += ["", "open vowels opened: the predicted lip opening (upper to lower lip midpoint vertex, minus rest) "
+                "at the centres of open vowels (a, ɑ, æ, ɐ...) over the ground truth's, a ratio of means over all "
+                f"of the language's open-vowel centres (issue 26's target: >= {open_vowels.TARGET:g})."]
+    out += [""]
+    if "english" in result:
+        out += _heldout_verdict(result)
     return "\n".join(out)
+
+
+def _heldout_verdict(result: dict) -> list[str]:
+    """--split heldout-languages: each model against issue 26's held-out language targets."""
+    out = ["## Held-out languages against the targets", "",
+           f"Reference: the {result['english_sequences']} English `test` sequences of the same corpus. Targets: "
+           f"LVE / English LVE <= {HELDOUT_LVE_RATIO:g} (over all held-out sequences), open vowels opened >= "
+           f"{open_vowels.TARGET:g} in every language.", "",
+           "| model | English LVE | held-out LVE | LVE / en | worst language LVE / en | lowest open vowels opened "
+           "| verdict |", "|---|---|---|---|---|---|---|"]
+    unit = result.get("mm_per_unit", 1000.0) ** 2
+
+    def num(v, fmt: str = "{:.2f}", factor: float = 1.0) -> str:
+        return "-" if v is None else fmt.format(v * factor)
+
+    for m in result["models"]:
+        langs = {k: v for k, v in result["per_language"].get(m, {}).items() if k != REFERENCE_LANGUAGE}
+        overall = result["overall"].get(m, {}).get("all", {})
+        ratio = overall.get("lve_over_english")
+        ratios = {k: v["lve_over_english"] for k, v in langs.items() if v.get("lve_over_english") is not None}
+        opened = {k: v.get("open_vowels") for k, v in langs.items()}
+        known = {k: v for k, v in opened.items() if v is not None}
+        worst = max(ratios, key=ratios.get) if ratios else None
+        lowest = min(known, key=known.get) if known else None
+        ok = (ratio is not None and ratio <= HELDOUT_LVE_RATIO and bool(opened)
+              and all(v is not None and v >= open_vowels.TARGET for v in opened.values()))
+        en = result["english"].get(m, {}).get("all", {}).get("lve")
+        out.append(f"| {m} | {num(en, '{:.3g}', unit)} | {num(overall.get('lve'), '{:.3g}', unit)} | {num(ratio)} | "
+                   + ("-" if worst is None else f"{worst} {ratios[worst]:.2f}") + " | "
+                   + ("-" if lowest is None else f"{lowest} {known[lowest]:.2f}") + f" | {'pass' if ok else 'FAIL'} |")
+    return out + [""]
 
 
 def _save(fig, path: Path) -> Path:
@@ -313,6 +404,45 @@ def run_noise(args: argparse.Namespace, models, dataset, chars) -> int:
     return 0
 
 
+def run_heldout(args: argparse.Namespace, models, dataset, chars) -> int:
+    """The unseen_language sequences, and the English test sequences as the reference: per language (and over
+    all held-out sequences) LVE / English LVE, and open vowels opened, with a verdict against issue 26's
+    targets."""
+    keep = args.clips_per_language if args.plots else 0
+    records, curves = evaluate_sequences(models, dataset, "unseen_language", chars, args.max_sequences, args.emotion,
+                                         keep_curves=keep)
+    if dataset.sequences(split="test"):
+        checked_characters(models, dataset, "test", chars)
+    english, en_curves = evaluate_sequences(models, dataset, "test", chars, args.max_sequences, args.emotion,
+                                            keep_curves=keep, languages=(REFERENCE_LANGUAGE,))
+    for what, rs in (("'unseen_language'", records), (f"English ({REFERENCE_LANGUAGE}) 'test'", english)):
+        if not rs:
+            print(f"{args.data}: no {what} sequences of the checkpoints' characters (write the corpus as docs/DATA.md "
+                  "says under 'A new held-out language set')", file=sys.stderr)
+            return 2
+    reference = summarise(english, None)
+    per_language = summarise(records + english, "language")
+    overall = summarise(records, None)
+    for summary in (per_language, overall):
+        for model, entries in summary.items():
+            en = reference.get(model, {}).get("all", {}).get("lve")
+            for entry in entries.values():
+                if en:
+                    entry["lve_over_english"] = entry["lve"] / en
+    result = {"split": "heldout-languages", "data": str(args.data), "emotion": args.emotion, "models": list(models),
+              "mm_per_unit": _mm_per_unit(dataset), "checkpoints": args.checkpoint,
+              "reference": {"split": "test", "language": REFERENCE_LANGUAGE},
+              "english_sequences": len({(r["character"], r["sequence"]) for r in english}),
+              "targets": {"lve_over_english_max": HELDOUT_LVE_RATIO, "open_vowels_min": open_vowels.TARGET},
+              "overall": overall, "english": reference, "per_character": summarise(records, "character"),
+              "per_language": per_language, "sequences": records + english}
+    if args.plots:
+        for p in plot(result, curves + en_curves, args.plots, args.scale):
+            print(f"wrote {p}", file=sys.stderr)
+    _write(args, result, report(result, args.scale))
+    return 0
+
+
 def _mm_per_unit(dataset) -> float:
     """The factor that turns the dataset's lengths into millimetres (metres assumed where the unit is unknown)."""
     return 1000.0 * UNITS[dataset.unit] if dataset.unit else 1000.0
@@ -357,6 +487,8 @@ def run(args: argparse.Namespace) -> int:
         args.scale = _mm_per_unit(dataset)
     if args.split == "noise":
         return run_noise(args, models, dataset, chars)
+    if args.split == "heldout-languages":
+        return run_heldout(args, models, dataset, chars)
     records, curves = evaluate_sequences(models, dataset, split, chars, args.max_sequences, args.emotion,
                                          keep_curves=args.clips_per_language if args.plots else 0)
     if not records:

@@ -13,7 +13,7 @@ def _codes(text: str | None) -> list[str] | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from train.synth.text import HELDOUT_LANGUAGES, TRAIN_LANGUAGES
+    from train.synth.text import HELDOUT_LANGUAGES, NEW_HELDOUT_LANGUAGES, TRAIN_LANGUAGES
 
     parser.add_argument("--out", type=Path, required=True, help="output folder (folder format)")
     parser.add_argument("--characters", type=int, default=14, help="number of characters (identity fixed by index)")
@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--languages", default=None,
                         help="comma-separated training languages (default: " + ",".join(TRAIN_LANGUAGES) + "); "
                              "without --heldout, any of the default held-out languages listed here is held out "
-                             "(so the old 'en,ko,cmn,ja' still means English plus three unseen languages)")
+                             "(so the old 'en,ko,cmn,ja' still means English plus three unseen languages), and so "
+                             "is any of the new held-out set " + ",".join(NEW_HELDOUT_LANGUAGES) + ", which no "
+                             "default corpus speaks")
     parser.add_argument("--heldout", default=None,
                         help="comma-separated held-out languages, test only in unseen_language (default: "
                              + ",".join(HELDOUT_LANGUAGES) + "); '' for none")
@@ -52,14 +54,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra-sentences", type=int, default=0,
                         help="English train-only sentences per character beyond --sentences (a different set for "
                              "each character), each spoken by the character's voice and by a neural voice")
+    parser.add_argument("--only-splits", default=None,
+                        help="comma-separated splits to write, the rest left out (default: all); an evaluation "
+                             "corpus of held-out languages: test,unseen_language (docs/DATA.md)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
-    from train.synth.corpus import generate, resolve_languages
+    from train.synth.corpus import SPLIT_DESCRIPTIONS, generate, resolve_languages
 
     try:
         resolve_languages(_codes(args.languages), _codes(args.heldout))
+        only = _codes(args.only_splits)
+        unknown = sorted(set(only or ()) - set(SPLIT_DESCRIPTIONS))
+        if unknown or only == []:
+            raise ValueError(f"--only-splits: unknown split(s) {unknown or [args.only_splits]}; known: "
+                             + ", ".join(SPLIT_DESCRIPTIONS))
     except ValueError as exc:
         print(f"synth: {exc}", file=sys.stderr)
         return 2
@@ -69,6 +79,6 @@ def run(args: argparse.Namespace) -> int:
                        train_sentences=args.train_sentences, shifted_voice=args.shifted_voice,
                        jitter=args.prosody_jitter, neural_sentences=args.neural_sentences,
                        neural_foreign=args.neural_foreign, neural_test=args.neural_test,
-                       extra_sentences=args.extra_sentences, progress=not args.quiet)
+                       extra_sentences=args.extra_sentences, only_splits=only, progress=not args.quiet)
     print(json.dumps(summary), file=sys.stderr)
     return 0

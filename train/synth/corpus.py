@@ -43,7 +43,7 @@ from .characters import Character, cast, character
 from .espeak import Voice, synthesize
 from .head import CHANNELS, SynthHead, build_head
 from .neural import KOKORO_LANGUAGES, KOKORO_VOICES, LICENCES, PIPER_VOICE, NeuralVoice, prepare, speak
-from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, LANGUAGE_NAMES, TRAIN_LANGUAGES, sentences
+from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, LANGUAGE_NAMES, NEW_HELDOUT_LANGUAGES, TRAIN_LANGUAGES, sentences
 
 SPLIT_DESCRIPTIONS = {
     "train": "English sentences 1-32 (of 40) and a few sentences of every other training language, every "
@@ -134,7 +134,8 @@ def resolve_languages(languages=None, heldout=None) -> tuple[list[str], list[str
 
     Neither given: the defaults (``text.TRAIN_LANGUAGES``, ``text.HELDOUT_LANGUAGES``). ``languages``
     alone keeps its old meaning, the corpus's languages: those among the default held-out languages
-    (ko, cmn, ja...) are held out, the rest trained on (``en,ko,cmn,ja`` = English plus three unseen).
+    (ko, cmn, ja...) and the new held-out set (``text.NEW_HELDOUT_LANGUAGES``: ca, bg, lt...) are held out,
+    the rest trained on (``en,ko,cmn,ja`` = English plus three unseen; ``en,ca,bg`` = English plus two).
     ``heldout`` given: exactly those are held out, and ``languages`` (default: the training defaults
     minus ``heldout``) are trained on; a language cannot be both.
     """
@@ -142,8 +143,9 @@ def resolve_languages(languages=None, heldout=None) -> tuple[list[str], list[str
         if languages is None:
             train, held = list(TRAIN_LANGUAGES), list(HELDOUT_LANGUAGES)
         else:
-            train = [lang for lang in languages if lang not in HELDOUT_LANGUAGES]
-            held = [lang for lang in languages if lang in HELDOUT_LANGUAGES]
+            unseen = (*HELDOUT_LANGUAGES, *NEW_HELDOUT_LANGUAGES)
+            train = [lang for lang in languages if lang not in unseen]
+            held = [lang for lang in languages if lang in unseen]
     else:
         held = list(heldout)
         train = [lang for lang in (TRAIN_LANGUAGES if languages is None else languages)
@@ -326,7 +328,8 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
              jobs: int | None = None, foreign_sentences: int = 4, cross_voice: int | None = None,
              progress: bool = True, *, heldout: list[str] | tuple[str, ...] | None = None,
              train_sentences: int = 2, shifted_voice: int = 4, jitter: float = 1.0, neural_sentences: int = 16,
-             neural_foreign: int = 2, neural_test: int = 4, extra_sentences: int = 0) -> dict:
+             neural_foreign: int = 2, neural_test: int = 4, extra_sentences: int = 0,
+             only_splits: list[str] | tuple[str, ...] | None = None) -> dict:
     """Generate the corpus into ``out``; returns a summary (sequences and frames per split, timing).
 
     ``languages`` / ``heldout``: see :func:`resolve_languages`; ``train_sentences``: train sentences
@@ -335,17 +338,28 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
     (0-4); ``jitter``: scale of the training prosody jitter (0: every sequence in the base voice);
     ``neural_*``: the neural-voice sequences (see :func:`plan`; all 0: espeak-ng alone);
     ``extra_sentences``: English train-only sentences per character, each in espeak-ng and a neural voice.
+    ``only_splits``: write only the sequences of these splits (None: all); every other sequence is left out, and
+    those written are exactly what the full corpus of the same arguments holds (an evaluation corpus:
+    ``("test", "unseen_language")``).
     """
     out = Path(out)
     train_langs, held_langs = resolve_languages(languages, heldout)
     if n_characters < 1:
         raise ValueError("need at least one character")
-    out.mkdir(parents=True, exist_ok=True)
-    chars = cast(n_characters)
+    if only_splits is not None:
+        unknown = sorted(set(only_splits) - set(SPLIT_DESCRIPTIONS))
+        if unknown:
+            raise ValueError(f"unknown split(s) {unknown}; known: {', '.join(SPLIT_DESCRIPTIONS)}")
     tasks = plan(n_characters, n_sentences, train_langs, seed, foreign_sentences, cross_voice, heldout=held_langs,
                  train_sentences=train_sentences, shifted_voice=shifted_voice, jitter=jitter,
                  neural_sentences=neural_sentences, neural_foreign=neural_foreign, neural_test=neural_test,
                  extra_sentences=extra_sentences)
+    if only_splits is not None:
+        tasks = [t for t in tasks if t.split in only_splits]
+        if not tasks:
+            raise ValueError(f"no sequence of these arguments is in split(s) {', '.join(only_splits)}")
+    out.mkdir(parents=True, exist_ok=True)
+    chars = cast(n_characters)
     if any(t.neural is not None for t in tasks):
         prepare()  # fail early if a voice is missing, and reassemble Kokoro's model once, before the workers
     jobs = max(1, int(jobs or os.cpu_count() or 1))
@@ -409,7 +423,8 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
                                  "speed": list(NEURAL_SPEED),
                                  "licences": {f: LICENCES[f] for f in sorted({t.neural.family for t in tasks
                                                                                if t.neural is not None})}},
-                      "articulation_channels": list(CHANNELS)},
+                      "articulation_channels": list(CHANNELS),
+                      **({"only_splits": list(only_splits)} if only_splits is not None else {})},
     })
     return {"sequences": len(tasks), "frames": sum(e["frames"] for e in per_split.values()),
             "audio_seconds": round(seconds, 2), "seconds": round(time.monotonic() - start, 2), "jobs": jobs,
