@@ -45,8 +45,8 @@ def _from_aud(sound, name: str) -> np.ndarray:
         raise AudioError(f"{name}: the audio has no samples (zero length)")
     if length / rate > core_audio.MAX_SECONDS:
         raise AudioError(
-            f"{name}: {length / rate / 60:.0f} minutes of audio is over the "
-            f"{core_audio.MAX_SECONDS / 60:.0f}-minute limit; split it into shorter clips"
+            f"{name}: {core_audio.duration_text(length / rate)} of audio is over the "
+            f"{core_audio.duration_text(core_audio.MAX_SECONDS)} limit; split it into shorter clips"
         )
     try:
         data = np.asarray(sound.data(), dtype=np.float32)  # at the sound's own rate: decoding only

@@ -25,6 +25,7 @@ from typing import Any
 import bpy
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 from . import blender_compat, checkpoints, jaw_bone, lipsync, named_keys, pipeline, properties
 from . import record as records
@@ -83,7 +84,7 @@ def no_head_reason(ckpt, obj) -> str:
     if ckpt is None or head_for_mesh(ckpt, obj):
         return f"no head chosen for '{obj.name}': choose one in the dialogue list"
     n_vertices = len(obj.data.vertices) if obj.type == "MESH" else 0
-    heads = ", ".join(f"'{h.name}' ({h.n_vertices:,})" for h in ckpt.mesh_heads) or "none"
+    heads = ", ".join(f"'{printable(h.name)}' ({h.n_vertices:,})" for h in ckpt.mesh_heads) or "none"
     rig = " and no rig head finds its shape keys" if ckpt.rig_heads else ""
     return (f"no head of the checkpoint matches the topology of '{obj.name}' ({n_vertices:,} vertices; "
             f"the checkpoint's mesh heads and their vertices: {heads}){rig}")
@@ -176,10 +177,10 @@ def would_replace(obj, head: str, checkpoint_path: str, strips: list[str]) -> st
     if not left:
         return ""
     shown = ", ".join(f"'{n}'" for n in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
-    return (f"the dialogue of '{obj.name}' was baked with head '{rec.head}' of '{rec.checkpoint}', and a new head "
-            f"or checkpoint replaces all of its lines, but {shown} {'is' if len(left) == 1 else 'are'} not in this "
-            f"batch: bake {'it' if len(left) == 1 else 'them'} too (switch on in the dialogue list), or Remove Lip "
-            f"Sync from '{obj.name}' first")
+    return (f"the dialogue of '{obj.name}' was baked with head '{printable(rec.head)}' of '{rec.checkpoint}', and a "
+            f"new head or checkpoint replaces all of its lines, but {shown} {'is' if len(left) == 1 else 'are'} not "
+            f"in this batch: bake {'it' if len(left) == 1 else 'them'} too (switch on in the dialogue list), or "
+            f"Remove Lip Sync from '{obj.name}' first")
 
 
 def _jobs(scene, lines, report: BatchReport, ckpt=None, checkpoint_path: str = "") -> list[_Job]:

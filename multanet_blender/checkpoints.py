@@ -14,6 +14,7 @@ from collections import OrderedDict
 from multanet_core.checkpoint import Checkpoint, load_checkpoint
 from multanet_core.errors import CheckpointError, MulTaNetError
 from multanet_core.paths import require_regular_file
+from multanet_core.text import printable
 
 DEFAULT_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "default.npz")
 _CACHE_SIZE = 3
@@ -67,7 +68,7 @@ def describe(ckpt: Checkpoint) -> list[str]:
     ]
     for head in ckpt.heads[:6]:
         what = f"rig head, {len(head.weight_names)} named weights" if head.is_rig else f"{head.n_vertices:,} vertices"
-        lines.append(f"{head.name}: {what}, {head.n_components} components, "
+        lines.append(f"{printable(head.name)}: {what}, {head.n_components} components, "
                      f"{len(head.presets)} emotion preset{'s' if len(head.presets) != 1 else ''}")
     if len(ckpt.heads) > 6:
         lines.append(f"... and {len(ckpt.heads) - 6} more heads")

@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from multanet_core.atomic import FileBusy, atomic_path, exclusive, resolved, stale_partials
+from multanet_core.paths import require_regular_file
 from multanet_core.progress import StatusLine, bar
 
 from . import blend_save
@@ -275,8 +276,10 @@ def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progres
 
     _ensure_addon()
     source = resolved(path)
-    if not os.path.isfile(source):
-        return FileResult(path=path, error="no such file")
+    try:  # a folder or a FIFO named x.blend is said to be one (a FIFO would block the open for ever)
+        require_regular_file(source, "the .blend file", ValueError)
+    except ValueError as exc:
+        return FileResult(path=path, error=str(exc))
 
     def bake() -> FileResult:
         try:

@@ -24,6 +24,7 @@ import sys
 import time
 
 from multanet_core.atomic import atomic_path
+from multanet_core.text import help_text
 
 from .cli_bake import quiet
 
@@ -404,7 +405,7 @@ def render_video(scene, out_dir: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     from . import checkpoints
 
-    p = argparse.ArgumentParser(prog="python -m multanet_blender demo", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m multanet_blender demo", description=help_text(__doc__))
     p.add_argument("--out", required=True, metavar="DIR",
                    help="folder for demo.blend, the contact sheet (PNG) and the video (MP4)")
     p.add_argument("--checkpoint", default=checkpoints.DEFAULT_MODEL,

@@ -8,6 +8,7 @@ import bpy
 import numpy as np
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 
 def build_mesh(name: str, vertices: np.ndarray, faces: np.ndarray, face_sizes: np.ndarray):
@@ -32,8 +33,8 @@ def build_mesh(name: str, vertices: np.ndarray, faces: np.ndarray, face_sizes: n
 def add_head_object(context, ckpt, head):
     """Link a new object with the head's mesh at the 3D cursor, turned upright for Blender's Z-up."""
     if head.is_rig:
-        raise MulTaNetError(f"head '{head.name}' is a rig head: it has no mesh to add (it drives the shape keys "
-                            f"of your own character by name)")
+        raise MulTaNetError(f"head '{printable(head.name)}' is a rig head: it has no mesh to add (it drives the shape "
+                            f"keys of your own character by name)")
     mesh = build_mesh(head.name, head.template, head.faces, head.face_sizes)
     obj = bpy.data.objects.new(head.name, mesh)
     context.collection.objects.link(obj) if context.collection else context.scene.collection.objects.link(obj)

@@ -61,8 +61,8 @@ def _rig_head(context):
     ckpt, error = properties.panel_checkpoint(context.scene.multanet)
     if ckpt is None:
         raise MulTaNetError(error or "no checkpoint")
-    name = properties.enum_value(context.scene.multanet.head)
-    if not name:
+    name = properties.head_name(context.scene.multanet)
+    if name is None:
         raise MulTaNetError("choose a rig head in the panel (Bake As: Shape Keys by Name lists them)")
     return ckpt.head(name)
 

@@ -21,6 +21,7 @@ from multanet_core.contact import speech_warning
 from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
 from multanet_core.pointcache import write_pc2
+from multanet_core.text import printable
 
 from . import audio_in, blender_compat, caches, checkpoints, jaw_bone, named_keys
 from . import record as records
@@ -87,6 +88,33 @@ def default_strip(scene):
     return None
 
 
+def _sound_names(scene) -> tuple[int, str]:
+    """How many sound strips ``scene`` has, and their names for a message (the first six, sorted)."""
+    names = sorted(s.name for s in blender_compat.sound_strips(scene))
+    return len(names), ", ".join(f"'{n}'" for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6
+                                                                 else "")
+
+
+def no_strip_chosen(scene) -> str:
+    """The panel's line when no strip is chosen and :func:`default_strip` finds none: there is none, or there
+    are some and none is picked (which, to choose from)."""
+    n, shown = _sound_names(scene)
+    if not n:
+        return "no sound strip in the Sequencer"
+    return (f"none chosen of {n} sound strip{'s' if n != 1 else ''} ({shown}): pick one in the Strip field, "
+            f"select it in the Sequencer, or move the playhead over it")
+
+
+def no_default_strip(scene) -> str:
+    """Generate's error when no strip is chosen and :func:`default_strip` finds none."""
+    n, shown = _sound_names(scene)
+    if not n:
+        return (f"scene '{scene.name}' has no sound strip to use: add one in the Sequencer, select it, or choose "
+                f"an audio file")
+    return (f"scene '{scene.name}' has {n} sound strip{'s' if n != 1 else ''} but none is chosen: pick one in the "
+            f"panel's Strip field ({shown}), or select it in the Sequencer, or move the playhead over it")
+
+
 def mesh_topology(mesh) -> tuple[int, np.ndarray, np.ndarray]:
     n_loops = len(mesh.loops)
     faces = np.empty(n_loops, dtype=np.int32)
@@ -137,19 +165,28 @@ def check_target(obj, head, ckpt=None, advise: bool = True) -> None:
             raise MulTaNetError(problem)
         raise MulTaNetError(
             f"{problem}. A head animates only its own mesh (same vertices, same order): use Add Head Mesh "
-            f"for head '{head.name}' and bind your character to it (Surface Deform); if your character has "
+            f"for head '{printable(head.name)}' and bind your character to it (Surface Deform); if your character has "
             f"ARKit or VRM shape keys, bake 'Shape Keys by Name' with a rig head; or train a head for this "
             f"mesh (python -m train fit --init CHECKPOINT --freeze-mfl; README, 'Your own character')")
 
 
 def resolve_cache_dir(cache_dir: str) -> str:
-    """An absolute folder for point caches; a ``//`` folder needs a saved .blend."""
+    """An absolute folder for point caches; a ``//`` folder needs a saved .blend, and a file where the folder (or
+    a parent to make it in) should be is said, before anything is written."""
     if not cache_dir:
         raise MulTaNetError("no folder chosen for the vertex cache")
     if cache_dir.startswith("//") and not bpy.data.filepath:
         raise MulTaNetError("the .blend is not saved, so the vertex cache has no place beside it: "
                             "save the file first, or choose an absolute cache folder")
-    return os.path.normpath(bpy.path.abspath(cache_dir))
+    folder = os.path.normpath(bpy.path.abspath(cache_dir))
+    existing = folder  # the folder, or the nearest of its parents that exists: a file there blocks it
+    while not os.path.lexists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if os.path.lexists(existing) and not os.path.isdir(existing):
+        made = "" if existing == folder else f" cannot be made: '{existing}'"
+        raise MulTaNetError(f"the cache folder '{folder}'{made} is a file, not a folder: choose another cache "
+                            f"folder, or move the file away")
+    return folder
 
 
 def blend_relative(path: str) -> str:
@@ -215,7 +252,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     if request.target is not Target.NLA:
         check_no_dialogue(obj)
     ckpt = checkpoints.load(request.checkpoint)
-    if not request.head:
+    if request.head is None:
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(request.head)
     key_plan = None
@@ -267,7 +304,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     warning = ""
     if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
         warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
-    _require_finite(coefficients, f"head '{head.name}''s motion for {label}")
+    _require_finite(coefficients, f"head '{printable(head.name)}''s motion for {label}")
     if key_plan is not None:
         values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients)
         _require_finite(values, f"the shape-key values for {label}")
@@ -306,7 +343,7 @@ def _named_values(request: BakeRequest, head, animator: Animator, plan: named_ke
     jaw = None
     if request.jaw is not None and "jawOpen" not in plan.sources:
         if "jawOpen" not in head.weight_names:
-            raise MulTaNetError(f"rig head '{head.name}' has no jawOpen weight to drive the jaw bone with")
+            raise MulTaNetError(f"rig head '{printable(head.name)}' has no jawOpen weight to drive the jaw bone with")
         jaw = weights[:, head.weight_names.index("jawOpen")]
     return named_keys.key_columns(plan, weights, head.weight_names), jaw, None
 
@@ -611,7 +648,7 @@ def apply_bake(bake: Bake) -> str:
     if bake.key_plan is not None:
         total, error = bake.written
         plan = bake.key_plan
-        what = (f"{len(plan.keys)} of its own shape keys by name ({plan.convention}"
+        what = (f"{len(plan.keys) - len(plan.idle)} of its own shape keys by name ({plan.convention}"
                 + (f", {100 * bake.solve_error:.1f} % of the motion missed" if bake.solve_error is not None else "")
                 + f"), {total:,} keys"
                 + (f" thinned to {bake.request.key_tolerance:g} (largest error {error:.3f})"
@@ -620,5 +657,5 @@ def apply_bake(bake: Bake) -> str:
             what += f"; {plan.warning()}"
         if plan.note():
             what += f"; {plan.note()}"
-    return (f"lip sync for '{obj.name}' (head '{bake.head_name}') from {bake.source_label}: "
+    return (f"lip sync for '{obj.name}' (head '{printable(bake.head_name)}') from {bake.source_label}: "
             f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} as {what}")

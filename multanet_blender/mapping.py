@@ -15,6 +15,7 @@ import numpy as np
 
 from multanet_core.checkpoint import Head, topology_fingerprint
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 # A shape key at value 1 moves the mesh's vertices by this fraction of the head's RMS radius (RMS
 # over vertices): real speech motion then keeps every key well inside the slider range.
@@ -26,15 +27,15 @@ def topology_problem(head: Head, mesh_name: str, n_vertices: int, faces: np.ndar
                      face_sizes: np.ndarray) -> str | None:
     """Why the mesh cannot take the head's motion, in words; ``None`` when the topology matches."""
     if head.is_rig:
-        return (f"head '{head.name}' is a rig head: it gives named weights for a mesh's own shape keys, "
+        return (f"head '{printable(head.name)}' is a rig head: it gives named weights for a mesh's own shape keys, "
                 f"not vertex motion for '{mesh_name}'")
     if n_vertices != head.n_vertices:
-        return f"head '{head.name}' expects {head.n_vertices:,} vertices; '{mesh_name}' has {n_vertices:,}"
+        return f"head '{printable(head.name)}' expects {head.n_vertices:,} vertices; '{mesh_name}' has {n_vertices:,}"
     if len(face_sizes) != len(head.face_sizes):
-        return (f"same vertex count as head '{head.name}' but {len(face_sizes):,} faces instead of "
+        return (f"same vertex count as head '{printable(head.name)}' but {len(face_sizes):,} faces instead of "
                 f"{len(head.face_sizes):,}: a different mesh, or faces added or removed")
     if topology_fingerprint(n_vertices, faces, face_sizes) != head.fingerprint:
-        return (f"same vertex count as head '{head.name}' but a different face layout: "
+        return (f"same vertex count as head '{printable(head.name)}' but a different face layout: "
                 f"vertex order changed on import?")
     return None
 
@@ -112,7 +113,7 @@ class MeshMotion:
         if worst > SLIDER_LIMIT:
             k = int(np.unravel_index(np.abs(values).argmax(), values.shape)[1])
             raise MulTaNetError(
-                f"head '{self.head.name}': component {k} reaches {worst:.1f} times its shape key, beyond "
+                f"head '{printable(self.head.name)}': component {k} reaches {worst:.1f} times its shape key, beyond "
                 f"Blender's slider limit of {SLIDER_LIMIT:g}; the checkpoint predicts implausibly large "
                 f"motion for this audio (bake as Vertex Cache to see it)"
             )

@@ -19,8 +19,19 @@ import numpy as np
 
 from multanet_core.errors import MulTaNetError
 from multanet_core.keyframes import linear_error, thin
-from multanet_core.rig_names import OCULUS_VISEMES, VISEMES, VRM_VISEMES, match_keys, resting_names, viseme_weights
+from multanet_core.rig_names import (
+    DUPLICATE,
+    OCULUS_VISEMES,
+    VISEME_FROM_ARKIT,
+    VISEMES,
+    VRM_VISEMES,
+    convention_of,
+    match_keys,
+    resting_names,
+    viseme_weights,
+)
 from multanet_core.rig_solve import side_pairs, solve_weights
+from multanet_core.text import printable
 
 LEFT_OUT = "were left out"  # in a bake's report: some of the names the head moves found no key (a warning)
 CONVENTIONS = ("ARKit camelCase (jawOpen, mouthSmileLeft), _L/_R or .L/.R sides (mouthSmile_L), "
@@ -65,11 +76,32 @@ class KeyPlan:
         """The missing names that matter: those the head moves."""
         return [n for n in self.missing if n not in self.at_rest]
 
+    @property
+    def idle(self) -> list[str]:
+        """Planned keys the head cannot move, keyed all the same at rest (0, or a key map's offset): visemes made
+        only of names it never moves or lacks (Oculus's sil and tongue consonants), a key map's rows of such
+        names. A bake's report counts the others, the keys it drives."""
+        if self.solved:
+            return []
+        moving = {n for n in self.head_names if n not in self.at_rest}
+
+        def moves(source: str) -> bool:
+            if source in VISEME_FROM_ARKIT and source not in self.head_names:  # a viseme: a name that raises it
+                return any(gain > 0 and n in moving for n, gain in VISEME_FROM_ARKIT[source].items())
+            return source in moving
+
+        return [k for k, source in zip(self.keys, self.sources, strict=True) if not moves(source)]
+
+    @property
+    def mapped(self) -> bool:
+        """Whether the object's key map (the animator's own choice) made the plan, not the automatic match."""
+        return self.gain is not None
+
     def warning(self) -> str:
         """What the bake's report adds: names without a key, keys not used (both with LEFT_OUT, a warning),
         keys found without their duplicate suffix."""
         parts = []
-        lost = [] if self.vrm else self.missing_moved
+        lost = [] if self.vrm or self.mapped else self.missing_moved  # (a key map's are the animator's choice: note)
         if lost:
             shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
             parts.append(f"{len(lost)} of the names the head moves have no shape key and {LEFT_OUT}: {shown}")
@@ -89,12 +121,24 @@ class KeyPlan:
         return "; ".join(parts)
 
     def note(self) -> str:
-        """Information for the report, not a warning: the matching keys the head never moves, left as they are."""
-        if not self.resting:
-            return ""
-        shown = ", ".join(self.resting[:6]) + (f" and {len(self.resting) - 6} more" if len(self.resting) > 6 else "")
-        return (f"left {len(self.resting)} shape key{'s' if len(self.resting) != 1 else ''} that the head never "
-                f"moves as {'they are' if len(self.resting) != 1 else 'it is'} ({shown})")
+        """Information for the report, not a warning: the matching keys the head never moves, left as they are;
+        the names the head moves that the object's key map leaves out (the animator chose so)."""
+        parts = []
+        idle = self.idle
+        if idle:
+            shown = ", ".join(idle[:6]) + (f" and {len(idle) - 6} more" if len(idle) > 6 else "")
+            parts.append(f"{len(idle)} more keyed at {'0' if self.offset is None else 'their key map offset'}, "
+                         f"which the head cannot move ({shown})")
+        if self.mapped and not self.vrm and self.missing_moved:
+            lost = self.missing_moved
+            shown = ", ".join(lost[:8]) + (f" and {len(lost) - 8} more" if len(lost) > 8 else "")
+            parts.append(f"the key map gives no shape key to {len(lost)} of the names the head moves: {shown}")
+        if self.resting:
+            shown = ", ".join(self.resting[:6]) + (f" and {len(self.resting) - 6} more" if len(self.resting) > 6
+                                                  else "")
+            parts.append(f"left {len(self.resting)} shape key{'s' if len(self.resting) != 1 else ''} that the head "
+                         f"never moves as {'they are' if len(self.resting) != 1 else 'it is'} ({shown})")
+        return "; ".join(parts)
 
     def status(self) -> str:
         """One line for the panel: the names found, and the missing ones the head moves."""
@@ -136,7 +180,7 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     The object's own key map (``obj.multanet_key_map``, :mod:`.key_map_ui`), when it has rows, decides
     instead of the automatic match."""
     if not head.is_rig:
-        raise MulTaNetError(f"head '{head.name}' gives vertex motion for its own mesh, not named weights: "
+        raise MulTaNetError(f"head '{printable(head.name)}' gives vertex motion for its own mesh, not named weights: "
                             f"'Shape Keys by Name' needs a rig head (ARKit-52 weights), or a rigged copy of "
                             f"the head's own mesh (its motion is then solved onto the copy's keys)")
     # (is_property_set first: on Blender 4.2 reading the collection stores an empty one on the object)
@@ -149,8 +193,8 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     at_rest = unmatched.at_rest
     expected = ", ".join(unmatched.missing[:6]) + (", ..." if len(unmatched.missing) > 6 else "")
     if not names:
-        raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{head.name}' drives "
-                            f"keys named {expected} (conventions understood: {CONVENTIONS})")
+        raise MulTaNetError(f"'{obj.name}' has no shape keys to drive by name; rig head '{printable(head.name)}' "
+                            f"drives keys named {expected} (conventions understood: {CONVENTIONS})")
     match = match_keys(names, head.weight_names, resting=at_rest)
     if match.keys or match.both_sides:
         keys, sources, resting = [], [], []
@@ -162,11 +206,13 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
                 keys.append(key)
                 sources.append(n)
         if not keys:
-            raise MulTaNetError(f"the shape keys of '{obj.name}' that match a name of rig head '{head.name}' "
-                                f"({', '.join(resting[:6])}{', ...' if len(resting) > 6 else ''}) are names the "
-                                f"head never moves, so a bake would key nothing; it moves {expected_moved(head)}")
+            raise MulTaNetError(f"the shape keys of '{obj.name}' that match a name of rig head "
+                                f"'{printable(head.name)}' ({', '.join(resting[:6])}"
+                                f"{', ...' if len(resting) > 6 else ''}) are names the head never moves, so a bake "
+                                f"would key nothing; it moves {expected_moved(head)}")
+        driven = convention_of([DUPLICATE.sub("", k) for k in keys])  # (not of the keys left at rest)
         return KeyPlan(keys=keys, sources=sources, missing=_moved_first(match.missing, at_rest),
-                       convention=match.convention, vrm=False, head_names=head.weight_names, at_rest=at_rest,
+                       convention=driven, vrm=False, head_names=head.weight_names, at_rest=at_rest,
                        unused=match.unused, suffixed=match.suffixed, resting=resting, shared=match.shared)
     if match.vrm:
         return KeyPlan(keys=list(match.vrm.values()), sources=list(match.vrm), missing=[],
@@ -174,8 +220,8 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
                        unused=match.unused, suffixed=match.suffixed)
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise NoNameMatched(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
-                        f"'{head.name}' drives ({expected}); conventions tried: {CONVENTIONS}. To say which key "
-                        f"is which: Key Map sub-panel, Fill Key Map, then pick each name's shape key")
+                        f"'{printable(head.name)}' drives ({expected}); conventions tried: {CONVENTIONS}. To say "
+                        f"which key is which: Key Map sub-panel, Fill Key Map, then pick each name's shape key")
 
 
 def expected_moved(head) -> str:
@@ -201,10 +247,11 @@ def plan_solve(obj, head, own_prefix: str) -> KeyPlan:
     the mesh's keys, whose values a bounded least-squares solve of the head's motion will give."""
     names = mesh_key_names(obj, own_prefix)
     if not names:
-        raise MulTaNetError(f"'{obj.name}' has head '{head.name}''s topology but no shape keys of its own to solve "
-                            f"its motion onto: bake as Shape Keys or Vertex Cache, or add the character's keys")
-    return KeyPlan(keys=names, sources=names, missing=[], convention=f"solved from head '{head.name}''s motion",
-                   vrm=False, solved=True)
+        raise MulTaNetError(f"'{obj.name}' has head '{printable(head.name)}''s topology but no shape keys of its own "
+                            f"to solve its motion onto: bake as Shape Keys or Vertex Cache, or add the character's "
+                            f"keys")
+    return KeyPlan(keys=names, sources=names, missing=[], vrm=False, solved=True,
+                   convention=f"solved from head '{printable(head.name)}''s motion")
 
 
 def solve_columns(obj, plan: KeyPlan, rest: np.ndarray, vertices: np.ndarray) -> tuple[np.ndarray, float]:
@@ -232,14 +279,16 @@ def _mapped(obj, head, rows) -> KeyPlan:
     key = obj.data.shape_keys
     blocks = key.key_blocks if key is not None else {}
     keys, sources, gains, offsets, lows, highs = [], [], [], [], [], []
-    vrm = all(r.source in VISEMES for r in rows if r.key) and not any(r.source in head.weight_names for r in rows)
+    keyed = [r for r in rows if r.key]  # (a row without a key is left out: it says nothing of the map's kind)
+    vrm = all(r.source in VISEMES for r in keyed) and not any(r.source in head.weight_names for r in keyed)
+    _check_one_kind(obj, head, rows)
     known = VISEMES if vrm else head.weight_names
     for i, row in enumerate(rows):
         if not row.key:
             continue
         if row.source not in known:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': '{row.source}' is not a name of rig head "
-                                f"'{head.name}' (nor a viseme: VRM {' '.join(VRM_VISEMES)}, Oculus "
+                                f"'{printable(head.name)}' (nor a viseme: VRM {' '.join(VRM_VISEMES)}, Oculus "
                                 f"{' '.join(OCULUS_VISEMES)})")
         kb = blocks.get(row.key) if key is not None else None
         if kb is None:
@@ -267,6 +316,24 @@ def _mapped(obj, head, rows) -> KeyPlan:
                    convention="the object's key map", vrm=vrm, gain=np.array(gains, np.float32),
                    offset=np.array(offsets, np.float32), low=np.array(lows, np.float32),
                    high=np.array(highs, np.float32))
+
+
+def _check_one_kind(obj, head, rows) -> None:
+    """A key map drives its keys either through visemes (made from the head's weights) or by the head's own
+    names: rows of both kinds are an error naming one row of each."""
+    visemes = [(i, r.source) for i, r in enumerate(rows) if r.key and r.source in VISEMES
+               and r.source not in head.weight_names]
+    named = [(i, r.source) for i, r in enumerate(rows) if r.key and r.source in head.weight_names]
+    if visemes and named:
+        (i, viseme), (j, name) = visemes[0], named[0]
+        raise MulTaNetError(
+            f"the key map of '{obj.name}' mixes visemes (row {i + 1}: {viseme}{_more(visemes)}) with names of rig "
+            f"head '{printable(head.name)}' (row {j + 1}: {name}{_more(named)}): one key map uses either visemes or "
+            f"the head's names; clear the key of the rows of one kind, or Fill Key Map again")
+
+
+def _more(rows: list) -> str:
+    return f" and {len(rows) - 1} more" if len(rows) > 1 else ""
 
 
 def _moved_first(names: list[str], at_rest: frozenset[str]) -> list[str]:

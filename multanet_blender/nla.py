@@ -11,6 +11,7 @@ from __future__ import annotations
 import bpy
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 from . import blender_compat, lipsync
 from . import record as records
@@ -140,4 +141,4 @@ def apply_line(bake: lipsync.Bake) -> str:
         lip_contact=float(request.lip_contact),
         created_basis=previous.created_basis if previous is not None else created_basis,
         driven_values=records.driven_json(driven), **lipsync.attach_jaw(bake)))
-    return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({bake.head_name})"
+    return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({printable(bake.head_name)})"

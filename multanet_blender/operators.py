@@ -11,6 +11,7 @@ import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 from . import caches, checkpoints, head_mesh, jaw_bone, lipsync, named_keys, pipeline, preferences, properties
 from . import record as records
@@ -40,6 +41,14 @@ def _resolve_object(op, context, name: str):
             raise MulTaNetError(f"there is no object named '{getattr(op, name)}'")
         return obj
     return properties.target_object(context)
+
+
+def _active_used(op, context, obj) -> str:
+    """'; the target was the active object ...' when ``obj`` is the active object because neither the operator
+    nor the panel named a target ('' otherwise): a report says which object it changed, or would have."""
+    if obj is None or op.properties.is_property_set("object") or context.scene.multanet.target is not None:
+        return ""
+    return f"; the target was the active object '{obj.name}' (no Target Mesh is set)"
 
 
 class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
@@ -98,16 +107,16 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             return Source(strip_name=settings.strip)
         strip = lipsync.default_strip(scene)
         if strip is None:
-            raise MulTaNetError(f"scene '{scene.name}' has no sound strip to use: add one in the Sequencer, "
-                                f"select it, or choose an audio file")
+            raise MulTaNetError(lipsync.no_default_strip(scene))
         return Source(strip_name=strip.name)
 
     def execute(self, context):
         settings = context.scene.multanet
+        obj = None
         try:
             path = _resolve_checkpoint(self, context)
             obj = _resolve_object(self, context, "object")
-            head = _panel_value(self, context, "head", properties.enum_value(settings.head))
+            head = _panel_value(self, context, "head", properties.head_name(settings))
             emotion = _panel_value(self, context, "emotion", properties.enum_value(settings.emotion))
             strength = _panel_value(self, context, "strength", settings.strength)
             lip_contact = _panel_value(self, context, "lip_contact", settings.lip_contact)
@@ -121,11 +130,11 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
                                   cache_dir=cache_dir, key_tolerance=tolerance, jaw=jaw_bone.of_object(obj))
             outcome = pipeline.bake(context.scene, request)
         except (MulTaNetError, OSError) as exc:
-            self.report({"ERROR"}, f"Generate Lip Sync: {exc}")
+            self.report({"ERROR"}, f"Generate Lip Sync: {exc}{_active_used(self, context, obj)}")
             return {"CANCELLED"}
         if path != checkpoints.DEFAULT_MODEL:
             preferences.remember(path)
-        message = outcome.message
+        message = outcome.message + _active_used(self, context, obj)
         self.report({"WARNING"} if outcome.warning or named_keys.LEFT_OUT in message else {"INFO"}, message)
         return {"FINISHED"}
 
@@ -148,6 +157,7 @@ class MULTANET_OT_remove_lip_sync(bpy.types.Operator):
     object: StringProperty(name="Object", description="Mesh object (default: the panel's target)")
 
     def execute(self, context):
+        obj = None
         try:
             obj = _resolve_object(self, context, "object")
             if obj is None:
@@ -156,9 +166,9 @@ class MULTANET_OT_remove_lip_sync(bpy.types.Operator):
                 raise MulTaNetError(f"'{obj.name}' has no lip sync to remove")
             message = lipsync.remove_lip_sync(obj)
         except (MulTaNetError, OSError) as exc:
-            self.report({"ERROR"}, f"Remove Lip Sync: {exc}")
+            self.report({"ERROR"}, f"Remove Lip Sync: {exc}{_active_used(self, context, obj)}")
             return {"CANCELLED"}
-        self.report({"INFO"}, message)
+        self.report({"INFO"}, message + _active_used(self, context, obj))
         return {"FINISHED"}
 
 
@@ -205,8 +215,8 @@ class MULTANET_OT_add_head_mesh(bpy.types.Operator):
         try:
             path = _resolve_checkpoint(self, context)
             ckpt = checkpoints.load(path)
-            name = _panel_value(self, context, "head", properties.enum_value(settings.head))
-            if not name:
+            name = _panel_value(self, context, "head", properties.head_name(settings))
+            if name is None:
                 raise MulTaNetError("no character head chosen")
             obj = head_mesh.add_head_object(context, ckpt, ckpt.head(name))
         except (MulTaNetError, OSError) as exc:
@@ -218,9 +228,9 @@ class MULTANET_OT_add_head_mesh(bpy.types.Operator):
                 settings.model = "DEFAULT"
             else:
                 settings.model, settings.checkpoint_path = "FILE", path
-        settings.head = name
+        settings.head = properties.enum_id(name)
         settings.target = obj
-        self.report({"INFO"}, f"added '{obj.name}': head '{name}', {len(obj.data.vertices):,} vertices")
+        self.report({"INFO"}, f"added '{obj.name}': head '{printable(name)}', {len(obj.data.vertices):,} vertices")
         return {"FINISHED"}
 
 

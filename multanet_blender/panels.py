@@ -7,6 +7,7 @@ import os
 import bpy
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 from . import caches, lipsync, named_keys, properties, ui_text
 from .mapping import MeshMotion
@@ -92,8 +93,8 @@ def _match_status(obj, head) -> tuple[bool, str]:
     except MulTaNetError as exc:
         return False, str(exc)
     if fit > 0.01:
-        return True, f"matches head {head.name} (re-sculpt: {100 * fit:.0f}% from its template shape)"
-    return True, f"matches head {head.name}"
+        return True, f"matches head {printable(head.name)} (re-sculpt: {100 * fit:.0f}% from its template shape)"
+    return True, f"matches head {printable(head.name)}"
 
 
 class MULTANET_PT_lip_sync(bpy.types.Panel):
@@ -125,12 +126,16 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
                 col.label(text=line)
 
         layout.prop(settings, "head")
-        head = next((h for h in ckpt.heads if h.name == settings.head), None) if ckpt else None
+        name = properties.head_name(settings)
+        head = next((h for h in ckpt.heads if h.name == name), None) if ckpt else None
 
         box = layout.box()
         box.prop(settings, "target")
         if head is not None:
-            ok, text = match_status(settings.target, head)
+            target = properties.target_object(context)  # (Generate's: the active object when none is set)
+            ok, text = match_status(target, head)
+            if settings.target is None and target is not None:
+                text = f"uses the active object '{target.name}': {text}"
             ui_text.label(box, context, text, icon="CHECKMARK" if ok else "ERROR")
         box.operator("multanet.add_head_mesh", icon="MESH_MONKEY")
 
@@ -143,8 +148,10 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
                 box.prop_search(settings, "strip", editor, collection, icon="SOUND")
                 if not settings.strip:
                     strip = lipsync.default_strip(context.scene)
-                    box.label(text=f"uses '{strip.name}'" if strip else "no sound strip in the Sequencer",
-                              icon="INFO")
+                    if strip is not None:
+                        box.label(text=f"uses '{strip.name}'", icon="INFO")
+                    else:  # none there, or some and none picked: which
+                        ui_text.label(box, context, lipsync.no_strip_chosen(context.scene), icon="INFO")
                 elif problem := strip_problem(context.scene, settings.strip):
                     ui_text.label(box, context, problem, icon="ERROR")
             else:

@@ -6,6 +6,7 @@ import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.text import printable
 
 from . import blender_compat, checkpoints, preferences
 
@@ -14,9 +15,40 @@ _head_items: list = []
 _emotion_items: list = []
 
 
+NONE = "NONE"  # a dynamic enum's placeholder item: no checkpoint, no heads, no presets
+_HEX = "HEX:"  # an identifier that spells a name Blender cannot hold as one, in its UTF-8 bytes
+
+
+def enum_id(name: str) -> str:
+    """The dynamic enum identifier of a head or preset ``name``: the name itself, unless Blender cannot hold it as
+    an identifier (empty: the item could not be picked; a NUL cuts it short) or it reads as another (the
+    placeholder NONE, or HEX:...); then HEX: and its UTF-8 bytes in hex. :func:`enum_value` reads it back."""
+    if name and name.isprintable() and name != NONE and not name.startswith(_HEX):
+        return name
+    return _HEX + name.encode("utf-8", "surrogatepass").hex()
+
+
 def enum_value(value: str) -> str:
-    """A dynamic enum's value, or '' for its placeholder item "NONE" (no checkpoint, no heads)."""
-    return "" if value == "NONE" else value
+    """The name a dynamic enum's value (:func:`enum_id`) stands for, or '' for its placeholder item NONE."""
+    if value == NONE:
+        return ""
+    if value.startswith(_HEX):
+        try:
+            return bytes.fromhex(value[len(_HEX):]).decode("utf-8", "surrogatepass")
+        except ValueError:
+            return value
+    return value
+
+
+def head_name(settings) -> str | None:
+    """The panel's head, by name (which may be ''), or None when none is chosen (no checkpoint, no heads)."""
+    value = settings.head
+    return None if value in ("", NONE) else enum_value(value)
+
+
+def _label(name: str) -> str:
+    """How the panel shows a name from a checkpoint: control characters escaped, an empty one said."""
+    return printable(name) if name else "(empty name)"
 
 
 def target_object(context):
@@ -58,9 +90,9 @@ def _heads(self, context):
     ckpt, _ = panel_checkpoint(self)
     by_name = self.bake_mode == "BY_NAME"
     heads = (ckpt.rig_heads if by_name else ckpt.mesh_heads) if ckpt else []
-    _head_items[:] = [(h.name, h.name, f"{len(h.weight_names)} named weights" if h.is_rig
+    _head_items[:] = [(enum_id(h.name), _label(h.name), f"{len(h.weight_names)} named weights" if h.is_rig
                        else f"{h.n_vertices:,} vertices, {h.n_components} components") for h in heads] or [
-        ("NONE", "(no rig heads)" if by_name and ckpt else "(no heads)",
+        (NONE, "(no rig heads)" if by_name and ckpt else "(no heads)",
          "this checkpoint has no rig head" if by_name and ckpt else "no checkpoint loaded")]
     return _head_items
 
@@ -69,10 +101,10 @@ def _emotions(self, context):
     ckpt, _ = panel_checkpoint(self)
     names: list[str] = []
     if ckpt is not None:
-        head = next((h for h in ckpt.heads if h.name == self.head), None)
+        head = next((h for h in ckpt.heads if h.name == head_name(self)), None)
         names = list(head.presets) if head is not None else []
-    _emotion_items[:] = [(n, n.capitalize(), f"emotion preset '{n}'") for n in names] or [
-        ("NONE", "(none)", "the head has no presets")]
+    _emotion_items[:] = [(enum_id(n), _label(n).capitalize(), f"emotion preset '{_label(n)}'") for n in names] or [
+        (NONE, "(none)", "the head has no presets")]
     return _emotion_items
 
 

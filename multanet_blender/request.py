@@ -41,7 +41,7 @@ class BakeRequest:
 
     obj: bpy.types.Object  # a mesh object
     checkpoint: str  # absolute path, or checkpoints.DEFAULT_MODEL
-    head: str
+    head: str | None  # a head of the checkpoint, by name ('' is a name too); None: none chosen
     source: Source
     emotion: str = ""  # a preset of the head; "" = neutral
     strength: float = 1.0

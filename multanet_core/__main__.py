@@ -18,6 +18,7 @@ from .inference import Animator
 from .lpc import FeatureConfig, features
 from .paths import require_output_path
 from .pointcache import write_npy, write_pc2
+from .text import help_text, names, printable
 from .weights_export import LAYOUTS, driven_names, weights_file
 
 FPS_RANGE = (1.0, 1000.0)  # animation rates the command line accepts
@@ -83,14 +84,14 @@ def cmd_info(args: argparse.Namespace) -> int:
         parts = [f"config {info['config']}" if "config" in info else "", done,
                  f"{secs} on {info['device']}" if secs and "device" in info else secs,
                  f"exported {info['exported']}" if "exported" in info else ""]
-        print("  training  " + ", ".join(p for p in parts if p))
+        print(printable("  training  " + ", ".join(p for p in parts if p)))
         base = info.get("init_info") if isinstance(info.get("init_info"), dict) else None
         if base and base.get("trained") and info.get("characters_trained"):  # heads added to a trained model
-            print(f"  added     head(s) {', '.join(map(str, info['characters_trained']))} to a model trained with "
-                  f"config {base.get('config', '?')}, {base.get('epochs', '?')} epochs"
-                  + (f", warm-started from {_warm_from(base)}" if _warm_from(base) else ""))
+            print(printable(f"  added     head(s) {', '.join(map(str, info['characters_trained']))} to a model "
+                            f"trained with config {base.get('config', '?')}, {base.get('epochs', '?')} epochs"
+                            + (f", warm-started from {_warm_from(base)}" if _warm_from(base) else "")))
         elif _warm_from(info):
-            print(f"  from      {_warm_from(info)} (a warm start)")
+            print(printable(f"  from      {_warm_from(info)} (a warm start)"))
     elif info.get("trained") is False:
         print("  training  untrained (random weights)")
     taps = ckpt.coefficient_filter
@@ -98,19 +99,19 @@ def cmd_info(args: argparse.Namespace) -> int:
           + (", ".join(f"{c:g}" for c in taps) if taps is not None else "none"))
     if args.verbose:
         for key, value in info.items():
-            print(f"    {key}: {value}")
+            print(printable(f"    {key}: {value}"))  # (values from the file: no raw control characters)
     elif info:
         print(f"  ({len(info)} provenance fields: python -m multanet_core info --verbose)")
     print(f"  {len(ckpt.heads)} character(s):")
     for h in ckpt.heads:
         if h.is_rig:
-            shown = ", ".join(h.weight_names[:6]) + (", ..." if len(h.weight_names) > 6 else "")
-            print(f"    {h.name}: rig head, {len(h.weight_names)} named weights ({shown}), "
-                  f"{h.n_components} components, presets: {', '.join(h.presets)}")
+            shown = names(h.weight_names[:6]) + (", ..." if len(h.weight_names) > 6 else "")
+            print(f"    {printable(h.name)}: rig head, {len(h.weight_names)} named weights ({shown}), "
+                  f"{h.n_components} components, presets: {names(h.presets)}")
             continue
-        print(f"    {h.name}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
+        print(f"    {printable(h.name)}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
               f"{h.n_components} components, {h.lips.size} lip / {h.upper_face.size} upper-face vertices, "
-              f"presets: {', '.join(h.presets)}")
+              f"presets: {names(h.presets)}")
     return 0
 
 
@@ -133,8 +134,9 @@ def cmd_animate(args: argparse.Namespace) -> int:
     animator = Animator(ckpt, args.character)
     if ext in LAYOUTS:
         return _animate_weights(args, ext, ckpt, animator, t0)
+    name = printable(animator.head.name)
     if animator.head.is_rig:
-        raise MulTaNetError(f"head '{animator.head.name}' is a rig head: it gives named weights, not vertices for "
+        raise MulTaNetError(f"head '{name}' is a rig head: it gives named weights, not vertices for "
                             f"{ext}; write them with --out NAME.csv (Live Link Face) or NAME.json (Audio2Face)")
     samples, coeffs = _speech_coefficients(args, animator)
     n, v = coeffs.shape[0], animator.head.n_vertices
@@ -150,7 +152,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         write_npy(args.out, animator.iter_vertices(coeffs), n, v)
     seconds = samples.shape[0] / ckpt.features.sample_rate
     took = time.perf_counter() - t0
-    print(f"wrote {args.out}: {n} frames x {v} vertices of '{animator.head.name}' for {seconds:.2f} s of audio "
+    print(f"wrote {args.out}: {n} frames x {v} vertices of '{name}' for {seconds:.2f} s of audio "
           f"at {args.fps:g} fps in {took:.2f} s ({seconds / took:.0f}x real time)")
     return 0
 
@@ -174,14 +176,15 @@ def _speech_coefficients(args: argparse.Namespace, animator: Animator) -> tuple[
 def _animate_weights(args: argparse.Namespace, ext: str, ckpt: Checkpoint, animator: Animator, t0: float) -> int:
     """``animate --out x.csv|x.json``: a rig head's ARKit weights in an engine's layout (weights_export)."""
     head = animator.head
+    name = printable(head.name)
     layout = LAYOUTS[ext]
     if not head.is_rig:
-        rigs = ", ".join(h.name for h in ckpt.rig_heads) or "none"
-        raise MulTaNetError(f"'{head.name}' is a mesh head: it gives vertices (.npy or .pc2), not ARKit weights; "
+        rigs = names(h.name for h in ckpt.rig_heads) or "none"
+        raise MulTaNetError(f"'{name}' is a mesh head: it gives vertices (.npy or .pc2), not ARKit weights; "
                             f"{ext} ({layout}) needs a rig head (this checkpoint's: {rigs})")
     arkit = driven_names(head.weight_names)
     if not arkit:
-        raise MulTaNetError(f"rig head '{head.name}' gives no ARKit weights ({', '.join(head.weight_names[:6])}"
+        raise MulTaNetError(f"rig head '{name}' gives no ARKit weights ({names(head.weight_names[:6])}"
                             f"{', ...' if len(head.weight_names) > 6 else ''}), so {ext} ({layout}) would be all 0")
     samples, coeffs = _speech_coefficients(args, animator)
     data = weights_file(ext, animator.weights(coeffs), head.weight_names, args.fps, args.audio)
@@ -191,13 +194,13 @@ def _animate_weights(args: argparse.Namespace, ext: str, ckpt: Checkpoint, anima
     seconds = samples.shape[0] / ckpt.features.sample_rate
     took = time.perf_counter() - t0
     shown = "52 ARKit weights" if len(arkit) == 52 else f"{len(arkit)} of the 52 ARKit weights (the rest 0)"
-    print(f"wrote {args.out}: {n} frames x {shown} of '{head.name}' as {layout} for {seconds:.2f} s of audio "
+    print(f"wrote {args.out}: {n} frames x {shown} of '{name}' as {layout} for {seconds:.2f} s of audio "
           f"at {args.fps:g} fps in {took:.2f} s")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m multanet_core", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m multanet_core", description=help_text(__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("features", help="LPC features of an audio file: float32 [T, 64, 32] .npy")
     p.add_argument("--audio", required=True, help="speech: WAV, FLAC, Ogg or any format libsndfile reads")
@@ -214,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="a .npz checkpoint (python -m multanet_core info lists its heads)")
     p.add_argument("--character", required=True, help="the head to animate, by name")
     p.add_argument("--audio", required=True, help="speech: WAV, FLAC, Ogg or any format libsndfile reads")
-    p.add_argument("--fps", type=_fps, default=30.0, help="frames per second, 1-1000")
+    p.add_argument("--fps", type=_fps, default=30.0, help="frames per second, 1-1000 (default 30)")
     p.add_argument("--emotion", default=None, help="an emotion preset of the head (default: neutral)")
     p.add_argument("--strength", type=_finite, default=1.0, help="emotion strength, 0 = neutral")
     p.add_argument("--lip-contact", type=_unit, default=None, metavar="S",

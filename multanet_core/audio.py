@@ -23,8 +23,18 @@ MAX_SECONDS = 2 * 3600.0  # longer clips are refused before decoding: split them
 SILENCE_PEAK = 10 ** (-60 / 20)  # a clip whose loudest sample is below -60 dBFS has no speech in it
 
 
-def _fmt_seconds(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds:.1f} s"
+def duration_text(seconds: float) -> str:
+    """An exact length for people: ``2 h 0 min 1 s``, ``2 h``, ``5 min 3.5 s``, ``12.25 s``. Rounded up to the
+    millisecond, so that a length just over a limit never reads as the limit itself."""
+    ms = math.ceil(seconds * 1000 - 1e-6)
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    parts = [f"{hours} h"] if hours else []
+    if minutes or (hours and ms):
+        parts.append(f"{minutes} min")
+    if ms or not parts:
+        parts.append(f"{ms / 1000:.3f}".rstrip("0").rstrip(".") + " s")
+    return " ".join(parts)
 
 
 def check_audio(samples: np.ndarray, rate: float, name: str = "audio") -> None:
@@ -37,8 +47,8 @@ def check_audio(samples: np.ndarray, rate: float, name: str = "audio") -> None:
         raise AudioError(f"{name}: the audio has no samples (zero length)")
     if samples.shape[0] / rate > MAX_SECONDS:
         raise AudioError(
-            f"{name}: {_fmt_seconds(samples.shape[0] / rate)} of audio is over the "
-            f"{_fmt_seconds(MAX_SECONDS)} limit; split it into shorter clips"
+            f"{name}: {duration_text(samples.shape[0] / rate)} of audio is over the "
+            f"{duration_text(MAX_SECONDS)} limit; split it into shorter clips"
         )
     if np.issubdtype(samples.dtype, np.floating):
         bad = ~np.isfinite(samples)
@@ -139,8 +149,8 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         info = soundfile.info(path)
         if info.samplerate > 0 and info.frames / info.samplerate > MAX_SECONDS:
             raise AudioError(
-                f"audio file '{path}': {_fmt_seconds(info.frames / info.samplerate)} of audio is over "
-                f"the {_fmt_seconds(MAX_SECONDS)} limit; split it into shorter clips"
+                f"audio file '{path}': {duration_text(info.frames / info.samplerate)} of audio is over "
+                f"the {duration_text(MAX_SECONDS)} limit; split it into shorter clips"
             )
         samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
     except AudioError:

@@ -28,6 +28,8 @@ from .lpc import FeatureConfig
 from .network_spec import NetworkSpec
 from .npz_guard import NpzRefused, check_npz
 from .paths import require_regular_file
+from .text import names as name_list
+from .text import printable
 
 FORMAT = "multanet-checkpoint"
 VERSION = 3  # 3: rig heads; 2: up_axis and coefficient_filter are typed fields (version 1 kept them in info)
@@ -96,11 +98,12 @@ class Head:
     def emotion(self, preset: str | None = None, strength: float = 1.0) -> np.ndarray:
         """The emotion vector of a preset, blended from ``neutral`` (or zeros) by ``strength``."""
         if not self.presets:
-            raise MulTaNetError(f"head '{self.name}' has no emotion presets")
+            raise MulTaNetError(f"head '{printable(self.name)}' has no emotion presets")
         preset = preset or ("neutral" if "neutral" in self.presets else next(iter(self.presets)))
         if preset not in self.presets:
             raise MulTaNetError(
-                f"head '{self.name}' has no emotion preset '{preset}'; it has: {', '.join(self.presets)}"
+                f"head '{printable(self.name)}' has no emotion preset '{printable(preset)}'; "
+                f"it has: {name_list(self.presets)}"
             )
         base = np.asarray(self.presets.get("neutral", np.zeros(len(self.presets[preset]))), np.float32)
         return base + np.float32(strength) * (np.asarray(self.presets[preset], np.float32) - base)
@@ -131,8 +134,8 @@ class Checkpoint:
             if head.name == name:
                 return head
         raise MulTaNetError(
-            f"checkpoint{' ' + repr(self.path) if self.path else ''} has no character '{name}'; "
-            f"it has: {', '.join(h.name for h in self.heads)}"
+            f"checkpoint{' ' + repr(self.path) if self.path else ''} has no character '{printable(name)}'; "
+            f"it has: {name_list(h.name for h in self.heads)}"
         )
 
 
@@ -257,20 +260,21 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise CheckpointError(f"checkpoint '{path}': head {i} has no name")
         for key in HEAD_ARRAYS:
             if f"heads.{i}.{key}" not in arrays:
-                raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' lacks the array 'heads.{i}.{key}'")
+                raise CheckpointError(f"checkpoint '{path}': head '{printable(hm['name'])}' lacks the array "
+                                      f"'heads.{i}.{key}'")
         presets = hm.get("presets", {})
         if not isinstance(presets, dict):
-            raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' presets must be an object")
+            raise CheckpointError(f"checkpoint '{path}': head '{printable(hm['name'])}' presets must be an object")
         kind = hm.get("kind", "mesh")
         names = hm.get("weight_names", [])
         if kind not in ("mesh", "rig") or (kind == "rig" and version < 3):
             known = "only 'mesh' (rig heads came with format 3)" if version < 3 else "'mesh' and 'rig'"
-            raise CheckpointError(f"checkpoint '{path}': head '{hm['name']}' has kind {kind!r}; "
+            raise CheckpointError(f"checkpoint '{path}': head '{printable(hm['name'])}' has kind {kind!r}; "
                                   f"format {version} knows {known}")
         if kind == "rig" and (not isinstance(names, list) or not names or len(names) > MAX_WEIGHT_NAMES
                               or not all(isinstance(n, str) and 0 < len(n) <= MAX_NAME_LENGTH for n in names)):
-            raise CheckpointError(f"checkpoint '{path}': rig head '{hm['name']}' needs weight_names, a list of 1 to "
-                                  f"{MAX_WEIGHT_NAMES} names of 1 to {MAX_NAME_LENGTH} characters")
+            raise CheckpointError(f"checkpoint '{path}': rig head '{printable(hm['name'])}' needs weight_names, "
+                                  f"a list of 1 to {MAX_WEIGHT_NAMES} names of 1 to {MAX_NAME_LENGTH} characters")
         h = {key: arrays.pop(f"heads.{i}.{key}") for key in HEAD_ARRAYS}
         heads.append(
             Head(
@@ -334,7 +338,7 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
     if extra:
         fail(f"unexpected arrays {extra[:5]}{' ...' if len(extra) > 5 else ''}")
     for i, h in enumerate(ckpt.heads):
-        where = f"head '{h.name}'"
+        where = f"head '{printable(h.name)}'"
         _validate_presets(ckpt, h, fail)
         if h.is_rig:
             _validate_rig(h, fail, head_meta[i] if head_meta is not None else None)
@@ -372,18 +376,19 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
 
 def _validate_presets(ckpt: Checkpoint, h: Head, fail) -> None:
     if not h.presets:
-        fail(f"head '{h.name}': no emotion presets")
+        fail(f"head '{printable(h.name)}': no emotion presets")
     for preset, vec in h.presets.items():
         try:
             values: np.ndarray | None = np.asarray(vec, dtype=np.float64)
         except (TypeError, ValueError):
             values = None
         if values is None or values.shape != (ckpt.network.emotion_dim,) or not np.isfinite(values).all():
-            fail(f"head '{h.name}': emotion preset '{preset}' must be {ckpt.network.emotion_dim} finite numbers")
+            fail(f"head '{printable(h.name)}': emotion preset '{printable(preset)}' must be "
+                 f"{ckpt.network.emotion_dim} finite numbers")
 
 
 def _validate_rig(h: Head, fail, hm: dict | None) -> None:
-    where = f"rig head '{h.name}'"
+    where = f"rig head '{printable(h.name)}'"
     n = len(h.weight_names)
     if len(set(h.weight_names)) != n:
         fail(f"{where}: weight names repeat")

@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from multanet_core.text import help_text
+
 # command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "random-checkpoint": ("train.random_checkpoint", "write an untrained, random-weight checkpoint"),
@@ -34,15 +36,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in COMMANDS:
-        parser = argparse.ArgumentParser(prog="python -m train", description=__doc__.splitlines()[0])
+        parser = argparse.ArgumentParser(prog="python -m train", description=help_text(__doc__))
         sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-        for name, (_, help_text) in COMMANDS.items():
-            sub.add_parser(name, help=help_text, add_help=False)
+        for name, (_, summary) in COMMANDS.items():
+            sub.add_parser(name, help=summary, add_help=False)
         parser.parse_args(argv)  # prints usage / error and exits
         return 2
-    module_name, help_text = COMMANDS[argv[0]]
+    module_name, summary = COMMANDS[argv[0]]
     module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=f"python -m train {argv[0]}", description=help_text)
+    parser = argparse.ArgumentParser(prog=f"python -m train {argv[0]}", description=summary)
     module.add_arguments(parser)
     args = parser.parse_args(argv[1:])
     try:

@@ -33,6 +33,7 @@ from multanet_core.checkpoint import Checkpoint, load_checkpoint, save_checkpoin
 from multanet_core.contact import CLOSED, CONTACT_CLASSES
 from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
+from multanet_core.text import names
 from train.data import open_dataset
 from train.data.base import DatasetError
 
@@ -91,7 +92,7 @@ def _characters(ckpt: Checkpoint, dataset) -> list[str]:
     characters = [c for c in dataset.characters if c in mesh]
     if not characters:
         raise DatasetError(f"none of the data's characters ({', '.join(dataset.characters)}) is a head of the "
-                           f"checkpoint ({', '.join(h.name for h in ckpt.heads)})")
+                           f"checkpoint ({names(h.name for h in ckpt.heads)})")
     return characters
 
 

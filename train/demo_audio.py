@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import soundfile
 
+from multanet_core.text import help_text
 from train.synth.characters import cast
 from train.synth.espeak import synthesize
 from train.synth.text import ESPEAK_LANGUAGE
@@ -66,6 +67,6 @@ def write_dialogue(out: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m train.demo_audio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m train.demo_audio", description=help_text(__doc__))
     add_arguments(parser)
     sys.exit(run(parser.parse_args()))

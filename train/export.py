@@ -26,6 +26,7 @@ from multanet_core.checkpoint import Checkpoint, Head, load_checkpoint, normalis
 from multanet_core.errors import CheckpointError, MulTaNetError
 from multanet_core.lpc import FeatureConfig
 from multanet_core.network_spec import NetworkSpec
+from multanet_core.text import names, printable
 from train.data import open_dataset
 from train.data.checks import checked_fps, inside, require_name
 from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
@@ -245,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         back = _write(path, ckpt, dtype)
         print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB, {dtype} bases): {back.network.architecture}, "
               f"{back.info['epochs']} epochs, heads " + ", ".join(
-                  f"{h.name} [{', '.join(h.presets)}]" for h in back.heads), file=sys.stderr)
+                  f"{printable(h.name)} [{names(h.presets)}]" for h in back.heads), file=sys.stderr)
     return 0
 
 

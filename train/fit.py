@@ -21,6 +21,7 @@ import torch
 from multanet_core.checkpoint import load_checkpoint
 from multanet_core.lpc import FeatureConfig
 from multanet_core.rig_names import ARKIT_52
+from multanet_core.text import names
 from train.data import open_dataset
 from train.data.base import DatasetError, Template
 from train.data.checks import inside
@@ -28,7 +29,7 @@ from train.data.folder import save_npz
 from train.networks_torch import MulTaNet
 
 from .augment import AugmentConfig
-from .config import LR_RULES, SCHEDULE_KEYS, contact_outputs, continued, load_config, with_batch
+from .config import CONFIG_DIR, LR_RULES, SCHEDULE_KEYS, contact_outputs, continued, load_config, with_batch
 from .features_cache import default_cache_dir
 from .model import TrainingModel, build_karras, extend_multanet, make_spec
 from .pca import normalise_targets, pca, pca_on_device
@@ -43,7 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="run folder (created)")
     parser.add_argument("--model", choices=["multanet", "karras"], default="multanet",
                         help="MulTaNet (all characters, one shared network) or KarrasNet ensembles (one per character)")
-    parser.add_argument("--config", default="small", help="small | paper | path to a JSON config")
+    named = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.json")))  # read now: the configs that exist
+    parser.add_argument("--config", default="small",
+                        help=f"a named config of train/configs ({named}; default small) or the path to a JSON config")
     parser.add_argument("--characters", default=None, help="comma-separated names (default: all)")
     parser.add_argument("--sentences", type=_at_least_one, default=None,
                         help="use only the first N training sequences per character")
@@ -68,8 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train on from an exported MulTaNet checkpoint: all of its heads (the data must hold "
                              "those characters with the same meshes), fresh emotion vectors, no frozen heads")
     parser.add_argument("--rig-head", default=None, metavar="NAME",
-                        help="with --init: add a rig head NAME that predicts the ARKit-52 weights of the corpus's "
-                             "articulation curves (docs/RIG.md), trained on the speech of --characters (default all)")
+                        help="add a rig head NAME that predicts the ARKit-52 weights of the corpus's articulation "
+                             "curves (docs/RIG.md), trained on the speech of --characters (default all): behind the "
+                             "frozen shared network of a trained model (--init MODEL --freeze-mfl), or jointly with "
+                             "the mesh heads without --init (from scratch, or --warm-start MODEL to train a model's "
+                             "heads on with a new rig head beside them)")
     parser.add_argument("--freeze-mfl", action="store_true",
                         help="with --init: train only the new heads and their emotion vectors")
     parser.add_argument("--cache", type=Path, default=None, help="feature cache folder (default: DATA/.feature_cache)")
@@ -150,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     if args.init:
         clash = [c for c in ([args.rig_head] if args.rig_head else chars) if c in [h.name for h in init.heads]]
         if clash:
-            print(f"{args.init} already has head(s) {', '.join(clash)}", file=sys.stderr)
+            print(f"{args.init} already has head(s) {names(clash)}", file=sys.stderr)
             return 2
     if args.warm_start:
         chars, problem = _warm_start_characters(init, dataset, chars)
@@ -264,7 +270,7 @@ def _warm_start_characters(ckpt, dataset, chars: list[str]) -> tuple[list[str], 
     heads = [h.name for h in ckpt.mesh_heads]
     missing, extra = [h for h in heads if h not in chars], [c for c in chars if c not in heads]
     if missing or extra:
-        return heads, (f"it trains all of the checkpoint's heads ({', '.join(heads)}), so the characters must be "
+        return heads, (f"it trains all of the checkpoint's heads ({names(heads)}), so the characters must be "
                        f"exactly those" + (f"; missing: {', '.join(missing)}" if missing else "")
                        + (f"; not in the checkpoint: {', '.join(extra)}" if extra else ""))
     for h in ckpt.mesh_heads:
@@ -283,7 +289,7 @@ def _warm_start_rig_head(ckpt, asked: str | None) -> tuple[str | None, str | Non
         return asked, None
     head = rigs[0]
     if len(rigs) > 1 or ckpt.heads[-1] is not head:
-        return None, (f"it has rig heads {', '.join(h.name for h in rigs)}; a warm start trains on one rig head, "
+        return None, (f"it has rig heads {names(h.name for h in rigs)}; a warm start trains on one rig head, "
                       f"the last head of the model")
     if tuple(head.weight_names) != tuple(ARKIT_52):
         return None, f"its rig head {head.name!r} does not give the ARKit-52 weights, the only rig targets of training"
