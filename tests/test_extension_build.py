@@ -30,6 +30,7 @@ import bpy
 zip_path, ckpt, audio = sys.argv[1:4]
 result = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
 assert result == {"FINISHED"}, result
+bpy.ops.wm.save_userpref()
 scene = bpy.context.scene
 scene.render.fps, scene.render.fps_base = 30, 1
 bpy.ops.multanet.add_head_mesh(checkpoint=ckpt, head="char01")
@@ -54,6 +55,21 @@ print("RESULT " + json.dumps({
     "record": dict(obj[lipsync.RECORD]),
     "default_heads": default,
 }))
+'''
+
+
+LATER_SESSION = r'''
+import json, sys
+import bpy  # first: addon_utils is importable once the bpy module is
+import addon_utils
+
+ckpt = sys.argv[1]
+before = hasattr(bpy.types, "MULTANET_OT_generate_lip_sync") or "multanet" in dir(bpy.ops)
+addon_utils.enable("bl_ext.user_default.multanet_blender", default_set=True)
+bpy.ops.multanet.add_head_mesh(checkpoint=ckpt, head="char00")
+print("RESULT " + json.dumps({"registered_before_enable": before,
+                              "core_file": sys.modules["multanet_core"].__file__,
+                              "head": "char00" in bpy.data.objects}))
 '''
 
 
@@ -138,3 +154,13 @@ def test_installed_extension_bakes_a_strip_in_a_fresh_blender(built, tmp_path):
     assert result["record"]["frame_start"] == 10 and result["record"]["frame_end"] > 150
     if "models/default.npz" in zipfile.ZipFile(built).namelist():
         assert result["default_heads"], "the bundled default model did not load"
+    # a later session (what a pipeline runs every time): the README's one line enables the installed extension
+    later = tmp_path / "later.py"
+    later.write_text(LATER_SESSION)
+    proc = subprocess.run([sys.executable, str(later), ckpt], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    # the bpy module does not load the saved preferences' extensions by itself: the enable line is needed
+    assert not result["registered_before_enable"] and result["head"] and result["core_file"].startswith(site), result
