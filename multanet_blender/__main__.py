@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+
+# Ctrl-C and SIGTERM wait from the first line until a command is ready for them: one that came while Python or
+# Blender's module was still starting would leave them half made (a traceback, or a crash at exit). The bake
+# command lets them through once its own handler is in (cli_bake.main); the others at once.
+_HELD = {signal.SIGINT, signal.SIGTERM}
+if hasattr(signal, "pthread_sigmask"):
+    signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _release_signals() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 USAGE = """usage: python -m multanet_blender {bake,demo} ...
 
@@ -14,6 +27,8 @@ USAGE = """usage: python -m multanet_blender {bake,demo} ...
 
 
 def main(argv: list[str]) -> int:
+    if not argv or argv[0] != "bake":
+        _release_signals()
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2

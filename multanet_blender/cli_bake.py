@@ -34,6 +34,7 @@ from multanet_core.progress import StatusLine, bar
 from . import blend_save
 from .blend_save import BACKUP_SUFFIX, overwrites_source, relocated_paths, version_problem, write_problem
 from .interrupt import Interrupted, check_interrupt, interruptible, signals_held
+from .session import ensure_addon, release_addon
 
 RESULT_TAG = "MULTANET_RESULT "
 
@@ -135,16 +136,6 @@ def _restore(saved: int, saved_err: int, held) -> None:
             if not line.startswith("EGL Error"):
                 print(line, file=sys.stderr)
         held.close()
-
-
-def _ensure_addon() -> None:
-    """Register the add-on when it is not (the bpy module from a checkout); an installed one already is."""
-    import bpy
-
-    if not hasattr(bpy.types.Scene, "multanet_dialogue"):
-        from . import register
-
-        register()
 
 
 def clean_leftovers(out: str) -> list[str]:
@@ -274,7 +265,7 @@ def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progres
     and save it to ``out``."""
     import bpy
 
-    _ensure_addon()
+    ensure_addon()
     source = resolved(path)
     try:  # a folder or a FIFO named x.blend is said to be one (a FIFO would block the open for ever)
         require_regular_file(source, "the .blend file", ValueError)
@@ -444,10 +435,29 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--workers must be at least 1")
     if args.output_dir is not None:
         _check_output_dir(p, args.output_dir)
-    with interruptible():
-        if args.worker:
-            return _worker(args)
-        return _bake_all(p, args)
+    # Blender's module is loaded with the signals held, then the handler goes in: a Ctrl-C or SIGTERM in the
+    # middle of its start would leave it half made (a crash at exit); one that came meanwhile stops the run here
+    stop = contextlib.ExitStack()
+    try:
+        with signals_held():
+            import bpy  # noqa: F401
+
+            stop.enter_context(interruptible())
+        if hasattr(signal, "pthread_sigmask"):  # held since the process began (multanet_blender.__main__)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+        with stop:
+            if args.worker:
+                return _worker(args)
+            return _bake_all(p, args)
+    except Interrupted as early:  # before any file was begun
+        print(f"interrupted by {early.name}: nothing was baked", file=sys.stderr)
+        return early.exit_code
+    finally:
+        # the run is over: a signal from now on would only cut Blender's exit in half (a crash on 4.2)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        stop.close()
+        release_addon()
 
 
 def _bake_all(p: argparse.ArgumentParser, args) -> int:
@@ -468,7 +478,7 @@ def _bake_all(p: argparse.ArgumentParser, args) -> int:
     stopped = None
     try:
         if in_blender:
-            _ensure_addon()
+            ensure_addon()
             done[files[0]] = guarded(files[0], outs[0], lambda: bake_open_file(
                 files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n),
                 args.lip_contact),

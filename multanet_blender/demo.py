@@ -27,6 +27,7 @@ from multanet_core.atomic import atomic_path
 from multanet_core.text import help_text
 
 from .cli_bake import quiet
+from .session import ensure_addon, release_addon
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO_DIR = os.path.join(HERE, "demo_audio")
@@ -124,10 +125,7 @@ def build_scene(checkpoint: str, lines: list[dict]):
     from . import blender_compat, checkpoints, head_mesh
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    if not hasattr(bpy.types.Scene, "multanet_dialogue"):
-        from . import register
-
-        register()
+    ensure_addon()
     scene = bpy.context.scene
     scene.name = "MulTaNet demo"
     scene.render.fps, scene.render.fps_base = FPS, 1
@@ -419,6 +417,13 @@ def main(argv: list[str] | None = None) -> int:
             ": the bundled default model is missing; pass --checkpoint MODEL.npz"
             if args.checkpoint == checkpoints.DEFAULT_MODEL else ""), file=sys.stderr)
         return 2
+    try:
+        return _run(args, out)
+    finally:
+        release_addon()
+
+
+def _run(args, out: str) -> int:
     import bpy
 
     t0 = time.perf_counter()
