@@ -79,6 +79,8 @@ def file_samples(path: str) -> np.ndarray:
     aud = _aud()
     if aud is None:
         return _without_aud(path, name)
+    if core_audio.pcm_wav(path):
+        return core_audio.load_pcm_wav(path, name)
     try:
         sound = aud.Sound(path)
     except aud.error as exc:
@@ -102,17 +104,18 @@ def sound_samples(sound, name: str) -> np.ndarray:
     factory = sound.evaluated_get(bpy.context.evaluated_depsgraph_get()).factory or sound.factory
     if factory is None:
         raise AudioError(f"{name}: Blender has not loaded this sound")
+    if sound.packed_file is None and core_audio.pcm_wav(path):
+        return core_audio.load_pcm_wav(path, name)  # read in blocks, to the same numbers: see the function
     return _from_aud(factory, name)
 
 
 def _without_aud(path: str, name: str) -> np.ndarray:
     """What ``_from_aud`` gives, decoded by core (soundfile) where Blender has no Audaspace."""
     try:
-        samples, rate = core_audio.read_audio(path)
+        return core_audio.load_speech(path)  # read in blocks, as the command line reads it
     except AudioError as exc:
         if "soundfile" in str(exc):
             raise AudioError(
                 f"this Blender build has no Audaspace (aud) to decode '{path}', and {exc}"
             ) from exc
         raise
-    return require_sound(core_audio.prepare(samples, rate, name), name, samples)

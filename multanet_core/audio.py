@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import AudioError
 from .paths import require_regular_file
-from .resample import resample_poly
+from .resample import resample_poly, resample_stream
 
 TARGET_RATE = 16000
 MIN_RATE = 8000
@@ -90,15 +90,19 @@ def prepare(samples: np.ndarray, rate: float, name: str = "audio") -> np.ndarray
     return resample(to_mono(to_float(samples)), rate, TARGET_RATE, name)
 
 
-def require_sound(samples: np.ndarray, name: str, channels: np.ndarray | None = None) -> np.ndarray:
+def require_sound(samples: np.ndarray, name: str, channels: np.ndarray | None = None,
+                  channel_peak: tuple[int, float] | None = None) -> np.ndarray:
     """``samples`` (mono) unless they are silent (peak below -60 dBFS); ``channels``, the audio before the
-    down-mix, lets the error say when the channels cancel each other (anti-phase stereo)."""
+    down-mix (or ``channel_peak``: its channel count and peak, when it was read in blocks), lets the error say
+    when the channels cancel each other (anti-phase stereo)."""
     peak = float(np.abs(samples).max(initial=0.0))
     if peak < SILENCE_PEAK:
         level = "every sample is zero" if peak == 0 else f"peak {20 * np.log10(peak):.0f} dBFS"
-        before = float(np.abs(channels).max(initial=0.0)) if channels is not None else 0.0
-        if channels is not None and channels.ndim == 2 and channels.shape[1] > 1 and before >= SILENCE_PEAK:
-            raise AudioError(f"{name} is silent once its {channels.shape[1]} channels are mixed to mono ({level}; "
+        if channels is not None:
+            channel_peak = (channels.shape[1] if channels.ndim == 2 else 1, float(np.abs(channels).max(initial=0.0)))
+        n_channels, before = channel_peak or (1, 0.0)
+        if n_channels > 1 and before >= SILENCE_PEAK:
+            raise AudioError(f"{name} is silent once its {n_channels} channels are mixed to mono ({level}; "
                              f"the channels peak at {20 * np.log10(before):.0f} dBFS): they cancel each other "
                              "(one is the other inverted); export one channel and use that")
         raise AudioError(f"{name} is silent ({level}): nothing to lip-sync")
@@ -162,8 +166,118 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     return samples, int(rate)
 
 
+STREAM_BLOCK = 1 << 18  # frames read at a time by load_speech and load_pcm_wav (1 MB a channel)
+
+
+def pcm_wav(path: str) -> bool:
+    """Whether ``path`` is a WAV file of integer PCM that Python's own ``wave`` module reads (8, 16, 24 or 32
+    bit): inside Blender, where soundfile is not installed, :func:`load_pcm_wav` reads those in blocks."""
+    import wave
+
+    try:
+        with wave.open(path, "rb") as w:
+            return w.getsampwidth() in (1, 2, 3, 4) and w.getnframes() > 0
+    except (wave.Error, EOFError, OSError, ValueError):
+        return False
+
+
+def _pcm_to_float(raw: bytes, width: int, channels: int) -> np.ndarray:
+    """Little-endian PCM bytes -> float32 [n, channels] in [-1, 1), as decoders scale it (unsigned 8 bit too)."""
+    if width == 3:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
+        ints = (b[:, 0].astype(np.int32) | (b[:, 1].astype(np.int32) << 8) | (b[:, 2].astype(np.int32) << 16))
+        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+        return (ints.astype(np.float64) / (1 << 23)).astype(np.float32).reshape(-1, channels)
+    dtype = {1: np.uint8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}[width]
+    return to_float(np.frombuffer(raw, dtype).reshape(-1, channels))
+
+
+def load_pcm_wav(path: str, name: str) -> np.ndarray:
+    """:func:`load_speech` for an integer-PCM WAV file with Python's own ``wave`` module (what the add-on has
+    where soundfile is not installed): read in blocks, mixed to mono and resampled as they come, so a 2 h file
+    never sits in memory decoded. The samples are those soundfile (and Blender's decoder) give."""
+    import wave
+
+    with wave.open(path, "rb") as w:
+        rate, channels, width, frames = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
+        if rate < MIN_RATE:
+            raise AudioError(f"{name}: sampled at {rate} Hz; speech features need at least {MIN_RATE} Hz")
+        if frames / rate > MAX_SECONDS:
+            raise AudioError(f"{name}: {duration_text(frames / rate)} of audio is over the "
+                             f"{duration_text(MAX_SECONDS)} limit; split it into shorter clips")
+        peak = [0.0]
+
+        def mono_blocks():
+            for _ in range(0, frames, STREAM_BLOCK):
+                block = _pcm_to_float(w.readframes(STREAM_BLOCK), width, channels)
+                peak[0] = max(peak[0], float(np.abs(block).max(initial=0.0)))
+                yield to_mono(block)
+
+        if rate == TARGET_RATE:
+            samples = np.concatenate(list(mono_blocks())).astype(np.float32, copy=False)
+        else:
+            ratio = Fraction(TARGET_RATE, 1) / Fraction(rate).limit_denominator(10000)
+            try:
+                samples = resample_stream(mono_blocks(), frames, ratio.numerator, ratio.denominator)
+            except ValueError as exc:
+                raise AudioError(f"{name} is truncated: it holds fewer samples than its header's {frames}; "
+                                 f"export it again") from exc
+    return require_sound(samples, name, channel_peak=(channels, peak[0]))
+
+
 def load_speech(path: str | os.PathLike) -> np.ndarray:
-    """A sound file ready for the features: checked, mono, float32 at 16 kHz, and not silent."""
-    samples, rate = read_audio(path)
-    name = f"audio file '{os.fspath(path)}'"
-    return require_sound(prepare(samples, rate, name=name), name, samples)
+    """A sound file ready for the features: checked, mono, float32 at 16 kHz, and not silent. The file is read
+    in blocks, each mixed down to mono and resampled as it comes (:func:`multanet_core.resample.resample_stream`,
+    the same numbers as :func:`prepare` on the whole file), so memory holds the 16 kHz result and a block, not
+    the decoded file: 2 h of 48 kHz stereo is 2.8 GB decoded, 0.46 GB at 16 kHz mono."""
+    path = require_regular_file(path, "audio file", AudioError)
+    name = f"audio file '{path}'"
+    missing = wav_truncation(path)
+    if missing:
+        raise AudioError(f"audio file '{path}' is truncated: {missing}; export it again")
+    try:
+        import soundfile
+    except ImportError as exc:  # pragma: no cover - inside Blender the add-on decodes with aud
+        raise AudioError(f"reading '{path}' needs the soundfile package (pip install soundfile)") from exc
+    try:
+        info = soundfile.info(path)
+    except (RuntimeError, soundfile.LibsndfileError, ValueError) as exc:
+        raise AudioError(f"audio file '{path}' cannot be decoded ({exc}); wav, flac and ogg are supported") from exc
+    rate, frames = info.samplerate, info.frames
+    if not (math.isfinite(rate) and rate >= MIN_RATE):
+        raise AudioError(f"{name}: sampled at {rate} Hz; speech features need at least {MIN_RATE} Hz")
+    if frames <= 0:
+        raise AudioError(f"{name}: the audio has no samples (zero length)")
+    if frames / rate > MAX_SECONDS:
+        raise AudioError(f"{name}: {duration_text(frames / rate)} of audio is over the {duration_text(MAX_SECONDS)} "
+                         f"limit; split it into shorter clips")
+    peak = [0.0]
+
+    def mono_blocks():
+        done = 0
+        with soundfile.SoundFile(path) as f:
+            for block in f.blocks(blocksize=STREAM_BLOCK, dtype="float32", always_2d=True):
+                bad = ~np.isfinite(block)
+                if bad.any():
+                    first = done + int(np.argwhere(bad)[0][0])
+                    raise AudioError(f"{name}: samples are NaN or infinite (first at {first / rate:.3f} s)")
+                peak[0] = max(peak[0], float(np.abs(block).max(initial=0.0)))
+                done += len(block)
+                yield to_mono(block)
+
+    try:
+        if rate == TARGET_RATE:
+            samples = np.concatenate(list(mono_blocks())).astype(np.float32, copy=False)
+        else:
+            ratio = Fraction(TARGET_RATE, 1) / Fraction(rate).limit_denominator(10000)
+            samples = resample_stream(mono_blocks(), frames, ratio.numerator, ratio.denominator)
+    except AudioError:
+        raise
+    except ValueError as exc:
+        if "blocks held" in str(exc):  # the decoder gave fewer samples than the file's header says
+            raise AudioError(f"audio file '{path}' is truncated: it holds fewer samples than its header's "
+                             f"{frames}; export it again") from exc
+        raise AudioError(f"audio file '{path}' cannot be decoded ({exc})") from exc
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise AudioError(f"audio file '{path}' cannot be decoded ({exc}); wav, flac and ogg are supported") from exc
+    return require_sound(samples, name, channel_peak=(info.channels, peak[0]))

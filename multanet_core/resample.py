@@ -62,3 +62,42 @@ def resample_poly(x: np.ndarray, up: int, down: int) -> np.ndarray:
                                                   writeable=False)
         out[m0 - first::up] = windows @ hp[p]
     return out
+
+
+def _reduced(up: int, down: int) -> tuple[int, int]:
+    g = math.gcd(up, down)
+    return up // g, down // g
+
+
+def resample_stream(blocks, n_in: int, up: int, down: int, out_block: int = 1 << 18) -> np.ndarray:
+    """:func:`resample_poly` of a 1-D signal of ``n_in`` samples that arrives in ``blocks`` (any sizes),
+    float32 out, never holding more of the input than one stretch of ``out_block`` outputs needs: the same
+    numbers as resampling the whole signal at once (each stretch is resampled from a slice that starts on
+    the output grid and reaches past the filter's half length on both sides)."""
+    up, down = _reduced(up, down)
+    n_out = n_in * up // down + bool(n_in * up % down)
+    out = np.empty(n_out, np.float32)
+    margin = 10 * max(up, down) // up + 2 * down + 8  # input samples the filter reaches either side, and then some
+    stretch = max(up, out_block // up * up)  # outputs per stretch, a multiple of up
+    source = iter(blocks)
+    buf = np.zeros(0, np.float64)
+    buf_start = 0  # absolute index of buf[0]
+    done = False
+    for a in range(0, n_out, stretch):
+        b = min(n_out, a + stretch)
+        s = max(0, (a * down // up - margin) // down * down)  # on the grid: output j of the slice is a + ...
+        e = min(n_in, -(-b * down // up) + margin)
+        while buf_start + len(buf) < e and not done:
+            block = next(source, None)
+            if block is None:
+                done = True
+                break
+            buf = np.concatenate([buf[s - buf_start:] if s > buf_start else buf, np.asarray(block, np.float64)])
+            buf_start = max(buf_start, s)
+        if buf_start + len(buf) < e:
+            raise ValueError(f"the blocks held {buf_start + len(buf)} samples, not the {n_in} announced")
+        y = resample_poly(buf[s - buf_start:e - buf_start], up, down)
+        first = s * up // down
+        out[a:b] = y[a - first:b - first]
+        buf, buf_start = buf[s - buf_start:], s  # what the next stretch may still need
+    return out

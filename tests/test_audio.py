@@ -104,3 +104,52 @@ def test_numpy_resampler_equals_scipy(up, down, n):
     ours, theirs = resample_poly(x, up, down), scipy_resample_poly(x, up, down)
     assert ours.shape == theirs.shape
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("rate, channels, fmt", [(48000, 2, "wav"), (44100, 6, "flac"), (16000, 1, "wav"),
+                                                 (22050, 2, "ogg")])
+def test_a_file_read_in_blocks_gives_the_whole_file_numbers(tmp_path, monkeypatch, rate, channels, fmt):
+    """load_speech streams the file (block by block: mono, then resampled) to the same samples as decoding it
+    whole: memory holds the 16 kHz result, not the decoded file (issue 28: 2 h of 48 kHz stereo took 11 GB)."""
+    rng = np.random.default_rng(rate)
+    t = np.arange(int(rate * 2.3) + 17) / rate
+    x = 0.3 * np.sin(2 * np.pi * 220 * t)[:, None] * rng.uniform(0.5, 1.0, channels) \
+        + 0.01 * rng.standard_normal((len(t), channels))
+    path = str(tmp_path / f"long.{fmt}")
+    soundfile.write(path, x.astype(np.float32), rate)
+    samples, r = read_audio(path)
+    whole = prepare(samples, r)
+    monkeypatch.setattr(multanet_core.audio, "STREAM_BLOCK", 4099)  # many blocks, none on the output grid
+    streamed = load_speech(path)
+    assert streamed.dtype == np.float32 and streamed.shape == whole.shape
+    np.testing.assert_array_equal(streamed, whole)
+
+
+def test_blocks_that_cancel_or_hold_nan_are_refused_as_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(multanet_core.audio, "STREAM_BLOCK", 1000)
+    t = np.arange(48000) / 48000
+    tone = 0.5 * np.sin(2 * np.pi * 300 * t)
+    anti = str(tmp_path / "anti.wav")
+    soundfile.write(anti, np.stack([tone, -tone], 1).astype(np.float32), 48000, subtype="FLOAT")
+    with pytest.raises(AudioError, match="silent once its 2 channels are mixed to mono"):
+        load_speech(anti)
+    bad = np.stack([tone, tone], 1).astype(np.float32)
+    bad[30000, 1] = np.nan
+    nan = str(tmp_path / "nan.wav")
+    soundfile.write(nan, bad, 48000, subtype="FLOAT")
+    with pytest.raises(AudioError, match=r"NaN or infinite \(first at 0.625 s\)"):
+        load_speech(nan)
+
+
+@pytest.mark.parametrize("up, down", [(1, 3), (160, 441), (2, 1), (4, 5), (1, 1)])
+def test_resampling_in_blocks_of_any_size_equals_resampling_whole(up, down):
+    from multanet_core.resample import resample_poly, resample_stream
+
+    rng = np.random.default_rng(up * 1000 + down)
+    x = rng.standard_normal(50_000 + up + down)
+    cuts = np.cumsum(rng.integers(1, 7000, 40))
+    blocks = np.split(x, cuts[cuts < len(x)])
+    got = resample_stream(iter(blocks), len(x), up, down, out_block=3000)
+    np.testing.assert_array_equal(got, resample_poly(x, up, down).astype(np.float32))
+    with pytest.raises(ValueError, match="blocks held"):
+        resample_stream(iter(blocks[:-1]), len(x), up, down, out_block=3000)
