@@ -33,16 +33,75 @@ def ramp(p: np.ndarray, low: float = RAMP[0], high: float = RAMP[1]) -> np.ndarr
 
 
 def apply_contact(coefficients: np.ndarray, probs: np.ndarray, closed: np.ndarray, rest: np.ndarray,
-                  strength: float = 1.0) -> np.ndarray:
-    """Coefficients [T, K] pulled towards ``closed`` [K] where the lips close and towards ``rest`` [K] where
-    nobody speaks, by ``strength`` (0: unchanged, 1: the full pull) times the ramped probabilities [T, C]."""
+                  strength: float = 1.0, quiet: np.ndarray | None = None,
+                  seal: tuple[np.ndarray, float] | None = None) -> np.ndarray:
+    """Coefficients [T, K] sealed where the lips close and pulled towards ``rest`` [K] where nobody speaks, by
+    ``strength`` (0: unchanged, 1: the full pull) times the ramped probabilities [T, C]; ``quiet`` [T]
+    (:func:`quiet_weights`), where given, rests the face at least that much in quiet frames.
+
+    With ``seal`` (:func:`seal_direction`), a closure changes only what closes the lips: the smallest change of
+    the coefficients that brings the lip gap to the ``closed`` pose's, the jaw, the lips' shape and the rest of
+    the face staying where the regression put them (a whole-pose pull there cost the synthetic test twice its
+    lip error and as much again in tremor). Without it, the frame is pulled towards the ``closed`` pose."""
     s = float(np.clip(strength, 0.0, 1.0))
     if s == 0.0 or len(coefficients) == 0:
         return coefficients
-    w_closed = (s * ramp(probs[:, CLOSED]))[:, None]
-    w_rest = (s * ramp(running_mean(probs[:, SILENCE], SILENCE_FRAMES)))[:, None]
-    c = coefficients + w_closed * (closed[None].astype(np.float32) - coefficients)
+    w_closed = s * ramp(probs[:, CLOSED])
+    resting = ramp(running_mean(probs[:, SILENCE], SILENCE_FRAMES))
+    if quiet is not None:
+        resting = np.maximum(resting, quiet)
+    w_rest = (s * resting)[:, None]
+    closed = closed.astype(np.float32)
+    if seal is not None:
+        g, offset = seal
+        gap = (closed @ g + offset) - (coefficients @ g + offset)  # how far each frame's lip gap is from closed
+        c = coefficients + (w_closed * gap)[:, None] * (g / float(g @ g))[None]
+    else:
+        c = coefficients + w_closed[:, None] * (closed[None] - coefficients)
     return (c + w_rest * (rest[None].astype(np.float32) - c)).astype(np.float32)
+
+
+def lip_midpoints(template: np.ndarray, lips: np.ndarray, up: int) -> tuple[int, int]:
+    """Vertex indices of the upper and the lower lip midpoints: of the lip vertices within 20 % of the lips'
+    half width from their lateral centre, the front-most one above and the front-most one below the lips'
+    mid height. Lateral is the first axis that is not ``up``; the face looks along +Z (+Y where Z is up)."""
+    lips = np.asarray(lips)
+    p = np.asarray(template)[lips]
+    lateral = next(a for a in (0, 1, 2) if a != up)
+    forward = 1 if up == 2 else 2
+    lo, hi = p[:, lateral].min(), p[:, lateral].max()
+    on_midline = np.abs(p[:, lateral] - (lo + hi) / 2) < 0.2 * (hi - lo) / 2
+    mid_height = (p[:, up].max() + p[:, up].min()) / 2
+    picked = []
+    for side in (p[:, up] > mid_height, p[:, up] < mid_height):
+        candidates = np.flatnonzero(on_midline & side)
+        if not len(candidates):
+            raise ValueError("no lip vertex on the midline above and below the mouth: cannot find lip midpoints")
+        picked.append(int(lips[candidates[np.argmax(p[candidates, forward])]]))
+    return picked[0], picked[1]
+
+
+def seal_direction(head, up: int) -> tuple[np.ndarray, float] | None:
+    """(g [K], offset): a head's lip gap as a linear function of its coefficients, gap = c @ g + offset. A mesh
+    head's is the height of its upper lip midpoint over its lower one (:func:`lip_midpoints`); a rig head's is
+    jawOpen - mouthClose (the mouth open minus the lips' seal, in ARKit's terms). None where there is none (no
+    midpoints, no such names, or a gap no coefficient moves)."""
+    basis, mean = np.asarray(head.basis, np.float64), np.asarray(head.mean, np.float64)
+    if head.is_rig:
+        names = list(head.weight_names)
+        if "jawOpen" not in names or "mouthClose" not in names:
+            return None
+        a, b = names.index("jawOpen"), names.index("mouthClose")
+    else:
+        try:
+            upper, lower = lip_midpoints(head.template, head.lips, up)
+        except ValueError:
+            return None
+        a, b = 3 * upper + up, 3 * lower + up
+    g = basis[:, a] - basis[:, b]
+    if not float(g @ g) > 0:
+        return None
+    return g.astype(np.float32), float(mean[a] - mean[b])
 
 
 def running_mean(x: np.ndarray, frames: int) -> np.ndarray:
@@ -72,3 +131,45 @@ def speech_warning(probs: np.ndarray | None, what: str) -> str:
     if share >= SPEECH_WARNING_SHARE:
         return ""
     return f"only {int(100 * share)} % of {what} sounded like speech: check that it is dialogue"
+
+
+SILENT_RMS = 1e-7  # digital silence reads as -140 dB
+QUIET_UNDER_DB = (20.0, 30.0)  # a frame this far under the clip's 90th-percentile level starts to rest; fully here
+QUIET_PERCENTILE = 90.0
+QUIET_MIN_S = 0.15  # quiet for shorter than this is a stop's closure inside a word (50-100 ms), not a pause
+
+
+def frame_loudness_db(samples: np.ndarray, rate: int, fps: float, n_frames: int) -> np.ndarray:
+    """Per frame: RMS level (dBFS, 20 log10) of the 1/fps window centred on the frame; silence is -140 dB."""
+    half = int(round(rate / fps / 2))
+    centres = np.round(np.arange(n_frames) / fps * rate).astype(np.int64)
+    energy = np.concatenate([[0.0], np.cumsum(np.asarray(samples, np.float64) ** 2)])
+    lo, hi = np.clip(centres - half, 0, len(samples)), np.clip(centres + half, 0, len(samples))
+    rms = np.sqrt((energy[hi] - energy[lo]) / np.maximum(hi - lo, 1))
+    return 20 * np.log10(np.maximum(rms, SILENT_RMS))
+
+
+def quiet_weights(samples: np.ndarray, rate: int, fps: float, n_frames: int) -> np.ndarray:
+    """float32 [n_frames] in 0..1: how quiet each frame is against the clip's own loud level (its 90th-percentile
+    frame): 0 down to :data:`QUIET_UNDER_DB`'s first figure under it, 1 from the second, in quiet stretches of
+    :data:`QUIET_MIN_S` or more, averaged over :data:`SILENCE_FRAMES`. Room tone, breaths and pauses in any
+    language are quiet; speech is not. So the face rests in a line's pauses even where the contact head hears
+    the room as something (a telephone line's hiss)."""
+    if n_frames == 0:
+        return np.zeros(0, np.float32)
+    loud = frame_loudness_db(samples, rate, fps, n_frames)
+    under = np.percentile(loud, QUIET_PERCENTILE) - loud
+    low, high = QUIET_UNDER_DB
+    weight = np.clip((under - low) / (high - low), 0.0, 1.0).astype(np.float32)
+    weight[~long_runs(weight > 0, max(1, int(np.ceil(QUIET_MIN_S * fps - 1e-9))))] = 0.0
+    return running_mean(weight, SILENCE_FRAMES)
+
+
+def long_runs(mask: np.ndarray, frames: int) -> np.ndarray:
+    """``mask`` without its runs of True shorter than ``frames``."""
+    out = np.zeros_like(mask, dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    for a, b in zip(edges[0::2], edges[1::2], strict=True):
+        if b - a >= frames:
+            out[a:b] = True
+    return out

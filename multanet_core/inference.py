@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .checkpoint import Checkpoint, Head, normalised_filter
-from .contact import apply_contact, probabilities
+from .contact import apply_contact, probabilities, quiet_weights, seal_direction
 from .errors import MulTaNetError
 from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
@@ -157,6 +157,7 @@ class Animator:
             self.contact_head = (w["contact.weight"].astype(np.float32), w["contact.bias"].astype(np.float32))
             self.contact_poses = (w[f"heads.{self.index}.contact_closed"].astype(np.float32),
                                   w[f"heads.{self.index}.contact_rest"].astype(np.float32))
+            self.contact_seal = seal_direction(self.head, "XYZ".index(checkpoint.up_axis))
         self.last_contact: np.ndarray | None = None  # the contact probabilities of the last coefficients() call
 
     def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
@@ -201,7 +202,9 @@ class Animator:
         out = out if self.filter is None else smooth_frames(out, self.filter)
         self.last_contact = probs
         if probs is not None:
-            out = apply_contact(out, probs, *self.contact_poses, strength=contact)
+            quiet = quiet_weights(samples, self.checkpoint.features.sample_rate, fps, n)
+            out = apply_contact(out, probs, *self.contact_poses, strength=contact, quiet=quiet,
+                                seal=self.contact_seal)
         return out
 
     def _grids(self, samples: np.ndarray, fps: float) -> Iterator[tuple[int, np.ndarray, int, np.ndarray]]:

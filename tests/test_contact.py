@@ -100,3 +100,54 @@ def test_contact_head_fitted_on_a_corpus_seals_and_rests(tiny_corpus, tmp_path, 
     assert closed_w[names.index("jawOpen")] - closed_w[names.index("mouthClose")] < 0.1
     assert rest_w[names.index("jawOpen")] < 0.05
     assert closed_w[names.index("mouthPressLeft")] > rest_w[names.index("mouthPressLeft")]
+
+
+def test_a_seal_changes_only_what_closes_the_lips():
+    """With a seal direction, a sure closure brings the lip gap to the closed pose's and leaves everything the
+    gap does not depend on as the regression gave it (the whole-pose pull cost twice the synthetic lip error)."""
+    rng = np.random.default_rng(4)
+    coeffs = rng.standard_normal((3, 6)).astype(np.float32)
+    closed, rest = rng.standard_normal(6).astype(np.float32), np.zeros(6, np.float32)
+    g, offset = rng.standard_normal(6).astype(np.float32), 0.3
+    probs = np.zeros((3, C), np.float32)
+    probs[1, 0] = 1.0
+    out = apply_contact(coeffs, probs, closed, rest, 1.0, seal=(g, offset))
+    np.testing.assert_allclose(out[[0, 2]], coeffs[[0, 2]])
+    assert abs((out[1] @ g + offset) - (closed @ g + offset)) < 1e-5  # the gap is the closed pose's
+    change = out[1] - coeffs[1]
+    np.testing.assert_allclose(change - (change @ g) / (g @ g) * g, 0, atol=1e-6)  # only along g: the least change
+    half = apply_contact(coeffs, probs, closed, rest, 0.5, seal=(g, offset))
+    np.testing.assert_allclose(half[1] - coeffs[1], 0.5 * change, atol=1e-6)
+
+
+def test_seal_directions_of_a_mesh_and_a_rig_head():
+    from multanet_core.contact import lip_midpoints, seal_direction
+
+    ckpt = load_checkpoint(DEFAULT)
+    up = "XYZ".index(ckpt.up_axis)
+    mesh = ckpt.head("arthur")
+    g, offset = seal_direction(mesh, up)
+    upper, lower = lip_midpoints(mesh.template, mesh.lips, up)
+    c = np.random.default_rng(0).standard_normal(mesh.n_components).astype(np.float32)
+    v = (c @ mesh.basis + mesh.mean).reshape(-1, 3)
+    assert abs((c @ g + offset) - (v[upper, up] - v[lower, up])) < 1e-4  # the gap, linear in the coefficients
+    rig = ckpt.head("arkit")
+    g, offset = seal_direction(rig, up)
+    names = list(rig.weight_names)
+    c = np.random.default_rng(1).standard_normal(rig.n_components).astype(np.float32)
+    w = c @ rig.basis + rig.mean
+    assert abs((c @ g + offset) - (w[names.index("jawOpen")] - w[names.index("mouthClose")])) < 1e-4
+
+
+def test_quiet_weights_rest_pauses_not_a_stops_closure():
+    from multanet_core.contact import quiet_weights
+
+    rate, fps = 16000, 30.0
+    t = np.arange(int(2.0 * rate)) / rate
+    x = 0.3 * np.sin(2 * np.pi * 150 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    x[int(0.50 * rate):int(0.58 * rate)] = 0.0  # an 80 ms stop closure
+    x[int(1.00 * rate):int(1.40 * rate)] = 1e-5  # a 400 ms pause (room tone)
+    q = quiet_weights(x.astype(np.float32), rate, fps, int(2.0 * fps))
+    assert q[int(1.15 * fps):int(1.25 * fps)].min() == pytest.approx(1.0)  # the pause rests fully
+    assert q[int(0.45 * fps):int(0.65 * fps)].max() == 0.0  # the stop is speech
+    assert q[:int(0.4 * fps)].max() == 0.0

@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from multanet_core import metrics
+from multanet_core.contact import frame_loudness_db, lip_midpoints  # the ones inference seals and rests by, too
 
 ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AX", "AXR", "AY", "EH", "ER", "EY", "IH", "IX", "IY", "OW", "OY",
                   "UH", "UW", "UX"}
@@ -152,30 +153,9 @@ def clip_scores(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, up
 PAUSE_UNDER_DB = 25.0  # a pause: this far under the clip's PAUSE_PERCENTILE frame loudness
 PAUSE_PERCENTILE = 90.0
 MIN_MOTION_FRAMES = 3  # pause/speech needs this many pause and speech frames
-SILENT_RMS = 1e-7  # digital silence reads as -140 dB
 ARPABET = ARPABET_VOWELS | ARPABET_BILABIALS | {
     "B", "CH", "D", "DH", "DX", "EL", "EN", "F", "G", "HH", "JH", "K", "L", "N", "NG", "NX", "Q", "R", "S", "SH",
     "T", "TH", "V", "W", "WH", "Y", "Z", "ZH"}
-
-
-def lip_midpoints(template: np.ndarray, lips: np.ndarray, up: int) -> tuple[int, int]:
-    """Vertex indices of the upper and the lower lip midpoints: of the lip vertices within 20 % of the lips'
-    half width from their lateral centre, the front-most one above and the front-most one below the lips'
-    mid height. Lateral is the first axis that is not ``up``; the face looks along +Z (+Y where Z is up)."""
-    lips = np.asarray(lips)
-    p = np.asarray(template)[lips]
-    lateral = next(a for a in (0, 1, 2) if a != up)
-    forward = 1 if up == 2 else 2
-    lo, hi = p[:, lateral].min(), p[:, lateral].max()
-    on_midline = np.abs(p[:, lateral] - (lo + hi) / 2) < 0.2 * (hi - lo) / 2
-    mid_height = (p[:, up].max() + p[:, up].min()) / 2
-    picked = []
-    for side in (p[:, up] > mid_height, p[:, up] < mid_height):
-        candidates = np.flatnonzero(on_midline & side)
-        if not len(candidates):
-            raise ValueError("no lip vertex on the midline above and below the mouth: cannot find lip midpoints")
-        picked.append(int(lips[candidates[np.argmax(p[candidates, forward])]]))
-    return picked[0], picked[1]
 
 
 def lip_opening(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, up: int) -> np.ndarray:
@@ -184,16 +164,6 @@ def lip_opening(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, up
     upper, lower = lip_midpoints(template, lips, up)
     rest = np.linalg.norm(template[upper] - template[lower])
     return np.linalg.norm(vertices[:, upper] - vertices[:, lower], axis=1) - rest
-
-
-def frame_loudness_db(samples: np.ndarray, rate: int, fps: float, n_frames: int) -> np.ndarray:
-    """Per frame: RMS level (dBFS, 20 log10) of the 1/fps window centred on the frame; silence is -140 dB."""
-    half = int(round(rate / fps / 2))
-    centres = np.round(np.arange(n_frames) / fps * rate).astype(np.int64)
-    energy = np.concatenate([[0.0], np.cumsum(np.asarray(samples, np.float64) ** 2)])
-    lo, hi = np.clip(centres - half, 0, len(samples)), np.clip(centres + half, 0, len(samples))
-    rms = np.sqrt((energy[hi] - energy[lo]) / np.maximum(hi - lo, 1))
-    return 20 * np.log10(np.maximum(rms, SILENT_RMS))
 
 
 def level_pauses(loudness: np.ndarray) -> np.ndarray:
