@@ -270,6 +270,17 @@ def _centres(line: dict, letters: set[str]) -> list[tuple[float, int]]:
     return out
 
 
+def phone_at(line: dict, frame: int) -> str:
+    """The phone the line's timeline holds at ``frame`` (IPA, stress marks dropped), '' in silence or without one:
+    each close-up of the contact sheet is labelled with it, so a reader sees what the mouth should do there."""
+    t = (frame - line["frames"][0]) / FPS
+    for start, end, ipa in line.get("phones", []):
+        if start <= t < end:
+            core = str(ipa).strip("ˈˌ")
+            return "" if core in ("_", "sil", "") else core
+    return ""
+
+
 def sheet_frames(lines: list[dict], columns: int = SHEET_COLUMNS) -> list[list[int]]:
     """Per line, ``columns`` frames in time order, picked by phoneme: half at the centres of its longest
     open vowels, half at its P/B/M (so the sheet shows the mouth open and the lips closed); what a line
@@ -354,7 +365,9 @@ def contact_sheet(scene, lines: list[dict], objects: dict, out_dir: str) -> str:
             close = _mouth_camera(scene, obj, lips)
             for f in frames:
                 scene.frame_set(f)
-                cells.append(_render(scene, close, os.path.join(tmp, f"{f:05d}.png"), (wide_size[1],) * 2, ""))
+                phone = phone_at(line, f)
+                cells.append(_render(scene, close, os.path.join(tmp, f"{f:05d}.png"), (wide_size[1],) * 2,
+                                     f"/{phone}/ frame {f}" if phone else f"frame {f}"))
             rows.append(np.concatenate(cells, axis=1))
     finally:
         scene.camera = wide_camera

@@ -56,6 +56,13 @@ def test_contact_sheet_frames_are_picked_by_phoneme():
         for letters in (demo.OPEN_VOWELS, demo.BILABIALS):
             if has & letters:  # (the third line, in Korean, has no P/B/M)
                 assert any(c in letters for c in sounds), (line["text"], sounds)
+        # each close-up is labelled with the phone it shows (the picked centres' own phones)
+        labels = [demo.phone_at(line, f) for f in frames]
+        for label, sound in zip(labels, sounds, strict=True):
+            if sound:
+                assert label.strip("ːˑ")[:1] == sound, (labels, sounds)
+    assert demo.phone_at({"frames": (1, 50), "phones": [[0.0, 0.2, "_"], [0.2, 0.4, "ˈa"]]}, 1 + 9) == "a"
+    assert demo.phone_at({"frames": (1, 50), "phones": [[0.0, 0.2, "_"]]}, 2) == ""
     pad = int(0.15 * demo.FPS)
     bare = [{"frames": (1, 101)}]  # no phones: spread over the line, its silent padding left out
     assert demo.sheet_frames(bare) == [[round(1 + pad + (100 - 2 * pad) * (c + 0.5) / 4) for c in range(4)]]
