@@ -188,8 +188,8 @@ def _pcm_to_float(raw: bytes, width: int, channels: int) -> np.ndarray:
         ints = (b[:, 0].astype(np.int32) | (b[:, 1].astype(np.int32) << 8) | (b[:, 2].astype(np.int32) << 16))
         ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
         return (ints.astype(np.float64) / (1 << 23)).astype(np.float32).reshape(-1, channels)
-    dtype = {1: np.uint8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}[width]
-    return to_float(np.frombuffer(raw, dtype).reshape(-1, channels))
+    dtypes: dict[int, np.dtype] = {1: np.dtype(np.uint8), 2: np.dtype("<i2"), 4: np.dtype("<i4")}
+    return to_float(np.frombuffer(raw, dtypes[width]).reshape(-1, channels))
 
 
 def load_pcm_wav(path: str, name: str) -> np.ndarray:
