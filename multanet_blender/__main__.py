@@ -9,7 +9,8 @@ import sys
 # Blender's module was still starting would leave them half made (a traceback, or a crash at exit). The bake
 # command lets them through once its own handler is in (cli_bake.main); the others at once.
 _HELD = {signal.SIGINT, signal.SIGTERM}
-if hasattr(signal, "pthread_sigmask"):
+_AS_PROGRAM = __name__ == "__main__"  # (imported by a test or a script, it changes nothing of its caller's)
+if _AS_PROGRAM and hasattr(signal, "pthread_sigmask"):
     signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
 
 
@@ -36,7 +37,7 @@ def main(argv: list[str]) -> int:
     if command == "bake":
         from .cli_bake import main as bake_main
 
-        return bake_main(rest)
+        return bake_main(rest, exiting=_AS_PROGRAM)
     if command == "demo":
         from .demo import main as demo_main
 

@@ -428,7 +428,9 @@ def _check_output_dir(p: argparse.ArgumentParser, folder: str) -> None:
         p.error(f"cannot create --output-dir '{folder}': {exc.strerror or exc}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, exiting: bool = False) -> int:
+    """The bake command; ``exiting``: the process ends when it returns (``python -m multanet_blender bake``), so
+    SIGINT and SIGTERM stay held from the end of the run on. Called from Python, it leaves them as they were."""
     p = parser()
     args = p.parse_args(argv)
     if args.workers < 1:
@@ -453,11 +455,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted by {early.name}: nothing was baked", file=sys.stderr)
         return early.exit_code
     finally:
-        # the run is over: a signal from now on would only cut Blender's exit in half (a crash on 4.2)
-        if hasattr(signal, "pthread_sigmask"):
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        stop.close()
-        release_addon()
+        # the run is over: a signal while it unwinds would cut the add-on's unregistering in half, and one while
+        # the process exits, Blender's exit (a crash on 4.2); a caller in Python gets its signals back after
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
+            if hasattr(signal, "pthread_sigmask") else None
+        try:
+            stop.close()
+            release_addon()
+        finally:
+            if held is not None and not exiting:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _bake_all(p: argparse.ArgumentParser, args) -> int:

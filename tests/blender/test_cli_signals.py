@@ -47,3 +47,21 @@ def test_a_signal_while_blender_starts_stops_the_run_cleanly(blender, tmp_path):
         # stopped by the signal (128 + n), or done before it came (1: nothing to bake): never killed or crashed
         assert proc.returncode in (128 + sig, 1), (delay, sig, proc.returncode, err[-2000:])
     assert any(c > 128 for c in codes), codes  # some signal came while the run was still starting
+
+
+def test_called_from_python_the_bake_leaves_the_callers_signals_as_they_were(blender, tmp_path):
+    """In-process (a test, a pipeline script), holding SIGINT and SIGTERM after the run would leave every later
+    child process of the caller deaf to Ctrl-C."""
+    from multanet_blender import cli_bake
+
+    path = empty_blend(str(tmp_path / "empty.blend"))
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert cli_bake.main([path, "--output-dir", str(tmp_path / "out")]) == 1
+    after = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert after == before and signal.SIGINT not in after
+    import importlib
+
+    import multanet_blender.__main__ as entry  # importing the entry point changes nothing either
+
+    importlib.reload(entry)
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
