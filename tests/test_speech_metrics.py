@@ -107,7 +107,7 @@ def test_evaluate_real_and_noise_splits(tiny_corpus, tmp_path, speech16k):
                  "--split", "noise", "--json", str(noise_json)]) == 0
     noise = json.loads(noise_json.read_text())
     assert list(noise["overall"]) == ["clean", "white -60 dBFS", "white -50 dBFS", "white -40 dBFS", "room -50 dBFS",
-                                      "babble 10 dB SNR", "reverb RT60 0.5 s"]
+                                      "babble 10 dB SNR", "reverb RT60 0.5 s", "telephone band"]
     static = {c: noise["overall"][c]["static"]["all"]["lve"] for c in noise["overall"]}
     assert len(set(static.values())) == 1  # the ground truth never changes with the audio
     lves = {c: noise["overall"][c]["rnd"]["all"]["lve"] for c in noise["overall"]}

@@ -35,7 +35,7 @@ from train.data import DatasetError, open_dataset
 from train.data.base import UNITS
 
 from . import evaluate_real, open_vowels
-from .augment import NOISES, active_rms_db, babble, reverberate, variant_rng
+from .augment import NOISES, active_rms_db, babble, band_limit, reverberate, variant_rng
 from .features_cache import BabblePool
 
 SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "shifted-voice": "shifted_voice",
@@ -53,6 +53,7 @@ NOISE_CONDITIONS = {
     "room -50 dBFS": ("room", -50.0),
     "babble 10 dB SNR": ("babble", 10.0),
     "reverb RT60 0.5 s": ("reverb", 0.5),
+    "telephone band": ("band", "telephone"),  # issue 26: 300-3400 Hz through 8 kHz, LVE within 1.5x of clean
 }
 METRICS = ("lve", "mve", "fdd", "jitter")
 HELDOUT_LVE_RATIO = 2.0  # issue 26: held-out languages' LVE / English test LVE <= 2
@@ -114,6 +115,8 @@ def noisy(condition: tuple | None, pool: BabblePool | None):
         x = samples.astype(np.float64)
         if kind == "reverb":
             return reverberate(x, value, rng).astype(np.float32)
+        if kind == "band":
+            return band_limit(x, value).astype(np.float32)
         if kind == "babble":
             noise = babble(len(x), rng, pool.clips_for(seq) if pool else ())
             level = active_rms_db(x) - value
