@@ -234,6 +234,12 @@ def test_closures_count_pbm_and_vowel_centres_in_ipa_and_arpabet():
     assert closures(opening, arpa, fps, arpabet=True) == got
     assert closures(opening, arpa, fps, arpabet=False)["vowel_centres"] == 5  # read as IPA: y and em are vowels
     assert closures(np.zeros(20), ipa, fps) == {}  # no vowel opening: undefined, not 100 % closed
+    # within a frame of the centre (aligner slack): the second bilabial's closure lands one frame late
+    late = opening.copy()
+    late[13] = 0.0005
+    slack = closures(late, ipa, fps, arpabet=False)
+    assert slack["closed"] == 0.5 and slack["closed_1"] == 1.0
+    assert slack["false_closures_1"] >= slack["false_closures"]
     # the whole clip: opening follows a clean voice; under babble, r against the clean clip's loudness
     verts, template, lips = midpoint_face(np.r_[np.zeros(10), 0.01 * np.abs(np.sin(np.arange(20) / 3)), np.zeros(10)])
     rate, step = 16000, 640  # 25 fps

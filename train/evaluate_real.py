@@ -58,6 +58,8 @@ MEASURES: dict[str, tuple[str, str | None, float | None]] = {
     "pause_speech": ("pause / speech lip motion", "<=", 0.30),
     "closed": ("P/B/M centres closed", ">=", 0.70),
     "false_closures": ("vowel centres closed (false closures)", "<=", 0.05),
+    "closed_1": ("P/B/M closed within 1 frame of the centre (aligner slack)", None, None),
+    "false_closures_1": ("vowels closed within 1 frame of the centre", None, None),
     "pbm_over_vowel": ("P/B/M opening / vowel opening", None, None),
     "babble_r_clean": ("babble under 5 dB SNR: r(opening, clean loudness)", ">=", 0.4),
     "babble5_r_clean": ("babble at 5 dB SNR or more: r(opening, clean loudness)", ">=", 0.5),
@@ -66,7 +68,7 @@ MEASURES: dict[str, tuple[str, str | None, float | None]] = {
 }
 TARGETS = {k: (op, v) for k, (_, op, v) in MEASURES.items() if op is not None}
 COPY_MEASURES = ("babble_r_clean", "babble5_r_clean", "r_clean", "non_speech_motion")
-PERCENT = {"closed", "false_closures"}
+PERCENT = {"closed", "false_closures", "closed_1", "false_closures_1"}
 AXES = {"X": 0, "Y": 1, "Z": 2}
 
 
