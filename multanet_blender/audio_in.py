@@ -39,15 +39,7 @@ def _from_aud(sound, name: str) -> np.ndarray:
         length = sound.length
     except aud.error as exc:
         raise AudioError(f"{name} cannot be read ({exc})") from exc
-    if rate < core_audio.MIN_RATE:
-        raise AudioError(f"{name}: sampled at {rate:g} Hz; speech features need at least {core_audio.MIN_RATE} Hz")
-    if length <= 0:
-        raise AudioError(f"{name}: the audio has no samples (zero length)")
-    if length / rate > core_audio.MAX_SECONDS:
-        raise AudioError(
-            f"{name}: {core_audio.duration_text(length / rate)} of audio is over the "
-            f"{core_audio.duration_text(core_audio.MAX_SECONDS)} limit; split it into shorter clips"
-        )
+    core_audio.check_length(rate, length, name)  # the command line's checks and words
     try:
         data = np.asarray(sound.data(), dtype=np.float32)  # at the sound's own rate: decoding only
     except aud.error as exc:

@@ -37,19 +37,35 @@ def duration_text(seconds: float) -> str:
     return " ".join(parts)
 
 
+def check_rate(rate: float, name: str) -> None:
+    """Refuse a sample rate no feature can be computed from (not a finite number, or under :data:`MIN_RATE`)."""
+    if not (isinstance(rate, int | float) and math.isfinite(rate)) or rate < MIN_RATE:
+        shown = f"{rate:g}" if isinstance(rate, float) else f"{rate}"
+        raise AudioError(f"{name}: sampled at {shown} Hz; speech features need at least {MIN_RATE} Hz")
+
+
+def check_duration(seconds: float, name: str) -> None:
+    """Refuse audio over :data:`MAX_SECONDS` (before it is decoded, where the length is known)."""
+    if seconds > MAX_SECONDS:
+        raise AudioError(f"{name}: {duration_text(seconds)} of audio is over the {duration_text(MAX_SECONDS)} "
+                         f"limit; split it into shorter clips")
+
+
+def check_length(rate: float, frames: int, name: str) -> None:
+    """A sound's rate and length, before any of it is decoded: :func:`check_rate`, not empty,
+    :func:`check_duration`. Every reader checks these, with the same words."""
+    check_rate(rate, name)
+    if frames <= 0:
+        raise AudioError(f"{name}: the audio has no samples (zero length)")
+    check_duration(frames / rate, name)
+
+
 def check_audio(samples: np.ndarray, rate: float, name: str = "audio") -> None:
     """Raise :class:`AudioError` for audio no feature can be computed from; silence and clipping are fine."""
-    if not (isinstance(rate, int | float) and math.isfinite(rate)) or rate < MIN_RATE:
-        raise AudioError(f"{name}: sampled at {rate} Hz; speech features need at least {MIN_RATE} Hz")
+    check_rate(rate, name)  # first: a bad rate is named before a bad shape
     if samples.ndim not in (1, 2):
         raise AudioError(f"{name}: expected samples shaped [n] or [n, channels], got {samples.shape}")
-    if samples.shape[0] == 0 or samples.size == 0:
-        raise AudioError(f"{name}: the audio has no samples (zero length)")
-    if samples.shape[0] / rate > MAX_SECONDS:
-        raise AudioError(
-            f"{name}: {duration_text(samples.shape[0] / rate)} of audio is over the "
-            f"{duration_text(MAX_SECONDS)} limit; split it into shorter clips"
-        )
+    check_length(rate, samples.shape[0] if samples.size else 0, name)
     if np.issubdtype(samples.dtype, np.floating):
         bad = ~np.isfinite(samples)
         if bad.any():
@@ -79,8 +95,22 @@ def resample(samples: np.ndarray, rate: float, target: int = TARGET_RATE, name: 
     """Polyphase resampling (scipy's ``resample_poly`` design, in numpy) of a mono float signal to ``target`` Hz."""
     if rate == target:
         return samples
+    return resample_poly(samples, *_ratio(rate, target)).astype(np.float32)
+
+
+def _ratio(rate: float, target: int = TARGET_RATE) -> tuple[int, int]:
+    """(up, down): ``target / rate`` as a fraction (the rate to 1 / 10000)."""
     ratio = Fraction(target, 1) / Fraction(rate).limit_denominator(10000)
-    return resample_poly(samples, ratio.numerator, ratio.denominator).astype(np.float32)
+    return ratio.numerator, ratio.denominator
+
+
+def _to_16k(mono_blocks, frames: int, rate: float) -> np.ndarray:
+    """Mono blocks of a ``frames``-long sound at ``rate`` -> float32 at 16 kHz, resampled as they come
+    (:func:`multanet_core.resample.resample_stream`, the numbers of :func:`resample` on the whole; a ValueError
+    when the blocks hold fewer samples than ``frames``)."""
+    if rate == TARGET_RATE:
+        return np.concatenate(list(mono_blocks)).astype(np.float32, copy=False)
+    return resample_stream(mono_blocks, frames, *_ratio(rate))
 
 
 def prepare(samples: np.ndarray, rate: float, name: str = "audio") -> np.ndarray:
@@ -139,8 +169,8 @@ def wav_truncation(path: str) -> str | None:
             f.seek(start + n + (n & 1))
 
 
-def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
-    """Decode a wav/flac/ogg file: float32 [n, channels] and its sample rate, with clear errors."""
+def _soundfile_for(path: str | os.PathLike):
+    """(the checked path, the soundfile module): a regular file, not a truncated WAV, and soundfile installed."""
     path = require_regular_file(path, "audio file", AudioError)
     missing = wav_truncation(path)
     if missing:
@@ -149,13 +179,16 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         import soundfile
     except ImportError as exc:  # pragma: no cover - inside Blender the add-on decodes with aud
         raise AudioError(f"reading '{path}' needs the soundfile package (pip install soundfile)") from exc
+    return path, soundfile
+
+
+def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """Decode a wav/flac/ogg file: float32 [n, channels] and its sample rate, with clear errors."""
+    path, soundfile = _soundfile_for(path)
     try:
         info = soundfile.info(path)
-        if info.samplerate > 0 and info.frames / info.samplerate > MAX_SECONDS:
-            raise AudioError(
-                f"audio file '{path}': {duration_text(info.frames / info.samplerate)} of audio is over "
-                f"the {duration_text(MAX_SECONDS)} limit; split it into shorter clips"
-            )
+        if info.samplerate > 0:
+            check_duration(info.frames / info.samplerate, f"audio file '{path}'")
         samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
     except AudioError:
         raise
@@ -200,11 +233,7 @@ def load_pcm_wav(path: str, name: str) -> np.ndarray:
 
     with wave.open(path, "rb") as w:
         rate, channels, width, frames = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
-        if rate < MIN_RATE:
-            raise AudioError(f"{name}: sampled at {rate} Hz; speech features need at least {MIN_RATE} Hz")
-        if frames / rate > MAX_SECONDS:
-            raise AudioError(f"{name}: {duration_text(frames / rate)} of audio is over the "
-                             f"{duration_text(MAX_SECONDS)} limit; split it into shorter clips")
+        check_length(rate, frames, name)
         peak = [0.0]
 
         def mono_blocks():
@@ -213,15 +242,11 @@ def load_pcm_wav(path: str, name: str) -> np.ndarray:
                 peak[0] = max(peak[0], float(np.abs(block).max(initial=0.0)))
                 yield to_mono(block)
 
-        if rate == TARGET_RATE:
-            samples = np.concatenate(list(mono_blocks())).astype(np.float32, copy=False)
-        else:
-            ratio = Fraction(TARGET_RATE, 1) / Fraction(rate).limit_denominator(10000)
-            try:
-                samples = resample_stream(mono_blocks(), frames, ratio.numerator, ratio.denominator)
-            except ValueError as exc:
-                raise AudioError(f"{name} is truncated: it holds fewer samples than its header's {frames}; "
-                                 f"export it again") from exc
+        try:
+            samples = _to_16k(mono_blocks(), frames, rate)
+        except ValueError as exc:
+            raise AudioError(f"{name} is truncated: it holds fewer samples than its header's {frames}; "
+                             f"export it again") from exc
     return require_sound(samples, name, channel_peak=(channels, peak[0]))
 
 
@@ -230,27 +255,14 @@ def load_speech(path: str | os.PathLike) -> np.ndarray:
     in blocks, each mixed down to mono and resampled as it comes (:func:`multanet_core.resample.resample_stream`,
     the same numbers as :func:`prepare` on the whole file), so memory holds the 16 kHz result and a block, not
     the decoded file: 2 h of 48 kHz stereo is 2.8 GB decoded, 0.46 GB at 16 kHz mono."""
-    path = require_regular_file(path, "audio file", AudioError)
+    path, soundfile = _soundfile_for(path)
     name = f"audio file '{path}'"
-    missing = wav_truncation(path)
-    if missing:
-        raise AudioError(f"audio file '{path}' is truncated: {missing}; export it again")
-    try:
-        import soundfile
-    except ImportError as exc:  # pragma: no cover - inside Blender the add-on decodes with aud
-        raise AudioError(f"reading '{path}' needs the soundfile package (pip install soundfile)") from exc
     try:
         info = soundfile.info(path)
     except (RuntimeError, soundfile.LibsndfileError, ValueError) as exc:
         raise AudioError(f"audio file '{path}' cannot be decoded ({exc}); wav, flac and ogg are supported") from exc
     rate, frames = info.samplerate, info.frames
-    if not (math.isfinite(rate) and rate >= MIN_RATE):
-        raise AudioError(f"{name}: sampled at {rate} Hz; speech features need at least {MIN_RATE} Hz")
-    if frames <= 0:
-        raise AudioError(f"{name}: the audio has no samples (zero length)")
-    if frames / rate > MAX_SECONDS:
-        raise AudioError(f"{name}: {duration_text(frames / rate)} of audio is over the {duration_text(MAX_SECONDS)} "
-                         f"limit; split it into shorter clips")
+    check_length(rate, frames, name)
     peak = [0.0]
 
     def mono_blocks():
@@ -266,11 +278,7 @@ def load_speech(path: str | os.PathLike) -> np.ndarray:
                 yield to_mono(block)
 
     try:
-        if rate == TARGET_RATE:
-            samples = np.concatenate(list(mono_blocks())).astype(np.float32, copy=False)
-        else:
-            ratio = Fraction(TARGET_RATE, 1) / Fraction(rate).limit_denominator(10000)
-            samples = resample_stream(mono_blocks(), frames, ratio.numerator, ratio.denominator)
+        samples = _to_16k(mono_blocks(), frames, rate)
     except AudioError:
         raise
     except ValueError as exc:
