@@ -89,3 +89,22 @@ def speech_source(path: str, frame_start: int) -> dict:
 def baked_range(obj) -> tuple[int, int]:
     record = obj["multanet_lipsync"]
     return record["frame_start"], record["frame_end"]
+
+
+def character(keys, name: str = "Hero", values=None):
+    """A mesh of someone else's topology (a UV sphere) with shape keys of the given names, each moving one vertex
+    (a real, if tiny, blendshape); ``values``: the animator's own value of each key (left as Blender sets it
+    without them)."""
+    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
+    obj = bpy.context.active_object
+    obj.name = name
+    obj.shape_key_add(name="Basis", from_mix=False)
+    for i, key in enumerate(keys):
+        kb = obj.shape_key_add(name=key, from_mix=False)
+        co = np.empty(len(obj.data.vertices) * 3, np.float32)
+        kb.data.foreach_get("co", co)
+        co[3 * i + 2] += 0.1
+        kb.data.foreach_set("co", co)
+        if values is not None:
+            kb.value = values[i]
+    return obj

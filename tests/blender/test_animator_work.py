@@ -9,7 +9,7 @@ import os
 import bpy
 import numpy as np
 import pytest
-from bl_helpers import add_head, add_strip, needs_aud, scene_state
+from bl_helpers import add_head, add_strip, character, needs_aud, scene_state
 
 from multanet_blender import batch, blender_compat, lipsync
 
@@ -117,26 +117,10 @@ def test_bake_all_refuses_to_drop_a_single_bake(blender, assets):
     assert len(report.baked) == 2 and b["multanet_lipsync"]["checkpoint"] == other
 
 
-def arkit_character(values: dict[str, float]):
-    """A UV sphere with ARKit-named shape keys (each moving one vertex) at the animator's own values."""
-    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
-    obj = bpy.context.active_object
-    obj.name = "Hero"
-    obj.shape_key_add(name="Basis", from_mix=False)
-    for i, (name, value) in enumerate(values.items()):
-        kb = obj.shape_key_add(name=name, from_mix=False)
-        co = np.empty(len(obj.data.vertices) * 3, np.float32)
-        kb.data.foreach_get("co", co)
-        co[3 * i + 2] += 0.1
-        kb.data.foreach_set("co", co)
-        kb.value = value
-    return obj
-
-
 def test_by_name_keys_only_what_the_head_moves_and_remove_gives_values_back(blender, assets, capfd):
     add_strip(assets["wav16"], 1, "line")
     own = {"jawOpen": 0.1, "mouthClose": 0.0, "mouthSmileLeft": 0.4, "mouthSmileRight": 0.4, "eyeBlinkLeft": 0.2}
-    obj = arkit_character(own)
+    obj = character(list(own), values=list(own.values()))
     assert bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=DEFAULT, head="arkit", bake_mode="BY_NAME",
                                               strip="line") == {"FINISHED"}
     key = obj.data.shape_keys

@@ -7,28 +7,13 @@ import json
 import bpy
 import numpy as np
 import pytest
-from bl_helpers import scene_state, speech_source
+from bl_helpers import character, scene_state, speech_source
 
 from multanet_core.audio import load_speech
 from multanet_core.checkpoint import load_checkpoint
 from multanet_core.inference import Animator
 from multanet_core.keyframes import linear_error
 from multanet_core.rig_names import ARKIT_52
-
-
-def character(keys: list[str], name: str = "Hero"):
-    """A mesh of someone else's topology (a UV sphere) with shape keys of the given names."""
-    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
-    obj = bpy.context.active_object
-    obj.name = name
-    obj.shape_key_add(name="Basis", from_mix=False)
-    for i, key in enumerate(keys):
-        kb = obj.shape_key_add(name=key, from_mix=False)
-        co = np.empty(len(obj.data.vertices) * 3, np.float32)
-        kb.data.foreach_get("co", co)
-        co[3 * i + 2] += 0.1  # each key moves one vertex: a real (if tiny) blendshape
-        kb.data.foreach_set("co", co)
-    return obj
 
 
 def fcurves(obj):

@@ -9,7 +9,7 @@ import struct
 
 import bpy
 import numpy as np
-from bl_helpers import needs_aud
+from bl_helpers import character, needs_aud
 
 from multanet_blender import lipsync
 
@@ -23,18 +23,7 @@ def arkit_head():
     from bl_helpers import add_strip
 
     bpy.context.scene.render.fps = 30
-    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
-    obj = bpy.context.active_object
-    obj.name = "Hero"
-    obj.shape_key_add(name="Basis", from_mix=False)
-    for i, name in enumerate(NAMES):
-        kb = obj.shape_key_add(name=name, from_mix=False)
-        co = np.empty(len(obj.data.vertices) * 3, np.float32)
-        kb.data.foreach_get("co", co)
-        co[3 * i + 2] += 0.1
-        kb.data.foreach_set("co", co)
-        kb.value = 0.0
-    return obj, add_strip
+    return character(NAMES, values=[0.0] * len(NAMES)), add_strip
 
 
 def bake(obj, assets, add_strip):

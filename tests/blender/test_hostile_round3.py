@@ -11,9 +11,8 @@ import subprocess
 import sys
 
 import bpy
-import numpy as np
 import pytest
-from bl_helpers import HAS_AUD, add_head, add_strip, needs_aud, scene_state, write_wav
+from bl_helpers import HAS_AUD, add_head, add_strip, character, needs_aud, scene_state, write_wav
 
 from multanet_core.rig_names import ARKIT_52, match_keys
 
@@ -34,21 +33,6 @@ def twin_names(tmp_path_factory):
                                                rig_names=tuple(ARKIT_52) + extra))
         out[label] = path
     return out
-
-
-def character(keys: list[str], name: str = "Hero"):
-    """A UV sphere with shape keys of the given names, each moving one vertex."""
-    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
-    obj = bpy.context.active_object
-    obj.name = name
-    obj.shape_key_add(name="Basis", from_mix=False)
-    for i, key in enumerate(keys):
-        kb = obj.shape_key_add(name=key, from_mix=False)
-        co = np.empty(len(obj.data.vertices) * 3, np.float32)
-        kb.data.foreach_get("co", co)
-        co[3 * i + 2] += 0.1
-        kb.data.foreach_set("co", co)
-    return obj
 
 
 def bake(obj, checkpoint: str, assets, head: str = "rig", mode: str = "BY_NAME", **kwargs):

@@ -7,7 +7,7 @@ import os
 
 import bpy
 import pytest
-from bl_helpers import add_head, add_strip, needs_aud, scene_state, speech_source
+from bl_helpers import add_head, add_strip, character, needs_aud, scene_state, speech_source
 
 from multanet_core.checkpoint import load_checkpoint, save_checkpoint
 from multanet_core.rig_names import ARKIT_52, OCULUS_VISEMES
@@ -23,23 +23,6 @@ def odd_names(tmp_path_factory):
     path = tmp_path_factory.mktemp("odd_names") / "odd.npz"
     save_checkpoint(path, ckpt)
     return str(path)
-
-
-def character(keys: list[str], name: str = "Hero"):
-    """A UV sphere with shape keys of the given names (test_by_name's character)."""
-    import numpy as np
-
-    bpy.ops.mesh.primitive_uv_sphere_add(segments=16, ring_count=8)
-    obj = bpy.context.active_object
-    obj.name = name
-    obj.shape_key_add(name="Basis", from_mix=False)
-    for i, key in enumerate(keys):
-        kb = obj.shape_key_add(name=key, from_mix=False)
-        co = np.empty(len(obj.data.vertices) * 3, np.float32)
-        kb.data.foreach_get("co", co)
-        co[3 * i + 2] += 0.1
-        kb.data.foreach_set("co", co)
-    return obj
 
 
 def generate(**kwargs):
