@@ -30,6 +30,26 @@ TINY_CONFIG = {
 }
 
 
+def run_torch_model(run, components: int = 8):
+    """(RunFiles, MulTaNet, TrainingModel) of a two-head training run folder, with its trained state loaded: the
+    torch side that the exported numpy checkpoint is compared with."""
+    import numpy as np
+    import torch
+
+    from train.export import RunFiles
+    from train.model import TrainingModel
+    from train.networks_torch import MulTaNet
+
+    files = RunFiles(run)
+    sd = torch.load(run / "state.pt", weights_only=True)["model"]
+    nv = [files.arrays[f"{i}.template"].shape[0] for i in range(2)]
+    net = MulTaNet(files.spec, [np.zeros(3 * v, np.float32) for v in nv],
+                   [np.zeros((components, 3 * v), np.float32) for v in nv])
+    model = TrainingModel(net, sd["emotions"].shape[0], 16, 0.0, 0)
+    model.load_state_dict(sd)
+    return files, net, model
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory):
     """Two characters (989 and 5,048 vertices), 6 English sentences (4 train, 1 val, 1 test), 2 Korean."""

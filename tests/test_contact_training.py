@@ -77,18 +77,10 @@ def test_fit_trains_the_contact_head_with_the_network_and_exports_it(contact_run
     assert ckpt.network.contact_outputs == C
     assert ckpt.info["contact_head"]["trained"].startswith("with the network")
     # the exported numpy head gives the torch head's probabilities
+    from tests.conftest import run_torch_model
     from train.data import open_dataset
-    from train.export import RunFiles
-    from train.model import TrainingModel
-    from train.networks_torch import MulTaNet
 
-    files = RunFiles(contact_run / "run")
-    sd = torch.load(contact_run / "run" / "state.pt", weights_only=True)["model"]
-    nv = [files.arrays[f"{i}.template"].shape[0] for i in range(2)]
-    net = MulTaNet(files.spec, [np.zeros(3 * v, np.float32) for v in nv],
-                   [np.zeros((8, 3 * v), np.float32) for v in nv])
-    model = TrainingModel(net, sd["emotions"].shape[0], 16, 0.0, 0)
-    model.load_state_dict(sd)
+    _, net, _ = run_torch_model(contact_run / "run")
     ds = open_dataset(contact_run / "corpus")
     seq = ds.sequences("train", "arthur")[0]
     samples = prepare(*ds.load_audio(seq))

@@ -25,10 +25,8 @@ def trained(tiny_corpus, tiny_config, tmp_path_factory):
 
 
 def test_export_round_trip_and_numpy_parity(trained, tiny_corpus):
+    from tests.conftest import run_torch_model
     from train.data import open_dataset
-    from train.export import RunFiles
-    from train.model import TrainingModel
-    from train.networks_torch import MulTaNet
 
     ckpt = load_checkpoint(trained / "m.npz")
     assert [h.name for h in ckpt.heads] == ["arthur", "beatrix"]
@@ -37,13 +35,7 @@ def test_export_round_trip_and_numpy_parity(trained, tiny_corpus):
     for h in ckpt.heads:
         assert "neutral" in h.presets and len(h.presets) >= 2
     # the torch model of the run, on core's features, gives what core's numpy Animator gives
-    files = RunFiles(trained / "run")
-    sd = torch.load(trained / "run" / "state.pt", weights_only=True)["model"]
-    nv = [files.arrays[f"{i}.template"].shape[0] for i in range(2)]
-    net = MulTaNet(files.spec, [np.zeros(3 * v, np.float32) for v in nv],
-                   [np.zeros((8, 3 * v), np.float32) for v in nv])
-    model = TrainingModel(net, sd["emotions"].shape[0], 16, 0.0, 0)
-    model.load_state_dict(sd)
+    files, net, model = run_torch_model(trained / "run")
     ds = open_dataset(tiny_corpus)
     seq = ds.sequences("test", "beatrix")[0]
     samples = prepare(*ds.load_audio(seq))
