@@ -201,7 +201,7 @@ class Animator:
                 probs[i0 : i0 + len(s)] = p
         out = out if self.filter is None else smooth_frames(out, self.filter)
         self.last_contact = probs
-        if probs is not None:
+        if probs is not None and contact > 0:  # (Lip Contact 0: the probabilities only, for the speech warning)
             quiet = quiet_weights(samples, self.checkpoint.features.sample_rate, fps, n)
             out = apply_contact(out, probs, *self.contact_poses, strength=contact, quiet=quiet,
                                 seal=self.contact_seal)
