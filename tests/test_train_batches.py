@@ -212,6 +212,11 @@ def test_a_rig_weight_counts_the_rig_heads_rows_more_and_only_from_its_epoch():
     assert row_weights(10, groups, 2, rig_weight=3.0).tolist() == [1.0] * 6 + [3.0] * 4  # character 2: no template
     both = row_weights(10, groups, 2, bilabial, 5.0, 3.0)
     assert both.tolist() == [5.0, 1, 1, 1, 5.0, 1, 15.0, 15.0, 3.0, 3.0]  # the two weights multiply
+    # code 2: a forced alignment's P/B/M, weighed apart from the exact ones when aligned_weight is given
+    codes = torch.tensor([1, 2, 0, 0, 2, 0, 1, 2, 0, 0], dtype=torch.uint8)
+    assert row_weights(10, groups, 3, codes, 5.0).tolist() == [5.0, 5.0, 1, 1, 5.0, 1, 5.0, 5.0, 1, 1]
+    assert row_weights(10, groups, 2, codes, 5.0, 3.0, aligned_weight=0.0).tolist() == \
+        [5.0, 0, 1, 1, 0, 1, 15.0, 0, 3.0, 3.0]
     data = frame_data()
     assert rig_row_weight(data, 2.0) is None  # every character a mesh head: no rig rows
     data.templates = data.templates[:-1]

@@ -187,6 +187,13 @@ def test_bilabial_frames_follow_the_phone_timeline(tiny_corpus):
     assert bilabial_frames([[0.0, 0.1, "_"], [0.1, 0.2, "m"], [0.2, 0.3, "a"], [0.3, 0.4, "B"]], 30.0, 13).tolist() == \
         [False] * 3 + [True] * 3 + [False] * 3 + [True] * 3 + [False]
     assert not bilabial_frames(None, 30.0, 5).any()
+    # a forced alignment's P/B/M is uncertain by a frame or two: code 2, widened by ALIGNED_PAD frames
+    from train.training_data import ALIGNED_PAD, bilabial_codes
+
+    timeline = [[0.0, 0.2, "_"], [0.2, 0.3, "m"], [0.3, 0.6, "a"]]
+    assert bilabial_codes({"phonemes": timeline}, 30.0, 18).tolist() == [0] * 6 + [1] * 3 + [0] * 9
+    aligned = bilabial_codes({"phonemes": timeline, "alignment": "dtw-espeak"}, 30.0, 18)
+    assert aligned.tolist() == [0] * (6 - ALIGNED_PAD) + [2] * (3 + 2 * ALIGNED_PAD) + [0] * (9 - ALIGNED_PAD)
     ds = open_dataset(tiny_corpus)
     from multanet_core.lpc import FeatureConfig
     from train.features_cache import default_cache_dir

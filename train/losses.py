@@ -43,13 +43,18 @@ def weighted_position_loss(pred: torch.Tensor, target: torch.Tensor, weight: tor
 
 def row_weights(rows: int, groups: list[tuple[int, int, int, int]], n_mesh: int,
                 bilabial: torch.Tensor | None = None, bilabial_weight: float = 1.0, rig_weight: float | None = None,
-                device: torch.device | str = "cpu") -> torch.Tensor:
+                device: torch.device | str = "cpu", aligned_weight: float | None = None) -> torch.Tensor:
     """float32 [rows]: how many times each row of a batch counts in the position loss's mean:
-    ``bilabial_weight`` on rows marked in ``bilabial`` (P/B/M frames), times ``rig_weight`` on the rows of
+    ``bilabial_weight`` on rows marked in ``bilabial`` (P/B/M frames: code 1 from an exact timeline, code 2
+    from a forced alignment, which get ``aligned_weight`` instead when it is given), times ``rig_weight`` on the rows of
     rig heads (the ``groups`` (head, character, first row, end row) whose character has no template:
     index ``n_mesh`` and above), 1 elsewhere."""
-    w = (torch.where(bilabial, bilabial_weight, 1.0).to(torch.float32) if bilabial is not None
-         else torch.ones(rows, device=device))
+    if bilabial is None:
+        w = torch.ones(rows, device=device)
+    else:
+        code = bilabial.to(torch.int64)
+        w = torch.where(code == 1, bilabial_weight, 1.0).to(torch.float32)
+        w = torch.where(code == 2, bilabial_weight if aligned_weight is None else aligned_weight, w)
     if rig_weight:
         for _, c, r0, r1 in groups:
             if c >= n_mesh:

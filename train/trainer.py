@@ -238,7 +238,9 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
             group["lr"] = lr
         freeze = epoch < int(config["freeze_head_epochs"]) and bool(frozen_ids)  # a warm start freezes nothing
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
-        weigh = bilabial_weight != 1.0 and data.bilabial is not None
+        aligned_weight = (scheduled(config, "aligned_bilabial_weight", epoch, 1.0)
+                          if "aligned_bilabial_weight" in config else None)
+        weigh = (bilabial_weight != 1.0 or aligned_weight is not None) and data.bilabial is not None
         coords = lip_coordinates(data, scheduled(config, "lip_weight", epoch, 1.0), device)
         rig_weight = rig_row_weight(data, scheduled(config, "rig_weight", epoch, 1.0))
         repeat = config_repeat(data, config, epoch)
@@ -261,7 +263,7 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
             marked = weigh and bilabial is not None
             if coords or marked or rig_weight:  # rows and/or lip coordinates weighted: one weighted mean
                 w = row_weights(rows, plan.groups[s], len(data.templates), bilabial if marked else None,
-                                bilabial_weight, rig_weight, device)
+                                bilabial_weight, rig_weight, device, aligned_weight)
                 w_sum = w.sum()
                 position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum, coords.get(c))
                                for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))

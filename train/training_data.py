@@ -35,7 +35,10 @@ class FrameData:
     targets: list[np.ndarray]  # per character float32 [N_c, 3V]
     sequences: list[Sequence]
     n_frames: int  # grid frames per window
-    bilabial: np.ndarray | None = None  # bool [N]: the frame lies inside a P/B/M phone (None: no phone timelines)
+    # uint8 [N]: 1 where the frame lies inside a P/B/M phone of an exact (synthetic) timeline, 2 inside or within
+    # ALIGNED_PAD frames of one of a forced alignment (real speech: the aligner's P/B/M may miss the closure by a
+    # frame or two), 0 elsewhere (None: no phone timelines)
+    bilabial: np.ndarray | None = None
     contact: np.ndarray | None = None  # uint8 [N, C]: lip-contact labels (train.contact_labels.label_codes)
 
     @property
@@ -59,6 +62,20 @@ class FrameData:
 
     def frames_of(self, c: int) -> np.ndarray:
         return np.flatnonzero(self.char == c)
+
+
+ALIGNED_PAD = 2  # frames either side of a forced alignment's P/B/M that count as its uncertain closure
+
+
+def bilabial_codes(metadata: dict, fps: float, n: int) -> np.ndarray:
+    """uint8 [n]: :attr:`FrameData.bilabial` for one sequence, from its json: code 2 for a sequence whose
+    timeline came from a forced aligner (it carries ``alignment``), its P/B/M widened by :data:`ALIGNED_PAD`
+    frames; code 1 for an exact timeline."""
+    mark = bilabial_frames(metadata.get("phonemes"), fps, n)
+    if not metadata.get("alignment"):
+        return mark.astype(np.uint8)
+    wide = np.convolve(mark.astype(np.int64), np.ones(2 * ALIGNED_PAD + 1, np.int64), mode="same") > 0
+    return wide.astype(np.uint8) * 2
 
 
 def bilabial_frames(phonemes: list | None, fps: float, n: int) -> np.ndarray:
@@ -117,7 +134,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
             chars.append(np.full(n, 0 if rig else c, np.int64))
             rows.append(np.arange(row, row + n, dtype=np.int64))
             seq_ids.append(np.full(n, len(sequences), np.int64))
-            bilabial.append(bilabial_frames(seq.metadata().get("phonemes"), dataset.fps, n))
+            bilabial.append(bilabial_codes(seq.metadata(), dataset.fps, n))
             contact.append(label_codes(seq.metadata(), dataset.fps, n))
             sequences.append(seq)
             per_char.append(np.asarray(verts[:n], np.float32).reshape(n, -1))
