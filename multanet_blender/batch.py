@@ -244,11 +244,11 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
     return _jobs(scene, lines, report, ckpt, checkpoint_path), report, checkpoint_path
 
 
-def request_for(job: _Job, checkpoint_path: str, lip_contact: float = 1.0) -> BakeRequest:
-    """The bake request of one dialogue line (``lip_contact``: the panel's, as its checkpoint is)."""
+def request_for(job: _Job, checkpoint_path: str, lip_contact: float = 1.0, blinks: bool = False) -> BakeRequest:
+    """The bake request of one dialogue line (``lip_contact`` and ``blinks``: the panel's, as its checkpoint is)."""
     return BakeRequest(obj=job.obj, checkpoint=checkpoint_path, head=job.head,
                        source=Source(strip_name=job.strip.name), emotion=job.line.emotion or "",
-                       strength=job.line.strength, lip_contact=lip_contact, target=Target.NLA,
+                       strength=job.line.strength, lip_contact=lip_contact, blinks=blinks, target=Target.NLA,
                        jaw=jaw_bone.of_object(job.obj))
 
 
@@ -269,13 +269,14 @@ def bake_steps(scene, lines=None) -> Generator[Step, bool | None, BatchReport]:
     the demo and the command-line bake all drive this generator."""
     jobs, report, checkpoint_path = start(scene, lines)
     lip_contact = min(max(float(scene.multanet.lip_contact), 0.0), 1.0)
+    blinks = bool(scene.multanet.blinks)
     for i, job in enumerate(jobs):
         if (yield Step(i, len(jobs), job.strip.name)):
             report.cancelled = True
             report.skipped += [(j.strip.name, "cancelled") for j in jobs[i:]]
             break
         try:
-            outcome = pipeline.bake(scene, request_for(job, checkpoint_path, lip_contact))
+            outcome = pipeline.bake(scene, request_for(job, checkpoint_path, lip_contact, blinks))
         except (MulTaNetError, OSError) as exc:
             job.line.status = "failed"
             report.failed.append((job.strip.name, str(exc)))

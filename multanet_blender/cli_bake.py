@@ -83,6 +83,9 @@ def parser() -> argparse.ArgumentParser:
                    help="0-1: how firmly the lips seal at P/B/M and the face rests where nobody speaks, with a "
                         "checkpoint that has a lip-contact head (default: each file's own Lip Contact, 1 unless "
                         "changed); saved with the file")
+    p.add_argument("--blinks", action=argparse.BooleanOptionalAction, default=None,
+                   help="eye blinks on rig heads' eyeBlinkLeft and eyeBlinkRight keys (default: each file's own "
+                        "Blinks, off unless changed); saved with the file")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="files baked at once, each in its own process (default 1)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # one file, JSON result on stdout
@@ -191,10 +194,33 @@ def _save(path: str, out: str, in_place: bool, result: FileResult) -> None:
         blend_save.note_opened()  # the open file is the one just written: a bake of it again is no clash
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The panel settings a command line sets on every file it bakes (None: each file's own), saved with it."""
+
+    lip_contact: float | None = None
+    blinks: bool | None = None
+
+    @classmethod
+    def of(cls, args) -> Settings:
+        return cls(args.lip_contact, args.blinks)
+
+    def apply(self, scene) -> None:
+        if self.lip_contact is not None:
+            scene.multanet.lip_contact = self.lip_contact
+        if self.blinks is not None:
+            scene.multanet.blinks = self.blinks
+
+    def argv(self) -> list[str]:
+        """The options that set them again (a worker process's command line)."""
+        return ((["--lip-contact", repr(self.lip_contact)] if self.lip_contact is not None else [])
+                + ([] if self.blinks is None else ["--blinks" if self.blinks else "--no-blinks"]))
+
+
 def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
-                   on_progress=None, lip_contact: float | None = None) -> FileResult:
+                   on_progress=None, settings: Settings | None = None) -> FileResult:
     """Bake the open file's active scene and save it to ``out`` (nothing is written when a line fails);
-    ``lip_contact`` (None: the file's own) becomes the scene's Lip Contact, so the saved file keeps it."""
+    ``settings`` (None: the file's own) become the scene's, so the saved file keeps them."""
     import bpy
 
     from . import batch
@@ -212,8 +238,8 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
         if problem:
             raise ValueError(problem)
         scene = bpy.context.scene
-        if lip_contact is not None:
-            scene.multanet.lip_contact = lip_contact
+        if settings is not None:
+            settings.apply(scene)
         dialogue = scene.multanet_dialogue
         if not len(dialogue.lines):
             batch.fill_dialogue(scene)
@@ -260,7 +286,7 @@ def guarded(path: str, out: str, bake, read: tuple[int, int] | None = None) -> F
 
 
 def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progress=None,
-              lip_contact: float | None = None) -> FileResult:
+              settings: Settings | None = None) -> FileResult:
     """Open ``path`` (a symbolic link's target, whose folder its relative paths are relative to), bake it
     and save it to ``out``."""
     import bpy
@@ -279,7 +305,7 @@ def bake_file(path: str, out: str, strips: list[str], in_place: bool, on_progres
         except RuntimeError as exc:
             return FileResult(path=path, error=f"Blender cannot open it: {str(exc).strip()}")
         check_interrupt()
-        return bake_open_file(path, out, strips, in_place, on_progress, lip_contact)
+        return bake_open_file(path, out, strips, in_place, on_progress, settings)
 
     return guarded(path, out, bake)
 
@@ -344,9 +370,7 @@ def _worker_command(path: str, out: str, args) -> list[str]:
     cmd += ["--in-place"] if args.in_place else ["--output-dir", os.path.dirname(out)]
     for s in args.strip:
         cmd += ["--strip", s]
-    if args.lip_contact is not None:
-        cmd += ["--lip-contact", repr(args.lip_contact)]
-    return cmd
+    return cmd + Settings.of(args).argv()
 
 
 def die_with_parent() -> None:
@@ -409,7 +433,7 @@ def _worker(args) -> int:
     path = os.path.abspath(path)
     try:
         result, code = bake_file(path, destination(path, args), args.strip, args.in_place,
-                                 lip_contact=args.lip_contact), 0
+                                 settings=Settings.of(args)), 0
     except Interrupted as stop:
         result, code = FileResult(path=path, error=f"interrupted by {stop.name}: not written"), stop.exit_code
     print(RESULT_TAG + json.dumps(asdict(result)), flush=True)
@@ -488,7 +512,7 @@ def _bake_all(p: argparse.ArgumentParser, args) -> int:
             ensure_addon()
             done[files[0]] = guarded(files[0], outs[0], lambda: bake_open_file(
                 files[0], outs[0], args.strip, args.in_place, lambda i, n, name: progress.show(name, i, n),
-                args.lip_contact),
+                Settings.of(args)),
                 blend_save.opened_identity(files[0]))  # as Blender read it, before the lock could be taken
             progress.file_done(os.path.basename(files[0]))
         elif args.workers > 1 and len(files) > 1:
@@ -498,7 +522,7 @@ def _bake_all(p: argparse.ArgumentParser, args) -> int:
                 label = os.path.basename(path)
                 done[path] = bake_file(path, out, args.strip, args.in_place,
                                        lambda i, n, name, label=label: progress.show(f"{label}: {name}", i, n),
-                                       args.lip_contact)
+                                       Settings.of(args))
                 progress.file_done(label)
     except Interrupted as stop:
         stopped = stop

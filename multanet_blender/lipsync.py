@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
+from multanet_core.blinks import BLINK_NAMES, add_blinks, blink_seed
 from multanet_core.contact import speech_warning
 from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
@@ -218,6 +219,7 @@ class Bake:
     written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
     jaw_values: np.ndarray | None = None  # BY_NAME with a jaw bone and no jawOpen key: the weight, per frame
     solve_error: float | None = None  # BY_NAME from a mesh head: the share of its motion the keys miss
+    blinked: bool = False  # the blink layer is on keys of the mesh (a rig head's eyeBlink names found keys)
 
     @property
     def obj(self):
@@ -255,6 +257,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     if request.head is None:
         raise MulTaNetError("no character head chosen")
     head = ckpt.head(request.head)
+    blink_names = frozenset(BLINK_NAMES) if request.blinks and head.is_rig else frozenset()
     key_plan = None
     if request.target is Target.BY_NAME and not head.is_rig and _same_topology(obj, head):
         key_plan = named_keys.plan_solve(obj, head, KEY_PREFIX)  # a rigged copy of the head's own character
@@ -262,7 +265,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
             jaw_bone.check(request.jaw)
     elif request.target is Target.BY_NAME or (request.target is Target.NLA and head.is_rig):
         check_mesh(obj)
-        key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX)
+        key_plan = named_keys.plan_keys(obj, head, KEY_PREFIX, moving=blink_names)
         if request.jaw is not None:
             jaw_bone.check(request.jaw)
     else:  # a mesh head moves the jaw in its vertices: a jaw bone is for bakes by name only
@@ -300,19 +303,26 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     piece = slice_for_strip(samples, audio_in.core_audio.TARGET_RATE, timing)
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact)
+    blink = None
+    if blink_names and key_plan is not None and not key_plan.solved:
+        seed = blink_seed(obj.name, source.strip_name or os.path.basename(source.file_path))
+        blink = visible(animator.blink_curve(piece.samples, fps, coefficients, seed)[:, None], piece)[0][:, 0]
     coefficients, sounding = visible(coefficients, piece)
     warning = ""
     if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
         warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
     _require_finite(coefficients, f"head '{printable(head.name)}''s motion for {label}")
+    if request.blinks:
+        note = _join(note, _blink_note(head, key_plan, blink is not None))
     if key_plan is not None:
-        values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients)
+        values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients, blink)
         _require_finite(values, f"the shape-key values for {label}")
         if jaw is not None:
             _require_finite(jaw, f"the jaw bone's jawOpen for {label}")
         return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note, warning=warning,
                     key_values=values * sounding[:, None], key_plan=key_plan,
-                    jaw_values=None if jaw is None else jaw * sounding, solve_error=missed)
+                    jaw_values=None if jaw is None else jaw * sounding, solve_error=missed,
+                    blinked=blink is not None and bool(set(key_plan.sources) & blink_names))
     motion = MeshMotion(head, rest_positions(obj))
     bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note,
                 warning=warning)
@@ -330,16 +340,34 @@ def _require_finite(values: np.ndarray, what: str) -> None:
                             f"{int(np.argwhere(bad)[0][0])}); nothing was baked")
 
 
+def _blink_note(head, plan: named_keys.KeyPlan | None, blinked: bool) -> str:
+    """What Blinks did, when the animator asked for them and they could not all go on."""
+    if not head.is_rig or plan is None or plan.solved:
+        return (f"no blinks: head '{printable(head.name)}' gives vertex motion, and mesh heads have no blink shape "
+                f"yet (a rig head blinks on eyeBlinkLeft and eyeBlinkRight keys)")
+    if not blinked or not set(plan.sources) & set(BLINK_NAMES):
+        return f"no blinks: '{plan.convention}' keys hold no eyeBlinkLeft or eyeBlinkRight to blink with"
+    return ""
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
 def _named_values(request: BakeRequest, head, animator: Animator, plan: named_keys.KeyPlan,
-                  coefficients: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float | None]:
-    """A bake by name's key values [n, keys]; the jawOpen weight when a jaw bone needs it and no key takes
-    it; and, for a mesh head's motion solved onto the keys, the share of it they miss."""
+                  coefficients: np.ndarray, blink: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray | None, float | None]:
+    """A bake by name's key values [n, keys] (with ``blink`` [n], the blink layer, on the eyeBlink names); the
+    jawOpen weight when a jaw bone needs it and no key takes it; and, for a mesh head's motion solved onto the
+    keys, the share of it they miss."""
     obj = request.obj
     if plan.solved:
         rest = rest_positions(obj)
         values, missed = named_keys.solve_columns(obj, plan, rest, MeshMotion(head, rest).vertices(coefficients))
         return values, None, missed
     weights = animator.weights(coefficients)
+    if blink is not None:
+        weights = add_blinks(weights, head.weight_names, blink)
     jaw = None
     if request.jaw is not None and "jawOpen" not in plan.sources:
         if "jawOpen" not in head.weight_names:
@@ -642,7 +670,8 @@ def apply_bake(bake: Bake) -> str:
     records.write(obj, LipSyncRecord(
         target=target, head=bake.head_name, checkpoint=request.checkpoint, source=bake.source_label,
         emotion=request.emotion, strength=float(request.strength), lip_contact=float(request.lip_contact),
-        frame_start=bake.timing.final_start, frame_end=bake.timing.final_end, **done))
+        blinks=bool(request.blinks and bake.blinked), frame_start=bake.timing.final_start,
+        frame_end=bake.timing.final_end, **done))
     obj.data.update()
     what = "shape keys" if target is Target.SHAPE_KEYS else "a vertex cache"
     if bake.key_plan is not None:

@@ -175,10 +175,11 @@ def mesh_key_names(obj, own_prefix: str) -> list[str]:
     return [kb.name for kb in key.key_blocks if kb != ref and not kb.name.startswith(own_prefix)]
 
 
-def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
+def plan_keys(obj, head, own_prefix: str, use_map: bool = True, moving: frozenset[str] = frozenset()) -> KeyPlan:
     """What a BY_NAME bake of rig ``head`` keys on ``obj``; raises, saying why, when it keys nothing.
     The object's own key map (``obj.multanet_key_map``, :mod:`.key_map_ui`), when it has rows, decides
-    instead of the automatic match."""
+    instead of the automatic match. ``moving``: names the bake moves though the head leaves them at rest (the
+    blink layer's eyeBlinkLeft and eyeBlinkRight)."""
     if not head.is_rig:
         raise MulTaNetError(f"head '{printable(head.name)}' gives vertex motion for its own mesh, not named weights: "
                             f"'Shape Keys by Name' needs a rig head (ARKit-52 weights), or a rigged copy of "
@@ -189,7 +190,7 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True) -> KeyPlan:
     if rows:
         return _mapped(obj, head, rows)
     names = mesh_key_names(obj, own_prefix)
-    unmatched = empty_plan(head)
+    unmatched = empty_plan(head, moving)
     at_rest = unmatched.at_rest
     expected = ", ".join(unmatched.missing[:6]) + (", ..." if len(unmatched.missing) > 6 else "")
     if not names:
@@ -235,9 +236,10 @@ def _resting(head) -> frozenset[str]:
     return frozenset(resting_names(head.weight_names, head.mean, head.basis))
 
 
-def empty_plan(head) -> KeyPlan:
-    """A plan of rig ``head`` that drives no key: every name missing, those the head moves first."""
-    at_rest = _resting(head)
+def empty_plan(head, moving: frozenset[str] = frozenset()) -> KeyPlan:
+    """A plan of rig ``head`` that drives no key: every name missing, those the head moves (or a bake moves
+    besides it: ``moving``) first."""
+    at_rest = _resting(head) - moving
     return KeyPlan(keys=[], sources=[], missing=_moved_first(list(head.weight_names), at_rest), convention="none",
                    vrm=False, head_names=head.weight_names, at_rest=at_rest)
 

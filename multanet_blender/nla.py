@@ -138,7 +138,7 @@ def apply_line(bake: lipsync.Bake) -> str:
     _fix_extrapolation(track)
     records.write(obj, LipSyncRecord(
         target=Target.NLA, head=bake.head_name, checkpoint=request.checkpoint, keys=len(names),
-        lip_contact=float(request.lip_contact),
+        lip_contact=float(request.lip_contact), blinks=bool(request.blinks and bake.blinked),
         created_basis=previous.created_basis if previous is not None else created_basis,
         driven_values=records.driven_json(driven), **lipsync.attach_jaw(bake)))
     return f"frames {bake.timing.final_start}-{bake.timing.final_end - 1} on '{obj.name}' ({printable(bake.head_name)})"

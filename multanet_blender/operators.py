@@ -8,7 +8,7 @@ strip="Line 01")`` run the same code. A failure reports why and changes nothing.
 from __future__ import annotations
 
 import bpy
-from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
 from multanet_core.text import printable
@@ -77,6 +77,8 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
     lip_contact: FloatProperty(name="Lip Contact", default=1.0, min=0.0, max=1.0,
                                description="How firmly the lips seal and the face rests where nobody speaks "
                                            "(a checkpoint with a contact head; default: the panel's)")
+    blinks: BoolProperty(name="Blinks", default=False,
+                         description="Add eye blinks to a rig head's eyeBlink keys (default: the panel's)")
     bake_mode: EnumProperty(name="Bake As", items=properties.BAKE_MODES)
     key_tolerance: FloatProperty(name="Thin Keys", default=0.0, min=0.0, max=0.5,
                                  description="Shape Keys by Name: thin each curve's keys to this error (0: none)")
@@ -120,14 +122,16 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             emotion = _panel_value(self, context, "emotion", properties.enum_value(settings.emotion))
             strength = _panel_value(self, context, "strength", settings.strength)
             lip_contact = _panel_value(self, context, "lip_contact", settings.lip_contact)
+            blinks = bool(_panel_value(self, context, "blinks", settings.blinks))
             mode = _panel_value(self, context, "bake_mode", settings.bake_mode)
             cache_dir = self.directory or _panel_value(self, context, "cache_dir", settings.cache_dir)
             tolerance = _panel_value(self, context, "key_tolerance", settings.key_tolerance)
             if obj is None:
                 raise MulTaNetError("no target mesh chosen")
             request = BakeRequest(obj=obj, checkpoint=path, head=head, source=self._source(context),
-                                  emotion=emotion, strength=strength, lip_contact=lip_contact, target=Target(mode),
-                                  cache_dir=cache_dir, key_tolerance=tolerance, jaw=jaw_bone.of_object(obj))
+                                  emotion=emotion, strength=strength, lip_contact=lip_contact, blinks=blinks,
+                                  target=Target(mode), cache_dir=cache_dir, key_tolerance=tolerance,
+                                  jaw=jaw_bone.of_object(obj))
             outcome = pipeline.bake(context.scene, request)
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Generate Lip Sync: {exc}{_active_used(self, context, obj)}")

@@ -168,6 +168,7 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
         row.prop(settings, "lip_contact", slider=True)
         if ckpt is not None and not row.enabled:
             layout.label(text="Lip Contact: this checkpoint has no contact head", icon="INFO")
+        layout.prop(settings, "blinks")
         layout.prop(settings, "bake_mode")
         if settings.bake_mode == "BY_NAME":
             layout.prop(settings, "key_tolerance")

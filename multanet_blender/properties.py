@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bpy
-from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
 from multanet_core.text import printable
@@ -148,6 +148,11 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
         description="How firmly the lips seal on P, B and M and the face rests where nobody speaks (0: the "
                     "network's motion as it is). Needs a checkpoint with a lip-contact head "
                     "(python -m train contact-head); with other checkpoints it changes nothing")
+    blinks: BoolProperty(
+        name="Blinks", default=False,
+        description="Add eye blinks to a rig head's eyeBlinkLeft and eyeBlinkRight keys: about 17 a minute, "
+                    "100-250 ms each, more in pauses, none while the lips close; the same blinks on every re-bake "
+                    "of a line. Off: your own eye animation stays as it is. Mesh heads have no blink shape yet")
     bake_mode: EnumProperty(
         name="Bake As",
         items=BAKE_MODES, default="SHAPE_KEYS")

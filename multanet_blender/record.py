@@ -37,6 +37,7 @@ class LipSyncRecord:
     emotion: str = ""
     strength: float = 1.0
     lip_contact: float = 1.0  # the Lip Contact strength it was baked with (records before it: 1, the default)
+    blinks: bool = False  # baked with the blink layer (records before it: off, as those bakes were)
     frame_start: int = 0
     frame_end: int = 0
     action: str = ""  # SHAPE_KEYS: the Action's name
@@ -52,6 +53,7 @@ class LipSyncRecord:
         out = asdict(self)
         out["target"] = self.target.value
         out["created_basis"] = int(self.created_basis)
+        out["blinks"] = int(self.blinks)
         out["version"] = VERSION
         return out
 

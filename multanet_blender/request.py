@@ -46,6 +46,7 @@ class BakeRequest:
     emotion: str = ""  # a preset of the head; "" = neutral
     strength: float = 1.0
     lip_contact: float = 1.0  # 0..1: how firmly the lips seal and the face rests (a checkpoint with a contact head)
+    blinks: bool = False  # a rig head's eyeBlinkLeft/Right get the seeded blink layer (multanet_core.blinks)
     target: Target = Target.SHAPE_KEYS
     cache_dir: str = DEFAULT_CACHE_DIR  # VERTEX_CACHE: the folder ("//" = beside the .blend)
     key_tolerance: float = 0.0  # BY_NAME: thin each curve's keys to this error (0: a key every frame)
@@ -63,6 +64,8 @@ class BakeRequest:
         if (not isinstance(self.lip_contact, (int, float)) or isinstance(self.lip_contact, bool)
                 or not 0 <= self.lip_contact <= 1):
             raise MulTaNetError(f"lip contact must be between 0 and 1, got {self.lip_contact}")
+        if not isinstance(self.blinks, bool):
+            raise MulTaNetError(f"blinks must be on or off (True or False), got {self.blinks!r}")
         if not isinstance(self.key_tolerance, (int, float)) or not 0 <= self.key_tolerance < 1:
             raise MulTaNetError(f"key tolerance must be between 0 and 1 (a shape-key value), got {self.key_tolerance}")
         if self.target is Target.NLA and not self.source.strip_name:

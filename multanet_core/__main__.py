@@ -11,6 +11,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .audio import load_speech
+from .blinks import add_blinks, blink_seed
 from .checkpoint import Checkpoint, load_checkpoint
 from .contact import speech_warning
 from .errors import MulTaNetError
@@ -135,6 +136,9 @@ def cmd_animate(args: argparse.Namespace) -> int:
     if ext in LAYOUTS:
         return _animate_weights(args, ext, ckpt, animator, t0)
     name = printable(animator.head.name)
+    if args.blinks and not animator.head.is_rig:
+        raise MulTaNetError(f"--blinks: '{name}' is a mesh head, which has no blink shape yet; blinks go on a rig "
+                            f"head's eyeBlinkLeft and eyeBlinkRight (--out NAME.csv or NAME.json)")
     if animator.head.is_rig:
         raise MulTaNetError(f"head '{name}' is a rig head: it gives named weights, not vertices for "
                             f"{ext}; write them with --out NAME.csv (Live Link Face) or NAME.json (Audio2Face)")
@@ -187,14 +191,19 @@ def _animate_weights(args: argparse.Namespace, ext: str, ckpt: Checkpoint, anima
         raise MulTaNetError(f"rig head '{name}' gives no ARKit weights ({names(head.weight_names[:6])}"
                             f"{', ...' if len(head.weight_names) > 6 else ''}), so {ext} ({layout}) would be all 0")
     samples, coeffs = _speech_coefficients(args, animator)
-    data = weights_file(ext, animator.weights(coeffs), head.weight_names, args.fps, args.audio)
+    weights = animator.weights(coeffs)
+    if args.blinks:
+        seed = blink_seed(os.path.basename(args.audio), head.name)
+        weights = add_blinks(weights, head.weight_names, animator.blink_curve(samples, args.fps, coeffs, seed))
+    data = weights_file(ext, weights, head.weight_names, args.fps, args.audio)
     with atomic_write(args.out) as f:  # a failed write leaves the old file (or none), never half of one
         f.write(data)
     n = coeffs.shape[0]
     seconds = samples.shape[0] / ckpt.features.sample_rate
     took = time.perf_counter() - t0
     shown = "52 ARKit weights" if len(arkit) == 52 else f"{len(arkit)} of the 52 ARKit weights (the rest 0)"
-    print(f"wrote {args.out}: {n} frames x {shown} of '{name}' as {layout} for {seconds:.2f} s of audio "
+    blinked = " with blinks" if args.blinks else ""
+    print(f"wrote {args.out}: {n} frames x {shown} of '{name}'{blinked} as {layout} for {seconds:.2f} s of audio "
           f"at {args.fps:g} fps in {took:.2f} s")
     return 0
 
@@ -223,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lip-contact", type=_unit, default=None, metavar="S",
                    help="0-1 (default 1): how firmly the lips seal at P/B/M and the face rests where nobody speaks; "
                         "needs a checkpoint with a lip-contact head (python -m train contact-head)")
+    p.add_argument("--blinks", action="store_true",
+                   help="add eye blinks (a rig head's eyeBlinkLeft and eyeBlinkRight, .csv or .json): about 17 a "
+                        "minute, more in pauses, none while the lips close; seeded from the audio file's name")
     p.add_argument("--start-frame", type=_finite, default=0.0, help="first frame of a .pc2 cache")
     p.add_argument("--out", required=True,
                    help="vertices as .npy float32 [T, V, 3], or a .pc2 point cache; for a rig head, its ARKit weights "

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .blinks import line_blinks
 from .checkpoint import Checkpoint, Head, normalised_filter
-from .contact import apply_contact, probabilities, quiet_weights, seal_direction
+from .contact import CLOSED, apply_contact, probabilities, quiet_weights, seal_direction
 from .errors import MulTaNetError
 from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
@@ -229,6 +230,19 @@ class Animator:
                  for _, grid, first, s in self._grids(samples, fps)]
         width = self.checkpoint.network.articulation_channels
         return np.concatenate(parts) if parts else np.zeros((0, width), np.float32)
+
+    def blink_curve(self, samples: np.ndarray, fps: float, coefficients: np.ndarray, seed: int) -> np.ndarray:
+        """The blink layer of a line (:mod:`multanet_core.blinks`): the eyelids' closure [T] in 0..1 for
+        ``coefficients`` [T, K], this animator's motion for ``samples`` (from :meth:`coefficients`, whose contact
+        probabilities, where the checkpoint has a contact head, keep blinks off closures as the lip gap does)."""
+        n = len(coefficients)
+        seal = seal_direction(self.head, "XYZ".index(self.checkpoint.up_axis))
+        opening = (np.zeros(n, np.float32) if seal is None
+                   else coefficients.astype(np.float32) @ seal[0] + np.float32(seal[1]))
+        closed = None
+        if self.last_contact is not None and len(self.last_contact) == n:
+            closed = self.last_contact[:, CLOSED]
+        return line_blinks(samples, self.checkpoint.features.sample_rate, fps, opening, seed, closed)[1]
 
     def vertices(self, coefficients: np.ndarray) -> np.ndarray:
         """Coefficients [T, K] -> vertices float32 [T, V, 3] (in the head's template space)."""

