@@ -11,7 +11,7 @@ and, unless ``--no-video``, ``DIR/demo.mp4`` with the dialogue's audio.
 When the model has a rig head (the bundled one has ``arkit``), a realistic face stands beside the two
 heads: the ICT FaceKit's head (``demo_assets/ict_face.npz``, MIT licence, made by ``python -m train
 demo-face``) with its own ARKit-named shape keys, reading the first speaker's lines along, baked by name
-through the rig head; the contact sheet gets a row for it.
+through the rig head with blinks (its own eyeBlink_L and eyeBlink_R keys); the contact sheet gets a row for it.
 """
 
 from __future__ import annotations
@@ -220,7 +220,8 @@ def bake(scene, lines: list[dict] | None = None, objects: dict | None = None):
 
 
 def bake_face(scene, face, lines: list[dict]) -> None:
-    """The realistic face's lines: the rig head's weights on its own shape keys, one NLA strip a line."""
+    """The realistic face's lines: the rig head's weights on its own shape keys, one NLA strip a line, with
+    blinks (the face has its own eyeBlink keys, which the rig head leaves at rest)."""
     from . import checkpoints, pipeline, properties
     from .record import Target
     from .request import BakeRequest, Source
@@ -229,7 +230,8 @@ def bake_face(scene, face, lines: list[dict]) -> None:
     rig = checkpoints.load(path).rig_heads[0].name
     for line in lines:
         print("  " + pipeline.run(scene, BakeRequest(obj=face, checkpoint=path, head=rig,
-                                                     source=Source(strip_name=line["strip"]), target=Target.NLA)),
+                                                     source=Source(strip_name=line["strip"]), target=Target.NLA,
+                                                     blinks=True)),
               file=sys.stderr)
 
 

@@ -92,3 +92,4 @@ def test_with_a_rig_head_the_ict_face_reads_along_by_name(blender, tmp_path):
     assert len(track.strips) == sum(line["speaker"] == first for line in lines)
     rec = face["multanet_lipsync"]
     assert rec["head"] == "rig" and "browInnerUp_L" in json.loads(rec["driven_values"])  # both sides of one name
+    assert rec["blinks"] == 1 and {"eyeBlink_L", "eyeBlink_R"} <= set(json.loads(rec["driven_values"]))
