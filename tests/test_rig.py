@@ -144,13 +144,23 @@ def test_corpus_curves_become_arkit_weights_by_the_documented_table():
     rows = dict(re.findall(r"^\| `(\w+)` \| ([^|`]+?) \|$", doc, flags=re.M))
     assert {n: f for n, (f, _) in TABLE.items()} == {n: rows[n] for n in TABLE}
     channels = list(CHANNELS)
-    frames = np.zeros((4, 7))
+    frames = np.zeros((5, len(channels)))
     frames[1, channels.index("jaw")] = 0.9  # an open vowel
     frames[2, [channels.index("jaw"), channels.index("closure")]] = 0.06, 1.0  # a bilabial
     frames[3, [channels.index("jaw"), channels.index("round")]] = 0.2, 1.0  # "u"
+    frames[4, [channels.index("smile"), channels.index("squint"), channels.index("brow_inner")]] = 0.8, 0.3, 0.5
     w = arkit_weights(channels, frames)
     col = {n: i for i, n in enumerate(ARKIT_52)}
-    assert w.shape == (4, 52) and w.dtype == np.float32 and not w[0].any()  # rest is all zeros
+    assert w.shape == (5, 52) and w.dtype == np.float32 and not w[0].any()  # rest is all zeros
+    assert w[4, col["mouthSmileLeft"]] == w[4, col["mouthSmileRight"]] == pytest.approx(0.8)
+    assert w[4, col["mouthDimpleLeft"]] == pytest.approx(0.32) and w[4, col["eyeSquintRight"]] == pytest.approx(0.3)
+    assert w[4, col["browInnerUp"]] == pytest.approx(0.5) and not w[:4, col["mouthSmileLeft"]].any()
+    # curves of a corpus before expressions (the 7 speech channels): the same speech weights, no expression
+    old = arkit_weights(channels[:7], frames[:4, :7])
+    np.testing.assert_array_equal(old, w[:4])
+    from train.rig_targets import SPEECH_DRIVEN
+
+    assert len(SPEECH_DRIVEN) == 15 and len(DRIVEN) >= 31
     assert w[1, col["jawOpen"]] == pytest.approx(0.9) and w[1, col["mouthPressLeft"]] == 0
     assert w[2, col["mouthPressLeft"]] == w[2, col["mouthPressRight"]] == 1.0
     assert w[2, col["mouthClose"]] == pytest.approx(0.06)
@@ -222,7 +232,7 @@ def test_names_a_rig_head_always_leaves_at_rest():
 
     root = pathlib.Path(__file__).parents[1]
     doc = (root / "docs" / "RIG.md").read_text()
-    undriven = re.findall(r"`(\w+)`", doc.split("The corpus cannot drive the other 37 names; they stay 0:")[1]
+    undriven = re.findall(r"`(\w+)`", doc.split("The bundled rig head leaves these 37 names at rest:")[1]
                           .split("\n\n")[0])
     head = load_checkpoint(root / "multanet_blender" / "models" / "default.npz").head("arkit")
     assert len(undriven) == 37 and resting_names(head.weight_names, head.mean, head.basis) == undriven

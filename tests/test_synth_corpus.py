@@ -242,13 +242,16 @@ def test_stored_articulation_curves_drive_the_stored_vertices(corpus, tmp_path):
     ds = open_dataset(corpus)
     seq = next(s for s in ds.sequences(split="test", character="beatrix") if s.language == "en")
     names, curves = ds.load_articulation(seq)
-    assert names == ["jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow"]
+    assert names == ["jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow", "smile", "frown",
+                     "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer"]
     verts = ds.load_vertices(seq)
-    assert curves.shape == (len(verts), 7) and curves.min() >= 0 and curves.max() <= 1
+    assert curves.shape == (len(verts), 14) and curves.min() >= 0 and curves.max() <= 1
+    assert not curves[:, 7:].any()  # a corpus without --expressions: no expression
     assert curves[:, 0].max() > 0.5 and curves[:, 1].max() > 0.5  # the mouth opens and closes
     assert character(1).name == "beatrix"
     again = _head(1).animate(curves)
     assert np.abs(again - verts).max() < 1e-3 * np.abs(verts).max()  # 4-decimal curves: the same motion
+    np.testing.assert_array_equal(_head(1).animate(curves[:, :7]), again)  # the 7 curves of older corpora
     meta_path = corpus / "beatrix" / "test" / f"{seq.id}.json"
     meta = json.loads(meta_path.read_text())
     del meta["articulation"]["curves"]

@@ -35,7 +35,7 @@ from .evaluate_real import clip_files
 from .speech_metrics import SILENCES
 from .synth.articulation import articulate
 from .synth.characters import character
-from .synth.head import CHANNELS, build_head
+from .synth.head import SPEECH_CHANNELS, build_head
 
 PREFIX = "real_"
 
@@ -141,7 +141,7 @@ def add_real_speech(corpus: Path, clips_dir: Path, per_clip: int = 2, seed: int 
                 "voice": {"real": {k: meta.get(k) for k in ("speaker", "source", "licence", "condition")
                                    if meta.get(k) is not None}},
                 "phonemes": phones, "alignment": source,
-                "articulation": {"channels": list(CHANNELS), "peak": [round(float(v), 4) for v in art.max(0)],
+                "articulation": {"channels": list(SPEECH_CHANNELS), "peak": [round(float(v), 4) for v in art.max(0)],
                                  "curves": [[round(float(v), 4) for v in row] for row in art]},
             }
             write_sequence(corpus, name, "train", PREFIX + path.stem, audio16, rate, verts, seq_meta)

@@ -1,10 +1,12 @@
 """The synthetic corpus's articulation curves as ARKit-52 weights: a rig head's ground truth.
 
 Every generated sequence keeps its per-frame curves (``jaw``, ``closure``, ``round``, ``spread``,
-``labiodental``, ``brow_raise``, ``brow_furrow``, each 0..1; docs/DATA.md). :data:`TABLE` says how
-each ARKit name the corpus can drive follows from them; docs/RIG.md prints the same table (a test
-holds the two together). The other names (eyes, smiles, cheeks, tongue...) stay 0: the corpus never
-moves them, and :data:`UNDRIVEN` lists them.
+``labiodental``, ``brow_raise``, ``brow_furrow``, and with ``train synth --expressions`` the expression
+channels ``smile``, ``frown``, ``cheek_raise``, ``squint``, ``lid_wide``, ``brow_inner``, ``sneer``; each 0..1;
+docs/DATA.md). :data:`TABLE` says how each ARKit name the corpus can drive follows from them; docs/RIG.md prints
+the same table (a test holds the two together). Curves without the expression channels (corpora before them)
+read as no expression: :data:`SPEECH_DRIVEN` names move, the expression names stay 0. The other names (eye
+gaze, jaw sideways, tongue...) stay 0 always: :data:`UNDRIVEN` lists them.
 """
 
 from __future__ import annotations
@@ -32,15 +34,36 @@ TABLE = {
     "mouthStretchRight": ("spread", lambda c: c["spread"]),
     "mouthRollLower": ("labiodental", lambda c: c["labiodental"]),
     "mouthShrugLower": ("0.5 labiodental", lambda c: 0.5 * c["labiodental"]),
-    "browInnerUp": ("brow_raise", lambda c: c["brow_raise"]),
+    "browInnerUp": ("brow_raise + brow_inner", lambda c: c["brow_raise"] + c["brow_inner"]),
     "browOuterUpLeft": ("brow_raise", lambda c: c["brow_raise"]),
     "browOuterUpRight": ("brow_raise", lambda c: c["brow_raise"]),
     "browDownLeft": ("brow_furrow", lambda c: c["brow_furrow"]),
     "browDownRight": ("brow_furrow", lambda c: c["brow_furrow"]),
+    # the expression channels (train synth --expressions)
+    "mouthSmileLeft": ("smile", lambda c: c["smile"]),
+    "mouthSmileRight": ("smile", lambda c: c["smile"]),
+    "mouthDimpleLeft": ("0.4 smile", lambda c: 0.4 * c["smile"]),
+    "mouthDimpleRight": ("0.4 smile", lambda c: 0.4 * c["smile"]),
+    "mouthFrownLeft": ("frown", lambda c: c["frown"]),
+    "mouthFrownRight": ("frown", lambda c: c["frown"]),
+    "cheekSquintLeft": ("cheek_raise", lambda c: c["cheek_raise"]),
+    "cheekSquintRight": ("cheek_raise", lambda c: c["cheek_raise"]),
+    "eyeSquintLeft": ("squint", lambda c: c["squint"]),
+    "eyeSquintRight": ("squint", lambda c: c["squint"]),
+    "eyeWideLeft": ("lid_wide", lambda c: c["lid_wide"]),
+    "eyeWideRight": ("lid_wide", lambda c: c["lid_wide"]),
+    "noseSneerLeft": ("sneer", lambda c: c["sneer"]),
+    "noseSneerRight": ("sneer", lambda c: c["sneer"]),
+    "mouthUpperUpLeft": ("0.5 sneer", lambda c: 0.5 * c["sneer"]),
+    "mouthUpperUpRight": ("0.5 sneer", lambda c: 0.5 * c["sneer"]),
 }
-CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")  # the curves TABLE reads
+CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")  # curves must have these
+EXPRESSION_CHANNELS = ("smile", "frown", "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer")  # 0 if absent
 DRIVEN = tuple(n for n in ARKIT_52 if n in TABLE)
 UNDRIVEN = tuple(n for n in ARKIT_52 if n not in TABLE)
+# driven by the speech channels alone: what a corpus without expressions moves
+SPEECH_DRIVEN = tuple(n for n in DRIVEN if not any(e in TABLE[n][0] for e in EXPRESSION_CHANNELS)
+                      or n == "browInnerUp")
 assert set(TABLE) <= set(ARKIT_52)
 
 
@@ -51,6 +74,9 @@ def arkit_weights(channels: list[str], curves: np.ndarray, names: tuple[str, ...
     if missing:
         raise ValueError(f"articulation curves lack channel(s) {', '.join(missing)} (they have {channels})")
     c = {n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) for n in CHANNELS}
+    zero = np.zeros(curves.shape[0])
+    c.update({n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) if n in channels else zero
+              for n in EXPRESSION_CHANNELS})
     out = np.zeros((curves.shape[0], len(names)), np.float32)
     for j, name in enumerate(names):
         if name in TABLE:

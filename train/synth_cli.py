@@ -57,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only-splits", default=None,
                         help="comma-separated splits to write, the rest left out (default: all); an evaluation "
                              "corpus of held-out languages: test,unseen_language (docs/DATA.md)")
+    parser.add_argument("--expressions", action="store_true",
+                        help="give every sequence an expression (neutral, happy, sad, angry, surprised, afraid, "
+                             "disgusted) with a per-frame label and intensity in its json, heard in the voice half "
+                             "of the time, and speak some train lines again with another one (docs/DATA.md)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -79,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
                        train_sentences=args.train_sentences, shifted_voice=args.shifted_voice,
                        jitter=args.prosody_jitter, neural_sentences=args.neural_sentences,
                        neural_foreign=args.neural_foreign, neural_test=args.neural_test,
-                       extra_sentences=args.extra_sentences, only_splits=only, progress=not args.quiet)
+                       extra_sentences=args.extra_sentences, only_splits=only, progress=not args.quiet,
+                       expressions=args.expressions)
     print(json.dumps(summary), file=sys.stderr)
     return 0

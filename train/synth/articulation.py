@@ -1,6 +1,6 @@
 """From an IPA phoneme timeline (and the audio's pitch) to articulation curves (pure numpy).
 
-Each phoneme gets articulatory targets (``head.CHANNELS``: jaw opening, lip closure, lip rounding
+Each phoneme gets articulatory targets (``head.SPEECH_CHANNELS``: jaw opening, lip closure, lip rounding
 and protrusion, lip spread, lower lip to upper teeth) and a dominance per target. Coarticulation
 follows Cohen and Massaro (1993): every segment's dominance decays exponentially with the distance
 from its centre, more slowly before it (anticipation) than after (carry-over), and each channel is
@@ -15,7 +15,7 @@ import unicodedata
 
 import numpy as np
 
-from .head import CHANNELS
+from .head import SPEECH_CHANNELS
 
 _IGNORED = set("ˈˌːˑ̥̩̯̃̆˞ʰʲʷᵝ̞̝̠̟̪̺̻̹̜.-_ 0123456789˥˦˧˨˩") | {
     "\u0327",  # cedilla: NFD splits ç into c + cedilla
@@ -238,11 +238,12 @@ def _smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
 
 
 def articulate(phonemes, audio: np.ndarray, sample_rate: int, fps: float, anticipation: float = 0.0) -> np.ndarray:
-    """All channels of ``head.CHANNELS`` [T, 7] for an utterance."""
+    """The speech channels (``head.SPEECH_CHANNELS``) [T, 7] of an utterance; an expression adds the rest
+    (:mod:`.expression`)."""
     duration = len(audio) / sample_rate
     lips = coarticulate(phonemes, duration, fps, anticipation)
     f0 = pitch_track(audio, sample_rate, len(lips), fps)
     upper = brows(phonemes, f0, fps)
     out = np.concatenate([lips, upper], 1)
-    assert out.shape[1] == len(CHANNELS)
+    assert out.shape[1] == len(SPEECH_CHANNELS)
     return out

@@ -41,7 +41,8 @@ from train.data.folder import write_dataset_json, write_sequence, write_template
 from .articulation import UnknownPhonemeError, articulate
 from .characters import Character, cast, character
 from .espeak import Voice, synthesize
-from .head import CHANNELS, SynthHead, build_head
+from .expression import EXPRESSIONS, ExpressionPlan, apply, expression_track, plan_expression, voice_change
+from .head import CHANNELS, SPEECH_CHANNELS, SynthHead, build_head
 from .neural import KOKORO_LANGUAGES, KOKORO_VOICES, LICENCES, PIPER_VOICE, NeuralVoice, prepare, speak
 from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, LANGUAGE_NAMES, NEW_HELDOUT_LANGUAGES, TRAIN_LANGUAGES, sentences
 
@@ -66,6 +67,7 @@ JITTER = {"rate": 40, "pitch": 20, "pitch_range": 20}
 SHIFTS = (("slow", "rate", -40), ("fast", "rate", 40), ("low", "pitch", -20), ("high", "pitch", 20))
 _LIMITS = {"rate": (80, 450), "pitch": (0, 100), "pitch_range": (0, 100)}  # what espeak-ng accepts
 NEURAL_SPEED = (0.85, 1.2)  # seeded speed factor of a neural train sequence
+EXPRESSION_COPY_SHARE = 0.5  # train lines the voice does not colour that are spoken again with another expression
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,21 @@ class Task:
     voice_of: int  # whose voice speaks it
     prosody: tuple[tuple[str, int], ...] = ()  # changes to that voice: (("rate", -12), ("pitch", 5), ...)
     neural: NeuralVoice | None = None  # a neural TTS voice speaks instead of espeak-ng
+    expression: ExpressionPlan | None = None  # None: no expression (corpora before them)
 
     def voice(self) -> Voice:
-        """The voice that really speaks: the speaker's own, with this task's prosody changes."""
-        return shift_voice(character(self.voice_of).voice, dict(self.prosody))
+        """The voice that really speaks: the speaker's own, with this task's prosody changes and what a heard
+        expression does to it."""
+        changes = dict(self.prosody)
+        for name, delta in voice_change(self.expression).items() if self.expression else ():
+            if name != "speed":
+                changes[name] = changes.get(name, 0) + int(round(delta))
+        return shift_voice(character(self.voice_of).voice, changes)
+
+    def neural_voice(self) -> NeuralVoice | None:
+        """The neural voice that speaks, its speed changed by a heard expression."""
+        speed = voice_change(self.expression).get("speed", 1.0) if self.expression else 1.0
+        return None if self.neural is None else replace(self.neural, rate=self.neural.rate * speed)
 
 
 def shift_voice(voice: Voice, changes: dict[str, int]) -> Voice:
@@ -165,8 +178,12 @@ def resolve_languages(languages=None, heldout=None) -> tuple[list[str], list[str
 def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, foreign_sentences: int = 4,
          cross_voice: int | None = None, *, heldout=None, train_sentences: int = 2, shifted_voice: int = 4,
          jitter: float = 1.0, neural_sentences: int = 16, neural_foreign: int = 2, neural_test: int = 4,
-         extra_sentences: int = 0) -> list[Task]:
+         extra_sentences: int = 0, expressions: bool = False) -> list[Task]:
     """Every sequence of the corpus, in a fixed order (grouped by character).
+
+    ``expressions``: every sequence gets a seeded expression (:mod:`.expression`), heard in its voice half of
+    the time; :data:`EXPRESSION_COPY_SHARE` of the train lines whose voice it leaves alone are spoken again, in
+    the same voice, with another expression (``<id>_x``), so only the emotion vector can tell them apart.
 
     ``extra_sentences``: English train sentences per character beyond the ``n_sentences`` that define the
     splits (numbers ``n_sentences + 1``... drawn by the same generator, a different set for each character,
@@ -244,7 +261,25 @@ def plan(n_characters: int, n_sentences: int, languages=None, seed: int = 0, for
             for suffix, name, delta in shifts:
                 tasks.append(Task(c, "shifted_voice", f"en_{k:03d}_{suffix}", "en", english[k - 1], k, c,
                                   ((name, delta),)))
-    return tasks
+    return with_expressions(tasks, seed) if expressions else tasks
+
+
+def with_expressions(tasks: list[Task], seed: int) -> list[Task]:
+    """``tasks`` each with its seeded expression, and after each train line that its voice does not colour (and
+    draws a copy) the same line in the same voice with another expression."""
+    out = []
+    for t in tasks:
+        e = plan_expression(seed, t.character, t.seq_id)
+        out.append(replace(t, expression=e))
+        if t.split != "train" or e.heard:
+            continue
+        rng = np.random.default_rng([seed, t.character, zlib.crc32(t.seq_id.encode("utf-8")), 0xC0])
+        if rng.uniform() < EXPRESSION_COPY_SHARE:
+            other = str(rng.choice([x for x in EXPRESSIONS if x != e.label]))
+            copy_id = f"{t.seq_id}_x"
+            out.append(replace(t, seq_id=copy_id, expression=plan_expression(seed, t.character, copy_id, other,
+                                                                             heard=False)))
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -264,8 +299,11 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
     """Speak, articulate, animate and write one sequence; returns (frames, seconds of audio)."""
     face, speaker = character(task.character), character(task.voice_of)
     voice = task.voice()
-    if task.neural is not None:
-        utt = speak(task.text, task.language, task.neural, seed=zlib.crc32(f"{task.character}/{task.seq_id}".encode()))
+    neural = task.neural_voice()
+    if neural is not None:
+        # (an expression copy speaks exactly as the line it copies: the same seed)
+        same = task.seq_id.removesuffix("_x")
+        utt = speak(task.text, task.language, neural, seed=zlib.crc32(f"{task.character}/{same}".encode()))
     else:
         utt = synthesize(task.text, ESPEAK_LANGUAGE[task.language], voice)
     if utt.language_switches:
@@ -278,10 +316,11 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
     except UnknownPhonemeError as exc:
         raise UnknownPhonemeError(exc.symbol, exc.phoneme,
                                   f"from espeak-ng {task.language} reading {task.text!r}") from None
+    art, expression = _with_expression(task, art, fps)
     verts = _head(task.character).animate(art)
     voice_info = {"character": speaker.name, **voice.to_json()}
-    if task.neural is not None:  # the neural voice replaces the espeak voice
-        voice_info = {"neural": task.neural.to_json()}
+    if neural is not None:  # the neural voice replaces the espeak voice
+        voice_info = {"neural": neural.to_json()}
     elif task.prosody:
         voice_info["prosody"] = dict(task.prosody)  # the change from the speaker's own voice
     meta = {
@@ -293,9 +332,24 @@ def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:
                          "peak": [round(float(v), 4) for v in art.max(0)],
                          # per frame, what drove the vertices: the rig heads' ground truth (train.rig)
                          "curves": [[round(float(v), 4) for v in row] for row in art]},
+        **({"expression": expression} if expression else {}),
     }
     write_sequence(Path(out), face.name, task.split, task.seq_id, utt.audio, utt.sample_rate, verts, meta)
     return len(verts), utt.duration
+
+
+def _with_expression(task: Task, speech: np.ndarray, fps: float) -> tuple[np.ndarray, dict | None]:
+    """All of ``CHANNELS`` [T, C] for the speech channels [T, 7] with the task's expression layered over them
+    (zeros without one), and the sequence json's ``expression``: its plan, and per frame its label (an index
+    into ``labels``) and intensity."""
+    if task.expression is None:
+        return np.concatenate([speech, np.zeros((len(speech), len(CHANNELS) - len(SPEECH_CHANNELS)))], 1), None
+    labels, intensity = expression_track(task.expression, len(speech), fps,
+                                         zlib.crc32(f"{task.character}/{task.seq_id}".encode()))
+    speech, face = apply(speech, SPEECH_CHANNELS, labels, intensity)
+    meta = {**task.expression.to_json(), "labels": list(EXPRESSIONS), "label_per_frame": labels.tolist(),
+            "intensity": [round(float(v), 3) for v in intensity]}
+    return np.concatenate([speech, face], 1), meta
 
 
 def _run_task(args) -> tuple[str, int, float]:
@@ -329,7 +383,7 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
              progress: bool = True, *, heldout: list[str] | tuple[str, ...] | None = None,
              train_sentences: int = 2, shifted_voice: int = 4, jitter: float = 1.0, neural_sentences: int = 16,
              neural_foreign: int = 2, neural_test: int = 4, extra_sentences: int = 0,
-             only_splits: list[str] | tuple[str, ...] | None = None) -> dict:
+             only_splits: list[str] | tuple[str, ...] | None = None, expressions: bool = False) -> dict:
     """Generate the corpus into ``out``; returns a summary (sequences and frames per split, timing).
 
     ``languages`` / ``heldout``: see :func:`resolve_languages`; ``train_sentences``: train sentences
@@ -340,7 +394,7 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
     ``extra_sentences``: English train-only sentences per character, each in espeak-ng and a neural voice.
     ``only_splits``: write only the sequences of these splits (None: all); every other sequence is left out, and
     those written are exactly what the full corpus of the same arguments holds (an evaluation corpus:
-    ``("test", "unseen_language")``).
+    ``("test", "unseen_language")``). ``expressions``: see :func:`plan`.
     """
     out = Path(out)
     train_langs, held_langs = resolve_languages(languages, heldout)
@@ -353,7 +407,7 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
     tasks = plan(n_characters, n_sentences, train_langs, seed, foreign_sentences, cross_voice, heldout=held_langs,
                  train_sentences=train_sentences, shifted_voice=shifted_voice, jitter=jitter,
                  neural_sentences=neural_sentences, neural_foreign=neural_foreign, neural_test=neural_test,
-                 extra_sentences=extra_sentences)
+                 extra_sentences=extra_sentences, expressions=expressions)
     if only_splits is not None:
         tasks = [t for t in tasks if t.split in only_splits]
         if not tasks:
@@ -423,7 +477,7 @@ def generate(out: str | Path, n_characters: int = 14, n_sentences: int = 40,
                                  "speed": list(NEURAL_SPEED),
                                  "licences": {f: LICENCES[f] for f in sorted({t.neural.family for t in tasks
                                                                                if t.neural is not None})}},
-                      "articulation_channels": list(CHANNELS),
+                      "articulation_channels": list(CHANNELS), "expressions": bool(expressions),
                       **({"only_splits": list(only_splits)} if only_splits is not None else {})},
     })
     return {"sequences": len(tasks), "frames": sum(e["frames"] for e in per_split.values()),

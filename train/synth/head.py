@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .expression import EXPRESSION_CHANNELS
 from .topology import sphere
 
 MOUTH_Y = -0.052  # height of the mouth line, relative to the head centre
-CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")
+SPEECH_CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")
+CHANNELS = SPEECH_CHANNELS + EXPRESSION_CHANNELS  # curves of 7 columns (corpora before expressions) mean 0 for the rest
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ class SynthHead:
 
 
 RIG_FIELDS = ("jaw_cos", "jaw_sin", "cavity", "close", "press", "round", "spread",
-              "lab_lift", "lab", "brow_raise", "brow_furrow")
+              "lab_lift", "lab", "brow_raise", "brow_furrow") + EXPRESSION_CHANNELS
 
 
 def build_head(shape: HeadShape, style: Style) -> SynthHead:
@@ -207,7 +209,7 @@ def build_head(shape: HeadShape, style: Style) -> SynthHead:
     inner = sum(_gauss(x, y, sx * 0.017, 0.034, 0.012, 0.009) for sx in (-1, 1)) * front
     brow_furrow = np.stack([-0.0025 * np.sign(x) * inner, -0.0025 * inner, 0.0008 * inner], 1) * style.brow
     fields = np.stack([jaw_cos, jaw_sin, cavity, close, press, rnd, spread, lab_lift, lab,
-                       brow_raise, brow_furrow]).astype(np.float32)
+                       brow_raise, brow_furrow, *expression_fields(p, shape, front)]).astype(np.float32)
     lips = np.flatnonzero((np.abs(x) < mw * 1.15) & (np.abs(y - ym) < 0.013) & (z > z_lips - 0.015))
     upper_face = np.flatnonzero((y > 0.005) & (y < 0.075) & (np.abs(x) < 0.055) & (z > 0.03))
     ref = np.array([0.0, ym - 0.004, z_lips]) - pivot
@@ -216,17 +218,53 @@ def build_head(shape: HeadShape, style: Style) -> SynthHead:
                 fields=fields, jaw_reference=ref, max_jaw_angle=0.24 * style.jaw)
 
 
+def expression_fields(p: np.ndarray, s: HeadShape, front: np.ndarray) -> list[np.ndarray]:
+    """The displacement fields [V, 3] of ``EXPRESSION_CHANNELS`` at full strength, for a head of rest positions
+    ``p`` (face coordinates: x lateral, y up, z forward; metres): mouth corners up and back (smile) or down
+    (frown), cheeks up, lower lids up (squint), upper lids and the skin above them up (wide eyes), the inner
+    brows up, the nose wings and upper lip up (sneer)."""
+    x, y, _ = p.T
+    ym, mw = MOUTH_Y, 0.024 * s.mouth_width
+    side = np.sign(x)
+
+    def both(cx, cy, sx, sy):
+        return sum(_gauss(x, y, k * cx, cy, sx, sy) for k in (-1, 1)) * front
+
+    corners = both(mw * 0.95, ym, 0.011, 0.009)
+    cheeks = both(0.040, -0.008, 0.016, 0.014)
+    zero = np.zeros_like(x)
+    smile = np.stack([0.0050 * side * corners, 0.0065 * corners + 0.0020 * cheeks,
+                      -0.0025 * corners + 0.0012 * cheeks], 1)
+    frown = np.stack([-0.0012 * side * corners, -0.0065 * corners, -0.0005 * corners], 1)
+    cheek_raise = np.stack([zero, 0.0030 * cheeks, 0.0022 * cheeks], 1)
+    lower_lids = both(0.031, 0.011, 0.012, 0.004)
+    squint = np.stack([zero, 0.0035 * lower_lids, 0.0012 * lower_lids], 1)
+    upper_lids = both(0.031, 0.026, 0.013, 0.005)
+    lid_wide = np.stack([zero, 0.0038 * upper_lids, -0.0005 * upper_lids], 1)
+    inner = both(0.012, 0.036, 0.008, 0.008)
+    brow_inner = np.stack([zero, 0.0060 * inner, 0.0008 * inner], 1) * s.brow
+    wings = both(0.012, -0.020 * s.nose + 0.006, 0.007, 0.007)
+    lip = _gauss(x, y, 0.0, ym + 0.006, 0.010, 0.004) * front
+    sneer = np.stack([zero, 0.0045 * wings + 0.0020 * lip, 0.0012 * wings], 1)
+    return [smile, frown, cheek_raise, squint, lid_wide, brow_inner, sneer]
+
+
 def rig_weights(head: SynthHead, articulation: np.ndarray) -> np.ndarray:
-    """Articulation [T, C] -> per-frame weights of the rig fields [T, K]."""
+    """Articulation [T, C] -> per-frame weights of the rig fields [T, K]. ``C`` is ``len(CHANNELS)``, or the 7
+    speech channels alone (curves from before expressions: no expression)."""
     art = np.clip(np.asarray(articulation, np.float64), 0.0, 1.0)
-    jaw, close, rnd, spread, lab, brow, furrow = (art[:, i] for i in range(len(CHANNELS)))
+    if art.shape[1] == len(SPEECH_CHANNELS):
+        art = np.concatenate([art, np.zeros((len(art), len(EXPRESSION_CHANNELS)))], 1)
+    jaw, close, rnd, spread, lab, brow, furrow = (art[:, i] for i in range(len(SPEECH_CHANNELS)))
     theta = head.max_jaw_angle * jaw
     cos, sin = np.cos(theta), np.sin(theta)
     ry, rz = head.jaw_reference[1], head.jaw_reference[2]
     gap = -((cos - 1) * ry - sin * rz)  # how far the lower lip drops
     gap = np.maximum(gap, 0.0)
     open_ = gap * (1 - close) * (1 - 0.8 * lab)
-    return np.stack([cos - 1, sin, open_, close * gap, close, rnd, spread, lab * gap, lab, brow, furrow], 1)
+    expression = art[:, len(SPEECH_CHANNELS):]
+    return np.concatenate([np.stack([cos - 1, sin, open_, close * gap, close, rnd, spread, lab * gap, lab, brow,
+                                     furrow], 1), expression], 1)
 
 
 def animate(head: SynthHead, articulation: np.ndarray) -> np.ndarray:
