@@ -150,3 +150,69 @@ def test_a_corpus_with_expressions_stores_them_per_frame_and_its_curves_drive_it
         b, _ = soundfile.read(ds.audio_path(original))
         np.testing.assert_array_equal(a, b)
         assert c.metadata()["expression"]["label"] != original.metadata()["expression"]["label"]
+
+
+def test_label_presets_are_the_mean_vector_of_each_expressions_frames():
+    from train.presets import label_presets
+
+    rng = np.random.default_rng(0)
+    emotions = rng.standard_normal((200, 4))
+    codes = np.full(200, -1)
+    codes[:50], codes[50:90], codes[90:100] = 0, 2, 1  # neutral, sad, too few happy frames
+    presets = label_presets(emotions, codes, EXPRESSIONS)
+    assert list(presets) == ["neutral", "sad"]
+    np.testing.assert_allclose(presets["neutral"], emotions[:50].mean(0))
+    np.testing.assert_allclose(presets["sad"], emotions[50:90].mean(0))
+    assert list(label_presets(emotions, np.full(200, -1), EXPRESSIONS)) == ["neutral"]  # none sure: the mean
+    np.testing.assert_allclose(label_presets(emotions, np.full(200, -1), EXPRESSIONS)["neutral"], emotions.mean(0))
+
+
+def test_a_model_trained_on_expressions_exports_presets_named_by_them(tmp_path, tiny_config):
+    import torch
+
+    from multanet_core.checkpoint import load_checkpoint
+    from train.__main__ import main
+    from train.synth.corpus import generate
+    from train.training_data import expression_codes
+
+    corpus = tmp_path / "corpus"
+    generate(corpus, n_characters=2, n_sentences=8, languages=["en"], foreign_sentences=0, jobs=2, progress=False,
+             neural_sentences=0, neural_test=0, shifted_voice=0, expressions=True)
+    run = tmp_path / "run"
+    assert main(["fit", "--data", str(corpus), "--out", str(run), "--config", str(tiny_config), "--quiet",
+                 "--threads", "1", "--epochs", "1"]) == 0
+    codes = np.load(run / "heads.npz")["expressions"]
+    emotions = torch.load(run / "state.pt", weights_only=True)["model"]["emotions"].numpy()
+    assert len(codes) == len(emotions) and set(np.unique(codes)) - {-1} and (codes >= -1).all()
+    assert main(["export", str(run), "--out", str(tmp_path / "m.npz")]) == 0
+    ckpt = load_checkpoint(tmp_path / "m.npz")
+    runs = json.loads((run / "run.json").read_text())["frames_per_character"]
+    start = 0
+    for head, n in zip(ckpt.heads, runs, strict=True):
+        mine = codes[start:start + n]
+        shown = {EXPRESSIONS[k] for k in np.unique(mine) if k >= 0 and (mine == k).sum() >= 30}
+        assert set(head.presets) == shown | {"neutral"}, (head.name, sorted(head.presets), sorted(shown))
+        assert len(head.presets) >= 3
+        for name in head.presets:
+            rows = mine == EXPRESSIONS.index(name)
+            np.testing.assert_allclose(head.presets[name], emotions[start:start + n][rows].mean(0), rtol=1e-5,
+                                       atol=1e-6)
+        start += n
+    assert expression_codes({}, 5) is None
+    meta = {"expression": {"label_per_frame": [0, 1, 1, 2], "intensity": [0.0, 0.3, 0.9, 0.5]}}
+    assert expression_codes(meta, 4).tolist() == [0, -1, 1, 2]
+
+
+@pytest.mark.parametrize("bad", [
+    {"label_per_frame": [0, 1]},  # no intensity
+    {"label_per_frame": [0, 1, 1, 2], "intensity": [0.0, 0.1]},  # too short
+    {"label_per_frame": ["a", 1, 1, 2], "intensity": [0, 0, 0, 0]},
+    {"label_per_frame": [0, -3, 1, 2], "intensity": [0, 0, 0, 0]},
+    {"label_per_frame": [0, 1, 1, 900], "intensity": [0, 0, 0, 0]},
+])
+def test_a_malformed_expression_is_refused_by_name(bad):
+    from train.data.base import DatasetError
+    from train.training_data import expression_codes
+
+    with pytest.raises(DatasetError, match="'expression'"):
+        expression_codes({"expression": bad}, 4)

@@ -33,7 +33,7 @@ from train.networks_torch import KarrasEnsemble, KarrasNet, MulTaNet
 
 from .features_cache import default_cache_dir
 from .model import TrainingModel
-from .presets import make_presets
+from .presets import label_presets, make_presets
 from .training_data import frame_counts
 
 
@@ -167,9 +167,17 @@ def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
     if counts[-1] != len(emotions):
         raise ValueError(f"{files.run}: {len(emotions)} emotion vectors but {counts[-1]} training frames")
     heads = []
+    codes = a.get("expressions")
+    if codes is not None and len(codes) != len(emotions):
+        raise ValueError(f"{files.run}: {len(codes)} frame expressions but {len(emotions)} emotion vectors")
     for i, name in enumerate(names):
         if i < first_new:
             presets = info["init_presets"][name]
+        elif codes is not None:  # a corpus with expressions: a preset per expression, named by it
+            from .synth.expression import EXPRESSIONS
+
+            c = i - first_new
+            presets = label_presets(emotions[counts[c]:counts[c + 1]], codes[counts[c]:counts[c + 1]], EXPRESSIONS)
         elif files.weight_names(name):  # a rig head: no face to name clustered presets by
             c = i - first_new
             presets = {"neutral": [float(x) for x in emotions[counts[c]:counts[c + 1]].mean(0)]}

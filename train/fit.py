@@ -392,6 +392,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
         templates = data.templates if rig is None else [*data.templates, _no_mesh(args.rig_head)]
         arrays = _heads_arrays(templates, [_probe(data, c) for c in range(len(chars))], offsets, scales,
                                len(head_names) - len(chars))
+        if data.expression is not None:  # each training frame's expression: export names presets by them
+            arrays["expressions"] = data.expression
         if init is not None:
             for i, h in enumerate(init.heads):
                 arrays.update({f"{i}.template": h.template, f"{i}.faces": h.faces, f"{i}.face_sizes": h.face_sizes,

@@ -1,4 +1,8 @@
-"""Emotion presets from learned per-frame emotion vectors: a neutral one, and a few k-means clusters
+"""Emotion presets from learned per-frame emotion vectors.
+
+A corpus with expressions (``train synth --expressions``) labels its frames: :func:`label_presets` makes one
+preset per expression, the mean vector of the frames that show it, and ``neutral`` from the frames that show
+none. Otherwise :func:`make_presets`: a neutral one, and a few k-means clusters
 named by what they do to the face (mouth opening and brow height, measured on the character's own
 training speech against the neutral preset): the stronger effect first ("open", "tight", "brows up",
 "brows down"), the other one added when two presets would share a name ("open + brows down"; never a
@@ -32,6 +36,26 @@ def face_measures(vertices: np.ndarray, lips: np.ndarray, upper: np.ndarray, up:
     mouth = float((vertices[:, lips, up].max(1) - vertices[:, lips, up].min(1)).mean()) if len(lips) else 0.0
     brow = float(vertices[:, upper, up].mean()) if len(upper) else 0.0
     return mouth, brow
+
+
+MIN_LABEL_FRAMES = 30  # frames of an expression a head must have seen for a preset of it
+
+
+def label_presets(emotions: np.ndarray, codes: np.ndarray, labels: tuple[str, ...] | list[str],
+                  min_frames: int = MIN_LABEL_FRAMES) -> dict[str, list[float]]:
+    """One preset per expression the head's training frames show: the mean learned vector of the frames whose
+    ``codes`` [N] (an index into ``labels``; -1 for frames of no sure expression) name it, when there are
+    ``min_frames`` or more. ``neutral`` (``labels[0]``) is the mean over its frames, else over all of them."""
+    emotions = np.asarray(emotions, np.float64)
+    codes = np.asarray(codes)
+    presets = {}
+    for k, name in enumerate(labels):
+        rows = codes == k
+        if rows.sum() >= min_frames:
+            presets[name] = emotions[rows].mean(0)
+        elif k == 0:
+            presets[name] = emotions.mean(0)
+    return {n: [float(v) for v in e] for n, e in presets.items()}
 
 
 def make_presets(emotions: np.ndarray, animate: Callable[[np.ndarray], np.ndarray], lips: np.ndarray,

@@ -40,6 +40,10 @@ class FrameData:
     # frame or two), 0 elsewhere (None: no phone timelines)
     bilabial: np.ndarray | None = None
     contact: np.ndarray | None = None  # uint8 [N, C]: lip-contact labels (train.contact_labels.label_codes)
+    # int8 [N]: the frame's expression (an index into train.synth.expression.EXPRESSIONS) where its json says it
+    # with intensity EXPRESSION_SURE or more, 0 (neutral) where its intensity is 0, -1 elsewhere (None: no
+    # sequence has expressions)
+    expression: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -65,6 +69,27 @@ class FrameData:
 
 
 ALIGNED_PAD = 2  # frames either side of a forced alignment's P/B/M that count as its uncertain closure
+EXPRESSION_SURE = 0.5  # intensity from which a frame counts as showing its expression (presets by label)
+
+
+def expression_codes(metadata: dict, n: int) -> np.ndarray | None:
+    """int8 [n]: :attr:`FrameData.expression` for one sequence, from its json's ``expression`` (None without)."""
+    e = metadata.get("expression")
+    if not isinstance(e, dict):
+        return None
+    try:
+        labels = np.asarray(e["label_per_frame"], np.int64)[:n]
+        intensity = np.asarray(e["intensity"], np.float64)[:n]
+    except (KeyError, TypeError, ValueError):
+        raise DatasetError("its 'expression' needs per-frame 'label_per_frame' and 'intensity' lists of numbers") \
+            from None
+    if len(labels) != n or len(intensity) != n or labels.min(initial=0) < 0 or labels.max(initial=0) > 127:
+        raise DatasetError(f"its 'expression' covers {min(len(labels), len(intensity))} of its {n} frames, or its "
+                           f"labels are outside 0-127")
+    out = np.full(n, -1, np.int8)
+    out[intensity >= EXPRESSION_SURE] = labels[intensity >= EXPRESSION_SURE]
+    out[intensity == 0] = 0
+    return out
 
 
 def bilabial_codes(metadata: dict, fps: float, n: int) -> np.ndarray:
@@ -112,6 +137,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
     pool = BabblePool(dataset, split) if augment else None
     grids: list[list[np.ndarray]] = [[] for _ in range(n_variants)]
     wins, chars, rows, seq_ids, targets, sequences, bilabial, contact = [], [], [], [], [], [], [], []
+    expression: list[np.ndarray | None] = []
     templates = [] if rig else [dataset.template(c) for c in characters]
     offset = 0
     row = 0
@@ -136,6 +162,7 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
             seq_ids.append(np.full(n, len(sequences), np.int64))
             bilabial.append(bilabial_codes(seq.metadata(), dataset.fps, n))
             contact.append(label_codes(seq.metadata(), dataset.fps, n))
+            expression.append(expression_codes(seq.metadata(), n))
             sequences.append(seq)
             per_char.append(np.asarray(verts[:n], np.float32).reshape(n, -1))
             row += n
@@ -149,7 +176,10 @@ def load_frames(dataset: MotionDataset, characters: list[str], split: str, cfg: 
                      grid=np.stack([np.concatenate(g) for g in grids]),
                      win=np.concatenate(wins), char=np.concatenate(chars), row=np.concatenate(rows),
                      seq=np.concatenate(seq_ids), targets=targets, sequences=sequences, n_frames=cfg.n_frames,
-                     bilabial=np.concatenate(bilabial), contact=np.concatenate(contact))
+                     bilabial=np.concatenate(bilabial), contact=np.concatenate(contact),
+                     expression=None if all(e is None for e in expression) else np.concatenate(
+                         [np.full(len(w), -1, np.int8) if e is None else e
+                          for e, w in zip(expression, wins, strict=True)]))
 
 
 def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple[str, ...]]) -> FrameData:
@@ -168,13 +198,14 @@ def with_rig_head(data: FrameData, dataset: MotionDataset, rig: tuple[str, tuple
     n = data.n
     bilabial = None if data.bilabial is None else np.concatenate([data.bilabial, data.bilabial])
     contact = None if data.contact is None else np.concatenate([data.contact, data.contact])
+    expression = None if data.expression is None else np.concatenate([data.expression, data.expression])
     return FrameData(characters=[*data.characters, name], templates=data.templates, grid=data.grid,
                      win=np.concatenate([data.win, data.win]),
                      char=np.concatenate([data.char, np.full(n, len(data.characters), np.int64)]),
                      row=np.concatenate([data.row, np.arange(n, dtype=np.int64)]),
                      seq=np.concatenate([data.seq, data.seq + len(data.sequences)]),
                      targets=[*data.targets, np.concatenate(parts)], sequences=data.sequences * 2,
-                     n_frames=data.n_frames, bilabial=bilabial, contact=contact)
+                     n_frames=data.n_frames, bilabial=bilabial, contact=contact, expression=expression)
 
 
 def check_rig_sources(dataset: MotionDataset, sequences: list[Sequence], names: tuple[str, ...]) -> None:
