@@ -66,6 +66,24 @@ def _unit(text: str) -> float:
     return value
 
 
+def _line_emotion(text: str) -> tuple[str, str, float | None]:
+    """``STRIP=PRESET[:STRENGTH]`` -> (strip, preset, strength or None). The strip name is all before the last
+    '='; a strength is a number 0-4 after the last ':'."""
+    strip, eq, rest = text.rpartition("=")
+    if not eq or not strip:
+        raise argparse.ArgumentTypeError(f"expected STRIP=PRESET or STRIP=PRESET:STRENGTH, got {text!r}")
+    preset, colon, number = rest.rpartition(":")
+    if not colon:
+        return strip, rest, None
+    try:
+        strength = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"strength not a number in {text!r}") from None
+    if not 0.0 <= strength <= 4.0:
+        raise argparse.ArgumentTypeError(f"strength {number} is outside 0-4 in {text!r}")
+    return strip, preset, strength
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m multanet_blender bake",
                                 description="Bake every dialogue line of .blend files as NLA lip sync.")
@@ -86,6 +104,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--blinks", action=argparse.BooleanOptionalAction, default=None,
                    help="eye blinks on rig heads' eyeBlinkLeft and eyeBlinkRight keys (default: each file's own "
                         "Blinks, off unless changed); saved with the file")
+    p.add_argument("--emotion", type=_line_emotion, action="append", default=[], metavar="STRIP=PRESET[:S]",
+                   help="bake the line of sound strip STRIP with emotion preset PRESET of its head (neutral, happy, "
+                        "... : python -m multanet_core info lists them), at strength S (0-4, default the line's); "
+                        "repeatable; saved with the file, as the dialogue list's own Emotion")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="files baked at once, each in its own process (default 1)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # one file, JSON result on stdout
@@ -200,10 +222,11 @@ class Settings:
 
     lip_contact: float | None = None
     blinks: bool | None = None
+    emotions: tuple[tuple[str, str, float | None], ...] = ()  # (strip, preset, strength or None) per line
 
     @classmethod
     def of(cls, args) -> Settings:
-        return cls(args.lip_contact, args.blinks)
+        return cls(args.lip_contact, args.blinks, tuple(args.emotion))
 
     def apply(self, scene) -> None:
         if self.lip_contact is not None:
@@ -211,10 +234,23 @@ class Settings:
         if self.blinks is not None:
             scene.multanet.blinks = self.blinks
 
+    def set_lines(self, lines) -> None:
+        """The dialogue ``lines``' emotions from ``emotions``; a strip with no line is an error naming it."""
+        by_strip = {line.strip: line for line in lines}
+        missing = [s for s, _, _ in self.emotions if s not in by_strip]
+        if missing:
+            raise ValueError("--emotion: no dialogue line for strip " + ", ".join(f"'{s}'" for s in missing))
+        for strip, preset, strength in self.emotions:
+            by_strip[strip].emotion = "" if preset == "neutral" else preset
+            if strength is not None:
+                by_strip[strip].strength = strength
+
     def argv(self) -> list[str]:
         """The options that set them again (a worker process's command line)."""
         return ((["--lip-contact", repr(self.lip_contact)] if self.lip_contact is not None else [])
-                + ([] if self.blinks is None else ["--blinks" if self.blinks else "--no-blinks"]))
+                + ([] if self.blinks is None else ["--blinks" if self.blinks else "--no-blinks"])
+                + [x for s, p, v in self.emotions
+                   for x in ("--emotion", f"{s}={p}" + ("" if v is None else f":{v!r}"))])
 
 
 def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
@@ -244,6 +280,8 @@ def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,
         if not len(dialogue.lines):
             batch.fill_dialogue(scene)
         lines = list(dialogue.lines)
+        if settings is not None:
+            settings.set_lines(lines)
         if strips:
             known = {line.strip for line in lines}
             missing = [s for s in strips if s not in known]
