@@ -52,6 +52,15 @@ OWN_ACTION = "multanet_bake"  # Action ID property on every Action a bake makes:
 CACHE_CHUNK = 256
 
 
+BLINK_KEY = KEY_PREFIX + "blink"  # a mesh head's blink shape, keyed by the blink layer
+
+
+def own_keys(motion: MeshMotion) -> list[str]:
+    """The shape keys a bake of ``motion`` makes: the mean, one per component, and the blink when it blinks."""
+    n = motion.n_components - int(motion.blink)
+    return [MEAN_KEY] + [component_key(k) for k in range(n)] + ([BLINK_KEY] if motion.blink else [])
+
+
 def component_key(k: int) -> str:
     return f"{KEY_PREFIX}c{k:03d}"
 
@@ -275,7 +284,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     if key_plan is not None:  # one F-curve per key: a second name for one key would fail half-way through the bake
         key_plan.check_one_name_per_key(obj.name)
     if request.target in MESH_TARGETS:
-        own = [MEAN_KEY] + [component_key(k) for k in range(head.n_components)] if key_plan is None else key_plan.keys
+        own = ([MEAN_KEY] + [component_key(k) for k in range(head.n_components)] + [BLINK_KEY]
+               if key_plan is None else key_plan.keys)
         check_undriven(obj, own)
     emotion_vector = head.emotion(request.emotion or None, request.strength)
     cache_path = ""
@@ -304,7 +314,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact)
     blink = None
-    if blink_names and key_plan is not None and not key_plan.solved:
+    if (blink_names and key_plan is not None and not key_plan.solved) or (
+            request.blinks and key_plan is None and head.blink is not None):
         seed = blink_seed(obj.name, source.strip_name or os.path.basename(source.file_path))
         blink = visible(animator.blink_curve(piece.samples, fps, coefficients, seed)[:, None], piece)[0][:, 0]
     coefficients, sounding = visible(coefficients, piece)
@@ -323,9 +334,11 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
                     key_values=values * sounding[:, None], key_plan=key_plan,
                     jaw_values=None if jaw is None else jaw * sounding, solve_error=missed,
                     blinked=blink is not None and bool(set(key_plan.sources) & blink_names))
-    motion = MeshMotion(head, rest_positions(obj))
+    motion = MeshMotion(head, rest_positions(obj), blink=blink is not None)
+    if blink is not None:  # the blink shape is the motion's last component, the blink layer its coefficient
+        coefficients = np.concatenate([coefficients, blink[:, None].astype(coefficients.dtype)], 1)
     bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note,
-                warning=warning)
+                warning=warning, blinked=blink is not None)
     if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]
         _require_finite(bake.key_values, f"the shape-key values for {label}")
@@ -342,9 +355,13 @@ def _require_finite(values: np.ndarray, what: str) -> None:
 
 def _blink_note(head, plan: named_keys.KeyPlan | None, blinked: bool) -> str:
     """What Blinks did, when the animator asked for them and they could not all go on."""
-    if not head.is_rig or plan is None or plan.solved:
-        return (f"no blinks: head '{printable(head.name)}' gives vertex motion, and mesh heads have no blink shape "
-                f"yet (a rig head blinks on eyeBlinkLeft and eyeBlinkRight keys)")
+    if plan is not None and plan.solved:
+        return (f"no blinks: head '{printable(head.name)}''s motion is solved onto the mesh's own keys, which "
+                f"blinks do not reach yet")
+    if not head.is_rig:
+        return "" if head.blink is not None else (
+            f"no blinks: head '{printable(head.name)}' has no blink shape (python -m train blink-shapes gives the "
+            f"procedural heads theirs)")
     if not blinked or not set(plan.sources) & set(BLINK_NAMES):
         return f"no blinks: '{plan.convention}' keys hold no eyeBlinkLeft or eyeBlinkRight to blink with"
     return ""
@@ -490,7 +507,7 @@ def ensure_shape_keys(obj, motion: MeshMotion) -> tuple[bool, list[str]]:
     if created_basis:
         obj.shape_key_add(name="Basis", from_mix=False)
     key = obj.data.shape_keys
-    names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
+    names = own_keys(motion)
     for kb in [kb for kb in key.key_blocks if kb.name.startswith(KEY_PREFIX) and kb.name not in names]:
         obj.shape_key_remove(kb)  # a head with fewer components before
     for i, name in enumerate(names):
@@ -510,7 +527,7 @@ def build_action(bake: Bake, name: str):
     action = new_action(name, key)
     fcurves = blender_compat.action_fcurves(action, key)
     rest_pad = np.zeros(1, np.float32)
-    names = [MEAN_KEY] + [component_key(k) for k in range(motion.n_components)]
+    names = own_keys(motion)
     if bake.key_values is None:
         raise MulTaNetError("a vertex-cache bake has no shape-key values to key")
     values = bake.key_values

@@ -9,7 +9,7 @@ displacements from the template, into the mesh's own frame and scale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -75,10 +75,19 @@ def fit_similarity(source: np.ndarray, target: np.ndarray) -> Similarity:
 
 
 class MeshMotion:
-    """A head's motion expressed on one mesh: shape-key offsets, key values, and vertex positions."""
+    """A head's motion expressed on one mesh: shape-key offsets, key values, and vertex positions.
 
-    def __init__(self, head: Head, rest: np.ndarray):
+    With ``blink`` (the head has a blink shape and the bake blinks), the blink shape is one component more,
+    the last, whose coefficient is the blink layer's 0..1 and whose shape key at 1 shuts the eyes."""
+
+    def __init__(self, head: Head, rest: np.ndarray, blink: bool = False):
         rest = np.asarray(rest, np.float32)
+        if blink:
+            if head.blink is None:
+                raise MulTaNetError(f"head '{printable(head.name)}' has no blink shape")
+            head = replace(head, basis=np.concatenate([np.asarray(head.basis, np.float32),
+                                                       np.asarray(head.blink, np.float32).reshape(1, -1)]))
+        self.blink = blink
         self.head = head
         self.rest = rest
         self.fit = fit_similarity(head.template, rest)
@@ -92,6 +101,8 @@ class MeshMotion:
         rms = np.sqrt((basis.astype(np.float64) ** 2).sum(1) / head.n_vertices)
         # coefficient units per shape-key unit, per component (template units)
         self.key_scale = (KEY_RMS_FRACTION * t_radius / np.maximum(rms, 1e-30)).astype(np.float32)
+        if blink:
+            self.key_scale[-1] = 1.0  # the blink key at 1: the eyes shut
 
     @property
     def n_components(self) -> int:

@@ -150,9 +150,10 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
                     "(python -m train contact-head); with other checkpoints it changes nothing")
     blinks: BoolProperty(
         name="Blinks", default=False,
-        description="Add eye blinks to a rig head's eyeBlinkLeft and eyeBlinkRight keys: about 17 a minute, "
-                    "100-250 ms each, more in pauses, none while the lips close; the same blinks on every re-bake "
-                    "of a line. Off: your own eye animation stays as it is. Mesh heads have no blink shape yet")
+        description="Add eye blinks: about 17 a minute, 100-250 ms each, more in pauses, none while the lips "
+                    "close; the same blinks on every re-bake of a line. A rig head blinks on your eyeBlinkLeft and "
+                    "eyeBlinkRight keys, a mesh head through its blink shape (a MulTaNet.blink key). Off: your own "
+                    "eye animation stays as it is")
     bake_mode: EnumProperty(
         name="Bake As",
         items=BAKE_MODES, default="SHAPE_KEYS")

@@ -112,7 +112,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             continue
         print(f"    {printable(h.name)}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
               f"{h.n_components} components, {h.lips.size} lip / {h.upper_face.size} upper-face vertices, "
-              f"presets: {names(h.presets)}")
+              f"{'a blink shape, ' if h.blink is not None else ''}presets: {names(h.presets)}")
     return 0
 
 
@@ -136,9 +136,10 @@ def cmd_animate(args: argparse.Namespace) -> int:
     if ext in LAYOUTS:
         return _animate_weights(args, ext, ckpt, animator, t0)
     name = printable(animator.head.name)
-    if args.blinks and not animator.head.is_rig:
-        raise MulTaNetError(f"--blinks: '{name}' is a mesh head, which has no blink shape yet; blinks go on a rig "
-                            f"head's eyeBlinkLeft and eyeBlinkRight (--out NAME.csv or NAME.json)")
+    if args.blinks and not animator.head.is_rig and animator.head.blink is None:
+        raise MulTaNetError(f"--blinks: mesh head '{name}' has no blink shape (python -m train blink-shapes gives "
+                            f"the procedural heads theirs); a rig head blinks on eyeBlinkLeft and eyeBlinkRight "
+                            f"(--out NAME.csv or NAME.json)")
     if animator.head.is_rig:
         raise MulTaNetError(f"head '{name}' is a rig head: it gives named weights, not vertices for "
                             f"{ext}; write them with --out NAME.csv (Live Link Face) or NAME.json (Audio2Face)")
@@ -150,15 +151,27 @@ def cmd_animate(args: argparse.Namespace) -> int:
                             f"{_size(MAX_OUTPUT_BYTES)}: split the audio, or pass --allow-large")
     if size > 256 << 20:
         print(f"writing {_size(size)} to {args.out}", file=sys.stderr)
+    chunks = animator.iter_vertices(coeffs)
+    if args.blinks:  # the head's blink shape, by the blink layer
+        curve = animator.blink_curve(samples, args.fps, coeffs, blink_seed(os.path.basename(args.audio), name))
+        chunks = _blinking(chunks, curve, animator.head.blink)
     if ext == ".pc2":
-        write_pc2(args.out, animator.iter_vertices(coeffs), n, v, start_frame=args.start_frame)
+        write_pc2(args.out, chunks, n, v, start_frame=args.start_frame)
     elif ext == ".npy":
-        write_npy(args.out, animator.iter_vertices(coeffs), n, v)
+        write_npy(args.out, chunks, n, v)
     seconds = samples.shape[0] / ckpt.features.sample_rate
     took = time.perf_counter() - t0
     print(f"wrote {args.out}: {n} frames x {v} vertices of '{name}' for {seconds:.2f} s of audio "
           f"at {args.fps:g} fps in {took:.2f} s ({seconds / took:.0f}x real time)")
     return 0
+
+
+def _blinking(chunks, curve: np.ndarray, blink: np.ndarray):
+    """Vertex chunks [t, V, 3] with ``blink`` [V, 3] added by ``curve`` [T], frame by frame."""
+    start = 0
+    for verts in chunks:
+        yield verts + curve[start:start + len(verts), None, None] * blink[None]
+        start += len(verts)
 
 
 def _speech_coefficients(args: argparse.Namespace, animator: Animator) -> tuple[np.ndarray, np.ndarray]:

@@ -75,6 +75,7 @@ class Head:
     basis: np.ndarray  # [K, 3V] float32 (or float16 on disk)
     presets: dict[str, list[float]] = field(default_factory=dict)
     weight_names: tuple[str, ...] = ()  # a rig head's outputs, by name; empty for a mesh head
+    blink: np.ndarray | None = None  # [V, 3] float32: a mesh head's eyes shut, from its template (the blink layer)
 
     @property
     def is_rig(self) -> bool:
@@ -180,6 +181,8 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint, basis_dtype
                 f"heads.{i}.basis": np.asarray(h.basis, basis_dtype),
             }
         )
+        if h.blink is not None:
+            arrays[f"heads.{i}.blink"] = np.asarray(h.blink, np.float32)
     with atomic_write(path) as f:
         np.savez_compressed(f, **arrays)
 
@@ -276,6 +279,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise CheckpointError(f"checkpoint '{path}': rig head '{printable(hm['name'])}' needs weight_names, "
                                   f"a list of 1 to {MAX_WEIGHT_NAMES} names of 1 to {MAX_NAME_LENGTH} characters")
         h = {key: arrays.pop(f"heads.{i}.{key}") for key in HEAD_ARRAYS}
+        blink = arrays.pop(f"heads.{i}.blink", None)
         heads.append(
             Head(
                 name=hm["name"],
@@ -288,6 +292,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                 basis=h["basis"].astype(np.float32, copy=False),
                 presets=presets,
                 weight_names=tuple(names) if kind == "rig" else (),
+                blink=None if blink is None else blink.astype(np.float32, copy=False),
             )
         )
     info = meta.get("info", {})
@@ -341,6 +346,8 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
         where = f"head '{printable(h.name)}'"
         _validate_presets(ckpt, h, fail)
         if h.is_rig:
+            if h.blink is not None:
+                fail(f"{where}: a rig head has no mesh, so no blink shape (its blinks are eyeBlink weights)")
             _validate_rig(h, fail, head_meta[i] if head_meta is not None else None)
             continue
         if h.template.ndim != 2 or h.template.shape[1] != 3 or h.template.shape[0] < 3:
@@ -364,6 +371,10 @@ def _validate(ckpt: Checkpoint, path: str, head_meta: list[dict] | None = None) 
                 fail(f"{where}: '{key}' indexes vertices outside 0..{v - 1}")
         if h.lips.size == 0:
             fail(f"{where}: no lip vertices")
+        if h.blink is not None and (h.blink.shape != (v, 3) or h.blink.dtype.kind != "f"
+                                    or not np.isfinite(h.blink).all()):
+            fail(f"{where}: its blink shape must be finite floating-point values [{v}, 3], "
+                 f"got {h.blink.dtype} {tuple(h.blink.shape)}")
         if head_meta is not None:
             hm = head_meta[i]
             for key, actual in (("n_vertices", v), ("n_components", h.n_components),

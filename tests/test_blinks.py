@@ -173,8 +173,64 @@ def test_animate_blinks_writes_them_into_the_live_link_face_csv(tmp_path):
     np.testing.assert_array_equal(_blink_column(tmp_path / "again.csv"), column)  # seeded from the file's name
 
 
-def test_animate_blinks_on_a_mesh_head_is_refused_and_writes_nothing(tmp_path):
-    done = _animate(tmp_path, "mesh.npy", "--blinks", character="arthur")
+def test_animate_blinks_on_a_mesh_head_adds_its_blink_shape_and_nothing_else(tmp_path):
+    from multanet_core.checkpoint import load_checkpoint
+
+    assert _animate(tmp_path, "plain.npy", character="arthur").returncode == 0
+    done = _animate(tmp_path, "blink.npy", "--blinks", character="arthur")
+    assert done.returncode == 0, done.stderr
+    plain, blink = np.load(tmp_path / "plain.npy"), np.load(tmp_path / "blink.npy")
+    shape = load_checkpoint(DEFAULT).head("arthur").blink
+    moved = np.abs(blink - plain)
+    assert (moved <= np.abs(shape)[None] + 1e-6).all()
+    assert moved.max() == pytest.approx(np.abs(shape).max(), rel=1e-3)  # shut fully on some frame
+
+
+def test_animate_blinks_on_a_mesh_head_without_a_blink_shape_is_refused_and_writes_nothing(tmp_path):
+    from multanet_core.checkpoint import save_checkpoint
+    from train.random_heads import numpy_checkpoint
+
+    path = tmp_path / "random.npz"
+    save_checkpoint(path, numpy_checkpoint(characters=1, vertices=300, components=8, seed=1))
+    done = subprocess.run([sys.executable, "-m", "multanet_core", "animate", "--checkpoint", str(path), "--character",
+                           "char00", "--audio", CLIP, "--out", str(tmp_path / "mesh.npy"), "--blinks"],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2
-    assert "--blinks: 'arthur' is a mesh head, which has no blink shape yet" in done.stderr
+    assert "--blinks: mesh head 'char00' has no blink shape (python -m train blink-shapes" in done.stderr
     assert not (tmp_path / "mesh.npy").exists()
+
+
+def test_blink_shapes_come_with_the_procedural_heads_and_the_checkpoint_keeps_them(tmp_path):
+    import dataclasses
+
+    from multanet_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from train.__main__ import main
+    from train.random_heads import numpy_checkpoint
+    from train.synth.characters import character
+    from train.synth.head import build_head
+
+    shipped = load_checkpoint(DEFAULT)
+    bare = dataclasses.replace(shipped, heads=[dataclasses.replace(h, blink=None) for h in shipped.heads])
+    save_checkpoint(tmp_path / "bare.npz", bare)
+    assert main(["blink-shapes", "--checkpoint", str(tmp_path / "bare.npz"), "--out", str(tmp_path / "b.npz")]) == 0
+    back = load_checkpoint(tmp_path / "b.npz")
+    ch = character(0)
+    np.testing.assert_array_equal(back.head(ch.name).blink, build_head(ch.shape, ch.style).blink)
+    assert back.head("arkit").blink is None
+    for h, s in zip(back.heads, shipped.heads, strict=True):
+        np.testing.assert_array_equal(h.basis, s.basis)
+        assert (h.blink is None) == (s.blink is None)
+    save_checkpoint(tmp_path / "r.npz", numpy_checkpoint(characters=1, vertices=300, components=8, seed=1))
+    assert main(["blink-shapes", "--checkpoint", str(tmp_path / "r.npz"), "--out", str(tmp_path / "x.npz")]) == 2
+    assert not (tmp_path / "x.npz").exists()
+    head = back.head("arthur")
+    for bad, says in ((np.zeros((3, 3), np.float32), "blink shape must be"),
+                      (np.full_like(head.template, np.nan), "blink shape must be")):
+        broken = dataclasses.replace(back, heads=[dataclasses.replace(head, blink=bad) if h is head else h
+                                                  for h in back.heads])
+        with pytest.raises(CheckpointError, match=says):
+            save_checkpoint(tmp_path / "bad.npz", broken)
+    rig = dataclasses.replace(back, heads=[dataclasses.replace(h, blink=head.template) if h.is_rig else h
+                                           for h in back.heads])
+    with pytest.raises(CheckpointError, match="a rig head has no mesh, so no blink shape"):
+        save_checkpoint(tmp_path / "bad.npz", rig)

@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                    "a corpus"),
     "contact-head": ("train.contact_head", "fit a lip-contact head (closed lips, no speech...) on a trained MulTaNet; "
                      "inference then seals the lips and rests the face"),
+    "blink-shapes": ("train.blink_shapes", "give a checkpoint's mesh heads their blink shapes (the eyes shut) for a "
+                     "bake's blinks"),
     "fit": ("train.fit", "train MulTaNet or KarrasNet ensembles on a dataset (torchrun for several processes)"),
     "export": ("train.export", "write a trained run as a core checkpoint (.npz) with emotion presets"),
     "demo-audio": ("train.demo_audio", "regenerate the add-on demo's bundled dialogue (Ogg files, dialogue.json)"),

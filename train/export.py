@@ -108,7 +108,7 @@ class RunFiles:
                     lips=a[f"{i}.lips"], upper_face=a[f"{i}.upper_face"],
                     mean=(offset + scale * mean.astype(np.float64)).astype(np.float32),
                     basis=(scale * basis.astype(np.float64)).astype(np.float32), presets=presets,
-                    weight_names=self.weight_names(name))
+                    weight_names=self.weight_names(name), blink=a.get(f"{i}.blink"))
 
     def weight_names(self, name: str) -> tuple[str, ...]:
         """A rig head's weight names (empty for a mesh head): this run's, or its --init checkpoint's."""

@@ -100,6 +100,8 @@ def _heads_arrays(templates, probes: list[np.ndarray], offsets, scales, start: i
         out.update({f"{i}.template": t.vertices, f"{i}.faces": t.face_indices, f"{i}.face_sizes": t.face_sizes,
                     f"{i}.lips": t.lip_indices, f"{i}.upper_face": t.upper_face_indices, f"{i}.probe": probe,
                     f"{i}.offset": np.asarray(off, np.float32), f"{i}.scale": np.float32(sc)})
+        if getattr(t, "blink", None) is not None:
+            out[f"{i}.blink"] = np.asarray(t.blink, np.float32)
     return out
 
 
@@ -400,6 +402,8 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
                                f"{i}.lips": h.lips, f"{i}.upper_face": h.upper_face,
                                f"{i}.probe": np.zeros((0, features.n_frames, features.width), np.float32),
                                f"{i}.offset": np.zeros_like(h.mean, dtype=np.float32), f"{i}.scale": np.float32(1)})
+                if h.blink is not None:
+                    arrays[f"{i}.blink"] = h.blink
         _save_heads(args.out, arrays, args.resume)  # before training: a resume on changed data stops here
     info.update({"heads": head_names, "components": [h.coeff.out_features for h in net.heads],
                  "network": net.spec.to_dict(), "train_frames": data.n,

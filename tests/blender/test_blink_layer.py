@@ -10,7 +10,7 @@ import os
 import bpy
 import numpy as np
 import pytest
-from bl_helpers import add_head, add_strip, character, needs_aud, speech_source, write_wav
+from bl_helpers import add_head, add_strip, character, evaluated_vertices, needs_aud, speech_source, write_wav
 
 from multanet_blender import batch, blender_compat, cli_bake, lipsync
 from multanet_blender import record as records
@@ -74,15 +74,49 @@ def test_blinks_key_the_eye_keys_the_same_on_a_rebake_and_remove_gives_the_anima
     assert {kb.name: round(kb.value, 6) for kb in key.key_blocks[1:]} == OWN
 
 
-def test_a_mesh_head_bakes_without_blinks_and_says_so(blender, assets, capfd):
+def test_a_mesh_head_without_a_blink_shape_bakes_without_blinks_and_says_so(blender, assets, capfd):
     obj = add_head(assets["checkpoint"], "char00")
     source = speech_source(assets["wav16"], frame_start=1)
     capfd.readouterr()
     assert bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=assets["checkpoint"], head="char00",
                                               blinks=True, **source) == {"FINISHED"}
     out = capfd.readouterr().out
-    assert "no blinks: head 'char00' gives vertex motion, and mesh heads have no blink shape yet" in out, out
+    assert "no blinks: head 'char00' has no blink shape (python -m train blink-shapes" in out, out
     assert records.read(obj).blinks is False
+    assert lipsync.BLINK_KEY not in obj.data.shape_keys.key_blocks
+
+
+@pytest.mark.parametrize("mode", ["SHAPE_KEYS", "VERTEX_CACHE"])
+def test_a_mesh_head_with_its_blink_shape_shuts_its_eyes_and_only_them(blender, long_wav, tmp_path, mode, capfd):
+    from multanet_core.checkpoint import load_checkpoint
+
+    head = load_checkpoint(DEFAULT).head("arthur")
+    assert head.blink is not None
+    eyes = np.flatnonzero(np.abs(head.blink).sum(1) > 1e-4)
+    obj = add_head(DEFAULT, "arthur")
+    source = speech_source(long_wav, frame_start=1)
+    kwargs = dict(object=obj.name, checkpoint=DEFAULT, head="arthur", bake_mode=mode, cache_dir=str(tmp_path),
+                  **source)
+    assert bpy.ops.multanet.generate_lip_sync(**kwargs) == {"FINISHED"}
+    frames = range(1, 340)
+    plain = np.stack([evaluated_vertices(obj, f) for f in frames])
+    capfd.readouterr()
+    assert bpy.ops.multanet.generate_lip_sync(blinks=True, **kwargs) == {"FINISHED"}
+    assert "no blinks" not in capfd.readouterr().out
+    blinking = np.stack([evaluated_vertices(obj, f) for f in frames])
+    assert records.read(obj).blinks is True
+    moved = np.abs(blinking - plain).max(axis=2)  # [frames, vertices]
+    reach = np.abs(head.blink).max(1)  # how far each vertex moves when the eyes are shut
+    assert (moved <= 1.01 * reach[None] + 1e-6).all()  # nothing moves but by its blink shape: the mouth is the same
+    shut = moved[:, eyes].max(1)
+    assert shut.max() == pytest.approx(reach.max(), rel=0.02)  # fully shut at a peak (Add Head Mesh: scale 1)
+    assert 1 <= int(np.sum(np.diff((shut > 0.5 * shut.max()).astype(int)) == 1)) <= 8
+    if mode == "SHAPE_KEYS":
+        key = obj.data.shape_keys.key_blocks[lipsync.BLINK_KEY]
+        assert (key.slider_min, key.slider_max) == (-10.0, 10.0)
+    assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
+    assert obj.data.shape_keys is None or lipsync.BLINK_KEY not in obj.data.shape_keys.key_blocks
+
 
 
 def test_keys_without_blink_names_bake_and_say_they_could_not_blink(blender, long_wav, capfd):

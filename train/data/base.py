@@ -56,6 +56,7 @@ class Template:
     face_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     lip_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     upper_face_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    blink: np.ndarray | None = None  # float32 [V, 3]: both eyes shut, as a displacement (a bake's blink layer)
 
     @property
     def n_vertices(self) -> int:

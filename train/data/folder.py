@@ -64,6 +64,7 @@ def write_template(root: Path, template: Template) -> Path:
         "face_sizes": np.asarray(template.face_sizes, np.int32),
         "lip_indices": np.asarray(template.lip_indices, np.int32),
         "upper_face_indices": np.asarray(template.upper_face_indices, np.int32),
+        **({"blink": np.asarray(template.blink, np.float32)} if template.blink is not None else {}),
     })
     return path
 
@@ -327,4 +328,10 @@ def read_template(path: Path, name: str) -> Template:
         if len(idx) and (idx.min() < 0 or idx.max() >= len(verts)):
             raise DatasetError(f"{path}: {key} out of range for {len(verts)} vertices")
         out[key] = idx.astype(np.int32)
-    return Template(name=name, vertices=verts, face_indices=flat, face_sizes=sizes, **out)
+    blink = None
+    if "blink" in keys:
+        blink = np.asarray(data["blink"], np.float32)
+        if blink.shape != verts.shape or not np.isfinite(blink).all():
+            raise DatasetError(f"{path}: 'blink' must be finite numbers of the vertices' shape {verts.shape}, "
+                               f"got {blink.shape}")
+    return Template(name=name, vertices=verts, face_indices=flat, face_sizes=sizes, blink=blink, **out)

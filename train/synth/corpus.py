@@ -292,7 +292,7 @@ def template_of(ch: Character) -> Template:
     head = _head(ch.index)
     return Template(name=ch.name, vertices=head.vertices, face_indices=head.face_indices,
                     face_sizes=head.face_sizes, lip_indices=head.lip_indices,
-                    upper_face_indices=head.upper_face_indices)
+                    upper_face_indices=head.upper_face_indices, blink=head.blink)
 
 
 def render_task(task: Task, out: str, fps: float) -> tuple[int, float]:

@@ -153,6 +153,7 @@ class SynthHead:
     fields: np.ndarray  # [K, V, 3] float32, see RIG_FIELDS
     jaw_reference: np.ndarray  # [3] lower-lip point, relative to the jaw pivot
     max_jaw_angle: float
+    blink: np.ndarray | None = None  # [V, 3] float32: both eyes shut (a bake's blink layer; no channel drives it)
 
     def animate(self, articulation: np.ndarray) -> np.ndarray:
         """Articulation [T, len(CHANNELS)] in 0..1 -> vertices [T, V, 3] float32."""
@@ -215,7 +216,8 @@ def build_head(shape: HeadShape, style: Style) -> SynthHead:
     ref = np.array([0.0, ym - 0.004, z_lips]) - pivot
     return SynthHead(vertices=p.astype(np.float32), face_indices=flat.astype(np.int32), face_sizes=sizes,
                 lip_indices=lips.astype(np.int32), upper_face_indices=upper_face.astype(np.int32),
-                fields=fields, jaw_reference=ref, max_jaw_angle=0.24 * style.jaw)
+                fields=fields, jaw_reference=ref, max_jaw_angle=0.24 * style.jaw,
+                blink=blink_field(p, shape, front))
 
 
 def expression_fields(p: np.ndarray, s: HeadShape, front: np.ndarray) -> list[np.ndarray]:
@@ -247,6 +249,16 @@ def expression_fields(p: np.ndarray, s: HeadShape, front: np.ndarray) -> list[np
     lip = _gauss(x, y, 0.0, ym + 0.006, 0.010, 0.004) * front
     sneer = np.stack([zero, 0.0045 * wings + 0.0020 * lip, 0.0012 * wings], 1)
     return [smile, frown, cheek_raise, squint, lid_wide, brow_inner, sneer]
+
+
+def blink_field(p: np.ndarray, s: HeadShape, front: np.ndarray) -> np.ndarray:
+    """[V, 3] float32: both eyes shut. The upper lids come down over the eyeballs (and forward over their
+    bulge), the lower lids rise a little to meet them. Not a rig channel: a bake adds it as its blink layer
+    (``multanet_core/blinks.py``), so the network never has to guess blinks."""
+    x, y, _ = p.T
+    upper = sum(_gauss(x, y, k * 0.031, 0.024, 0.013, 0.005) for k in (-1, 1)) * front
+    lower = sum(_gauss(x, y, k * 0.031, 0.011, 0.012, 0.003) for k in (-1, 1)) * front
+    return np.stack([np.zeros_like(x), -0.0070 * upper + 0.0012 * lower, 0.0018 * upper], 1).astype(np.float32)
 
 
 def rig_weights(head: SynthHead, articulation: np.ndarray) -> np.ndarray:
