@@ -160,7 +160,7 @@ def test_corpus_curves_become_arkit_weights_by_the_documented_table():
     np.testing.assert_array_equal(old, w[:4])
     from train.rig_targets import SPEECH_DRIVEN
 
-    assert len(SPEECH_DRIVEN) == 15 and len(DRIVEN) >= 31
+    assert len(SPEECH_DRIVEN) == 15 and len(DRIVEN) == 33  # and the two blinks of the blink layer: 35
     assert w[1, col["jawOpen"]] == pytest.approx(0.9) and w[1, col["mouthPressLeft"]] == 0
     assert w[2, col["mouthPressLeft"]] == w[2, col["mouthPressRight"]] == 1.0
     assert w[2, col["mouthClose"]] == pytest.approx(0.06)

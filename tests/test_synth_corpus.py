@@ -243,9 +243,9 @@ def test_stored_articulation_curves_drive_the_stored_vertices(corpus, tmp_path):
     seq = next(s for s in ds.sequences(split="test", character="beatrix") if s.language == "en")
     names, curves = ds.load_articulation(seq)
     assert names == ["jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow", "smile", "frown",
-                     "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer"]
+                     "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer", "lip_down"]
     verts = ds.load_vertices(seq)
-    assert curves.shape == (len(verts), 14) and curves.min() >= 0 and curves.max() <= 1
+    assert curves.shape == (len(verts), 15) and curves.min() >= 0 and curves.max() <= 1
     assert not curves[:, 7:].any()  # a corpus without --expressions: no expression
     assert curves[:, 0].max() > 0.5 and curves[:, 1].max() > 0.5  # the mouth opens and closes
     assert character(1).name == "beatrix"

@@ -2,7 +2,8 @@
 
 Every generated sequence keeps its per-frame curves (``jaw``, ``closure``, ``round``, ``spread``,
 ``labiodental``, ``brow_raise``, ``brow_furrow``, and with ``train synth --expressions`` the expression
-channels ``smile``, ``frown``, ``cheek_raise``, ``squint``, ``lid_wide``, ``brow_inner``, ``sneer``; each 0..1;
+channels ``smile``, ``frown``, ``cheek_raise``, ``squint``, ``lid_wide``, ``brow_inner``, ``sneer``,
+``lip_down``; each 0..1;
 docs/DATA.md). :data:`TABLE` says how each ARKit name the corpus can drive follows from them; docs/RIG.md prints
 the same table (a test holds the two together). Curves without the expression channels (corpora before them)
 read as no expression: :data:`SPEECH_DRIVEN` names move, the expression names stay 0. The other names (eye
@@ -56,9 +57,12 @@ TABLE = {
     "noseSneerRight": ("sneer", lambda c: c["sneer"]),
     "mouthUpperUpLeft": ("0.5 sneer", lambda c: 0.5 * c["sneer"]),
     "mouthUpperUpRight": ("0.5 sneer", lambda c: 0.5 * c["sneer"]),
+    "mouthLowerDownLeft": ("lip_down", lambda c: c["lip_down"]),
+    "mouthLowerDownRight": ("lip_down", lambda c: c["lip_down"]),
 }
 CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")  # curves must have these
-EXPRESSION_CHANNELS = ("smile", "frown", "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer")  # 0 if absent
+EXPRESSION_CHANNELS = ("smile", "frown", "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer",
+                       "lip_down")  # 0 if absent
 DRIVEN = tuple(n for n in ARKIT_52 if n in TABLE)
 UNDRIVEN = tuple(n for n in ARKIT_52 if n not in TABLE)
 # driven by the speech channels alone: what a corpus without expressions moves

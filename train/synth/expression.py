@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EXPRESSIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted")
-EXPRESSION_CHANNELS = ("smile", "frown", "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer")
+EXPRESSION_CHANNELS = ("smile", "frown", "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer", "lip_down")
 
 # label -> channel -> level at full intensity. Expression channels are set; speech channels ("brow_raise",
 # "brow_furrow", "spread", "closure") are added to; "jaw_scale" scales the jaw's opening (1 + value).
@@ -28,10 +28,12 @@ FACE: dict[str, dict[str, float]] = {
     "neutral": {},
     "happy": {"smile": 0.85, "cheek_raise": 0.6, "squint": 0.35, "spread": 0.3, "brow_raise": 0.1},
     "sad": {"frown": 0.6, "brow_inner": 0.85, "squint": 0.1, "jaw_scale": -0.3},
-    "angry": {"brow_furrow": 1.0, "squint": 0.6, "frown": 0.35, "sneer": 0.3, "jaw_scale": -0.15, "spread": 0.15},
+    "angry": {"brow_furrow": 1.0, "squint": 0.6, "frown": 0.35, "sneer": 0.3, "lip_down": 0.3, "jaw_scale": -0.15,
+              "spread": 0.15},
     "surprised": {"lid_wide": 0.9, "brow_raise": 0.8, "jaw_scale": 0.2},
-    "afraid": {"lid_wide": 0.7, "brow_inner": 0.75, "brow_raise": 0.3, "spread": 0.35, "frown": 0.2},
-    "disgusted": {"sneer": 0.85, "frown": 0.4, "brow_furrow": 0.4, "squint": 0.3, "jaw_scale": -0.1},
+    "afraid": {"lid_wide": 0.7, "brow_inner": 0.75, "brow_raise": 0.3, "spread": 0.35, "frown": 0.2, "lip_down": 0.6},
+    "disgusted": {"sneer": 0.85, "frown": 0.4, "brow_furrow": 0.4, "squint": 0.3, "lip_down": 0.3,
+                  "jaw_scale": -0.1},
 }
 SPEECH_TERMS = ("brow_raise", "brow_furrow", "spread", "closure")
 

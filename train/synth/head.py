@@ -224,7 +224,7 @@ def expression_fields(p: np.ndarray, s: HeadShape, front: np.ndarray) -> list[np
     """The displacement fields [V, 3] of ``EXPRESSION_CHANNELS`` at full strength, for a head of rest positions
     ``p`` (face coordinates: x lateral, y up, z forward; metres): mouth corners up and back (smile) or down
     (frown), cheeks up, lower lids up (squint), upper lids and the skin above them up (wide eyes), the inner
-    brows up, the nose wings and upper lip up (sneer)."""
+    brows up, the nose wings and upper lip up (sneer), the lower lip down off the teeth (lip_down)."""
     x, y, _ = p.T
     ym, mw = MOUTH_Y, 0.024 * s.mouth_width
     side = np.sign(x)
@@ -248,7 +248,9 @@ def expression_fields(p: np.ndarray, s: HeadShape, front: np.ndarray) -> list[np
     wings = both(0.012, -0.020 * s.nose + 0.006, 0.007, 0.007)
     lip = _gauss(x, y, 0.0, ym + 0.006, 0.010, 0.004) * front
     sneer = np.stack([zero, 0.0045 * wings + 0.0020 * lip, 0.0012 * wings], 1)
-    return [smile, frown, cheek_raise, squint, lid_wide, brow_inner, sneer]
+    lower = np.exp(-((x / (mw * 0.9)) ** 4)) * _gauss(x, y, 0.0, ym - 0.007, 1.0, 0.005) * front
+    lip_down = np.stack([zero, -0.0030 * lower, 0.0008 * lower], 1)
+    return [smile, frown, cheek_raise, squint, lid_wide, brow_inner, sneer, lip_down]
 
 
 def blink_field(p: np.ndarray, s: HeadShape, front: np.ndarray) -> np.ndarray:
