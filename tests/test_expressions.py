@@ -167,25 +167,34 @@ def test_label_presets_are_the_mean_vector_of_each_expressions_frames():
     np.testing.assert_allclose(label_presets(emotions, np.full(200, -1), EXPRESSIONS)["neutral"], emotions.mean(0))
 
 
-def test_a_model_trained_on_expressions_exports_presets_named_by_them(tmp_path, tiny_config):
+@pytest.fixture(scope="module")
+def expression_model(tmp_path_factory, tiny_config):
+    """A corpus with expressions (2 characters, 8 English sentences), a tiny model trained on it, exported."""
+    from train.__main__ import main
+    from train.synth.corpus import generate
+
+    root = tmp_path_factory.mktemp("expressions")
+    corpus = root / "corpus"
+    generate(corpus, n_characters=2, n_sentences=8, languages=["en"], foreign_sentences=0, jobs=2, progress=False,
+             neural_sentences=0, neural_test=0, shifted_voice=0, expressions=True)
+    run = root / "run"
+    assert main(["fit", "--data", str(corpus), "--out", str(run), "--config", str(tiny_config), "--quiet",
+                 "--threads", "1", "--epochs", "1"]) == 0
+    assert main(["export", str(run), "--out", str(root / "m.npz")]) == 0
+    return corpus, run, root / "m.npz"
+
+
+def test_a_model_trained_on_expressions_exports_presets_named_by_them(expression_model):
     import torch
 
     from multanet_core.checkpoint import load_checkpoint
-    from train.__main__ import main
-    from train.synth.corpus import generate
     from train.training_data import expression_codes
 
-    corpus = tmp_path / "corpus"
-    generate(corpus, n_characters=2, n_sentences=8, languages=["en"], foreign_sentences=0, jobs=2, progress=False,
-             neural_sentences=0, neural_test=0, shifted_voice=0, expressions=True)
-    run = tmp_path / "run"
-    assert main(["fit", "--data", str(corpus), "--out", str(run), "--config", str(tiny_config), "--quiet",
-                 "--threads", "1", "--epochs", "1"]) == 0
+    corpus, run, model = expression_model
     codes = np.load(run / "heads.npz")["expressions"]
     emotions = torch.load(run / "state.pt", weights_only=True)["model"]["emotions"].numpy()
     assert len(codes) == len(emotions) and set(np.unique(codes)) - {-1} and (codes >= -1).all()
-    assert main(["export", str(run), "--out", str(tmp_path / "m.npz")]) == 0
-    ckpt = load_checkpoint(tmp_path / "m.npz")
+    ckpt = load_checkpoint(model)
     runs = json.loads((run / "run.json").read_text())["frames_per_character"]
     start = 0
     for head, n in zip(ckpt.heads, runs, strict=True):
@@ -216,3 +225,27 @@ def test_a_malformed_expression_is_refused_by_name(bad):
 
     with pytest.raises(DatasetError, match="'expression'"):
         expression_codes({"expression": bad}, 4)
+
+
+def test_evaluate_with_labels_animates_each_line_with_its_own_expression(expression_model, tmp_path):
+    from multanet_core.checkpoint import load_checkpoint
+    from train.__main__ import main
+    from train.data import open_dataset
+
+    corpus, _, model = expression_model
+    out = tmp_path / "e.json"
+    assert main(["evaluate", "--checkpoint", f"m={model}", "--data", str(corpus), "--split", "test",
+                 "--emotion", "labels", "--json", str(out), "--report", str(tmp_path / "e.md")]) == 0
+    result = json.loads(out.read_text())
+    ckpt = load_checkpoint(model)
+    ds = open_dataset(corpus)
+    seen = set()
+    for r in (r for r in result["sequences"] if r["model"] == "m"):
+        seq = next(s for s in ds.sequences(split="test", character=r["character"]) if s.id == r["sequence"])
+        label = seq.metadata()["expression"]["label"]
+        want = label if label in ckpt.head(r["character"]).presets else "neutral"
+        assert r["preset"] == want and r["face_lve"] >= r["lve"] > 0
+        seen.add(r["preset"])
+    assert result["overall"]["m"]["all"]["face_lve"] > 0
+    assert seen - {"neutral"}  # some line was animated with its own expression
+    assert "face LVE m" in (tmp_path / "e.md").read_text() and "`--emotion labels`" in (tmp_path / "e.md").read_text()
