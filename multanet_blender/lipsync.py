@@ -22,6 +22,7 @@ from multanet_core.contact import speech_warning
 from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
 from multanet_core.pointcache import write_pc2
+from multanet_core.rig_names import BLINK_VISEMES
 from multanet_core.text import printable
 
 from . import audio_in, blender_compat, caches, checkpoints, jaw_bone, named_keys
@@ -53,6 +54,7 @@ CACHE_CHUNK = 256
 
 
 BLINK_KEY = KEY_PREFIX + "blink"  # a mesh head's blink shape, keyed by the blink layer
+BLINKING = frozenset(BLINK_NAMES) | frozenset(BLINK_VISEMES)  # a plan's sources that blink
 
 
 def own_keys(motion: MeshMotion) -> list[str]:
@@ -333,7 +335,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note, warning=warning,
                     key_values=values * sounding[:, None], key_plan=key_plan,
                     jaw_values=None if jaw is None else jaw * sounding, solve_error=missed,
-                    blinked=blink is not None and bool(set(key_plan.sources) & blink_names))
+                    blinked=blink is not None and bool(set(key_plan.sources) & BLINKING))
     motion = MeshMotion(head, rest_positions(obj), blink=blink is not None)
     if blink is not None:  # the blink shape is the motion's last component, the blink layer its coefficient
         coefficients = np.concatenate([coefficients, blink[:, None].astype(coefficients.dtype)], 1)
@@ -362,8 +364,9 @@ def _blink_note(head, plan: named_keys.KeyPlan | None, blinked: bool) -> str:
         return "" if head.blink is not None else (
             f"no blinks: head '{printable(head.name)}' has no blink shape (python -m train blink-shapes gives the "
             f"procedural heads theirs)")
-    if not blinked or not set(plan.sources) & set(BLINK_NAMES):
-        return f"no blinks: '{plan.convention}' keys hold no eyeBlinkLeft or eyeBlinkRight to blink with"
+    if not blinked or not set(plan.sources) & BLINKING:
+        return (f"no blinks: '{plan.convention}' keys hold no eyeBlinkLeft or eyeBlinkRight (nor a VRM blink) to "
+                f"blink with")
     return ""
 
 

@@ -216,9 +216,12 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True, moving: frozense
                        convention=driven, vrm=False, head_names=head.weight_names, at_rest=at_rest,
                        unused=match.unused, suffixed=match.suffixed, resting=resting, shared=match.shared)
     if match.vrm:
-        return KeyPlan(keys=list(match.vrm.values()), sources=list(match.vrm), missing=[],
+        # a viseme made only of names the head leaves at rest (a blink, without the blink layer) is not keyed
+        still = [v for v in match.vrm if VISEME_FROM_ARKIT[v] and set(VISEME_FROM_ARKIT[v]) <= at_rest]
+        moved = {v: k for v, k in match.vrm.items() if v not in still}
+        return KeyPlan(keys=list(moved.values()), sources=list(moved), missing=[],
                        convention=match.convention, vrm=True, head_names=head.weight_names, at_rest=at_rest,
-                       unused=match.unused, suffixed=match.suffixed)
+                       unused=match.unused, suffixed=match.suffixed, resting=[match.vrm[v] for v in still])
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise NoNameMatched(f"none of the {len(names)} shape keys of '{obj.name}' ({shown}) is a name rig head "
                         f"'{printable(head.name)}' drives ({expected}); conventions tried: {CONVENTIONS}. To say "

@@ -73,8 +73,18 @@ OCULUS_FROM_ARKIT = {
 }
 VISEME_SETS: dict[str, tuple[Names, Aliases]] = {
     "VRM visemes": (VRM_VISEMES, VRM_ALIASES), "Oculus visemes": (OCULUS_VISEMES, OCULUS_ALIASES)}
-VISEME_FROM_ARKIT = {**VRM_FROM_ARKIT, **OCULUS_FROM_ARKIT}  # ("aa" is the same in both)
-VISEMES = tuple(dict.fromkeys(VRM_VISEMES + OCULUS_VISEMES))
+# VRM's blink expressions (VRM 1.0 blink / blinkLeft / blinkRight, 0.x Blink / Blink_L / Blink_R, VRoid's
+# Fcl_EYE_Close...): found beside either set of visemes, driven by the eyeBlink names (a bake's blink layer)
+BLINK_VISEMES: Names = ("blink", "blinkLeft", "blinkRight")
+BLINK_ALIASES: Aliases = {
+    "blink": ("blink", "fcl_eye_close", "eye_close", "eyes_closed"),
+    "blinkLeft": ("blinkleft", "blink_l", "fcl_eye_close_l", "eye_close_l"),
+    "blinkRight": ("blinkright", "blink_r", "fcl_eye_close_r", "eye_close_r"),
+}
+BLINK_FROM_ARKIT = {"blink": {"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.5}, "blinkLeft": {"eyeBlinkLeft": 1.0},
+                    "blinkRight": {"eyeBlinkRight": 1.0}}
+VISEME_FROM_ARKIT = {**VRM_FROM_ARKIT, **OCULUS_FROM_ARKIT, **BLINK_FROM_ARKIT}  # ("aa" is the same in both)
+VISEMES = tuple(dict.fromkeys(VRM_VISEMES + OCULUS_VISEMES + BLINK_VISEMES))
 
 DUPLICATE = re.compile(r"\.\d{3,}$")  # Blender's suffix for a name already taken: "jawOpen.001"
 _SIDES = {"left": "left", "l": "left", "right": "right", "r": "right"}
@@ -183,6 +193,9 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
                        if any(a in lowered for a in aliases[v])}
     viseme_set = max(found, key=lambda c: len(found[c]))
     vrm = found[viseme_set] if not keys and not both_sides else {}
+    if vrm:  # the blink expressions, whichever set the mouth's visemes come from
+        vrm.update({v: next(lowered[a] for a in BLINK_ALIASES[v] if a in lowered) for v in BLINK_VISEMES
+                    if any(a in lowered for a in BLINK_ALIASES[v])})
     driven = list(keys.values()) + [k for pair in both_sides.values() for k in pair]
     convention = convention_of([DUPLICATE.sub("", k) for k in driven]) if driven else (viseme_set if vrm else "none")
     used = set(driven) | set(vrm.values())

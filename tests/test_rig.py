@@ -292,3 +292,21 @@ def test_oculus_visemes_are_found_and_driven_from_arkit_weights():
     assert rows["PP"] == "0.5 `mouthPressLeft` + 0.5 `mouthPressRight`" and rows["FF"] == "1 `mouthRollLower`"
     assert OCULUS_FROM_ARKIT["PP"] == {"mouthPressLeft": 0.5, "mouthPressRight": 0.5}
     assert OCULUS_FROM_ARKIT["FF"] == {"mouthRollLower": 1.0}
+
+
+def test_vrm_blinks_are_found_beside_either_set_of_visemes_and_follow_the_eyeblink_names():
+    from multanet_core.rig_names import BLINK_VISEMES
+
+    vroid = match_keys(["Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O", "Fcl_EYE_Close",
+                        "Fcl_EYE_Close_L", "Fcl_EYE_Close_R"])
+    assert vroid.vrm["blink"] == "Fcl_EYE_Close" and vroid.vrm["blinkRight"] == "Fcl_EYE_Close_R"
+    vrm0 = match_keys(["A", "I", "U", "E", "O", "Blink", "Blink_L", "Blink_R"])
+    assert {v: vrm0.vrm[v] for v in BLINK_VISEMES} == {"blink": "Blink", "blinkLeft": "Blink_L", "blinkRight": "Blink_R"}
+    rpm = match_keys([f"viseme_{v}" for v in OCULUS_VISEMES] + ["blink"])
+    assert rpm.vrm["blink"] == "blink" and rpm.vrm["PP"] == "viseme_PP"  # the Oculus set, with its blink
+    assert not match_keys(["blink", "Blink_L"]).vrm  # no visemes: not a VRM character
+    assert match_keys(["jawOpen", "Blink"]).vrm == {}  # ARKit names: eyeBlink is found by name instead
+    names = ["eyeBlinkLeft", "eyeBlinkRight", "jawOpen"]
+    w = np.array([[0.0, 0.0, 0.5], [1.0, 0.6, 0.0]], np.float32)
+    v = viseme_weights(w, names, BLINK_VISEMES)
+    np.testing.assert_allclose(v, [[0, 0, 0], [0.8, 1.0, 0.6]])

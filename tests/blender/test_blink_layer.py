@@ -124,7 +124,8 @@ def test_keys_without_blink_names_bake_and_say_they_could_not_blink(blender, lon
     capfd.readouterr()
     assert bake(obj, long_wav, blinks=True) == {"FINISHED"}
     out = capfd.readouterr().out
-    assert "no blinks: " in out and "keys hold no eyeBlinkLeft or eyeBlinkRight to blink with" in out, out
+    assert "no blinks: " in out and "keys hold no eyeBlinkLeft or eyeBlinkRight (nor a VRM blink) to blink with" \
+        in out, out
     assert sorted(curves(obj)) == ["jawOpen", "mouthClose"]
 
 
@@ -171,3 +172,28 @@ def test_bake_all_and_the_command_line_blink_rig_lines_and_save_the_setting(blen
     action = obj.data.shape_keys.animation_data.nla_tracks[lipsync.NLA_TRACK].strips[0].action
     paths = sorted(fc.data_path.split('"')[1] for fc in blender_compat.action_fcurves(action, obj.data.shape_keys))
     assert "eyeBlinkLeft" not in paths
+
+
+VRM = ["Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O", "Fcl_EYE_Close", "Fcl_EYE_Close_L",
+       "Fcl_EYE_Close_R", "Fcl_ALL_Joy"]
+
+
+def test_a_vrm_character_blinks_on_its_own_blink_keys_and_keeps_them_without_blinks(blender, long_wav, capfd):
+    """VRoid's Fcl_EYE_Close (VRM's blink) and its sides: keyed only with Blinks, never keyed at 0 without."""
+    own = dict.fromkeys(VRM, 0.0)
+    own["Fcl_EYE_Close"], own["Fcl_ALL_Joy"] = 0.2, 0.6
+    obj = character(list(own), values=list(own.values()))
+    key = obj.data.shape_keys
+    assert bake(obj, long_wav) == {"FINISHED"}
+    assert sorted(curves(obj)) == ["Fcl_MTH_A", "Fcl_MTH_E", "Fcl_MTH_I", "Fcl_MTH_O", "Fcl_MTH_U"]
+    assert "left 3 shape keys that the head never moves as they are (Fcl_EYE_Close" in capfd.readouterr().out
+    bpy.context.scene.frame_set(40)
+    assert key.key_blocks["Fcl_EYE_Close"].value == pytest.approx(0.2)  # the animator's value holds
+    assert bake(obj, long_wav, blinks=True) == {"FINISHED"}
+    got = curves(obj)
+    assert {"Fcl_EYE_Close", "Fcl_EYE_Close_L", "Fcl_EYE_Close_R"} <= set(got) and "Fcl_ALL_Joy" not in got
+    assert got["Fcl_EYE_Close"].max() == pytest.approx(1.0, abs=1e-3)
+    np.testing.assert_allclose(got["Fcl_EYE_Close_L"], got["Fcl_EYE_Close"], atol=1e-5)
+    assert records.read(obj).blinks is True and "no blinks" not in capfd.readouterr().out
+    assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
+    assert {kb.name: round(kb.value, 6) for kb in key.key_blocks[1:]} == own
