@@ -112,7 +112,11 @@ def cmd_info(args: argparse.Namespace) -> int:
             continue
         print(f"    {printable(h.name)}: {h.n_vertices:,} vertices, {h.face_sizes.shape[0]:,} faces, "
               f"{h.n_components} components, {h.lips.size} lip / {h.upper_face.size} upper-face vertices, "
-              f"{'a blink shape, ' if h.blink is not None else ''}presets: {names(h.presets)}")
+              f"presets: {names(h.presets)}")
+    blinking = [h.name for h in ckpt.mesh_heads if h.blink is not None]
+    if blinking:
+        print(f"  blink shapes: {len(blinking)} of {len(ckpt.mesh_heads)} mesh heads"
+              + ("" if len(blinking) == len(ckpt.mesh_heads) else f" ({names(blinking)})"))
     return 0
 
 
