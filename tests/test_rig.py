@@ -301,7 +301,8 @@ def test_vrm_blinks_are_found_beside_either_set_of_visemes_and_follow_the_eyebli
                         "Fcl_EYE_Close_L", "Fcl_EYE_Close_R"])
     assert vroid.vrm["blink"] == "Fcl_EYE_Close" and vroid.vrm["blinkRight"] == "Fcl_EYE_Close_R"
     vrm0 = match_keys(["A", "I", "U", "E", "O", "Blink", "Blink_L", "Blink_R"])
-    assert {v: vrm0.vrm[v] for v in BLINK_VISEMES} == {"blink": "Blink", "blinkLeft": "Blink_L", "blinkRight": "Blink_R"}
+    assert {v: vrm0.vrm[v] for v in BLINK_VISEMES} == {"blink": "Blink", "blinkLeft": "Blink_L",
+                                                       "blinkRight": "Blink_R"}
     rpm = match_keys([f"viseme_{v}" for v in OCULUS_VISEMES] + ["blink"])
     assert rpm.vrm["blink"] == "blink" and rpm.vrm["PP"] == "viseme_PP"  # the Oculus set, with its blink
     assert not match_keys(["blink", "Blink_L"]).vrm  # no visemes: not a VRM character

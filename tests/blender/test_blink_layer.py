@@ -197,3 +197,17 @@ def test_a_vrm_character_blinks_on_its_own_blink_keys_and_keeps_them_without_bli
     assert records.read(obj).blinks is True and "no blinks" not in capfd.readouterr().out
     assert bpy.ops.multanet.remove_lip_sync(object=obj.name) == {"FINISHED"}
     assert {kb.name: round(kb.value, 6) for kb in key.key_blocks[1:]} == own
+
+
+def test_the_panel_offers_blinks_off_by_default_with_a_tooltip_that_says_what_it_keys(blender, assets):
+    from test_lip_contact import _Layout
+
+    from multanet_blender import panels
+
+    settings = bpy.context.scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", assets["checkpoint"]
+    panel = type("P", (), {"layout": _Layout()})()
+    panels.MULTANET_PT_lip_sync.draw(panel, bpy.context)
+    assert ("prop", "blinks", True) in panel.layout.log
+    prop = type(settings).bl_rna.properties["blinks"]
+    assert prop.default is False and "eyeBlinkLeft" in prop.description and "MulTaNet.blink" in prop.description
