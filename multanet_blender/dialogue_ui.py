@@ -6,13 +6,18 @@ import bpy
 from bpy.props import (
     BoolProperty,
     CollectionProperty,
+    EnumProperty,
     FloatProperty,
     IntProperty,
     PointerProperty,
     StringProperty,
 )
 
-from . import batch, blender_compat, ui_text
+from multanet_core.text import printable
+
+from . import batch, blender_compat, properties, ui_text
+
+_line_preset_items: list = []  # Blender keeps only the strings of a dynamic enum's items that Python holds
 
 
 def _is_mesh(self, obj) -> bool:
@@ -49,6 +54,9 @@ class MULTANET_UL_dialogue(bpy.types.UIList):
         ok = item.target is not None and item.head
         row.label(text=item.strip, icon="SOUND" if ok else "ERROR")
         row.prop(item, "target", text="")
+        if item.emotion:  # the line's emotion, where it has one (neutral otherwise)
+            strength = f" {item.strength:g}" if item.strength != 1.0 else ""
+            row.label(text=printable(item.emotion) + strength, icon="MONKEY")
         row.label(text=item.status or "")
 
 
@@ -73,6 +81,52 @@ class MULTANET_OT_fill_dialogue(bpy.types.Operator):
         for message in messages:
             self.report({"WARNING"}, message)
         self.report({"INFO"}, f"{len(lines)} dialogue lines, {len(messages)} need attention")
+        return {"FINISHED"}
+
+
+def active_line(scene):
+    """The dialogue list's active line, or None."""
+    dialogue = scene.multanet_dialogue
+    return dialogue.lines[dialogue.active] if 0 <= dialogue.active < len(dialogue.lines) else None
+
+
+def line_presets(scene) -> list[str]:
+    """The emotion presets of the active line's head (its own, else the one that matches its mesh) in the
+    panel's checkpoint; [] when there is no such line, checkpoint or head."""
+    line = active_line(scene)
+    ckpt, _ = properties.panel_checkpoint(scene.multanet)
+    if line is None or ckpt is None:
+        return []
+    name = line.head or batch.head_for_mesh(ckpt, line.target)
+    head = next((h for h in ckpt.heads if h.name == name), None)
+    return list(head.presets) if head is not None else []
+
+
+def _line_preset_enum(self, context):
+    names = line_presets(context.scene) if context is not None and context.scene is not None else []
+    _line_preset_items[:] = [(properties.enum_id(n), printable(n) or "(empty name)", f"emotion preset '{printable(n)}'")
+                             for n in names] or [(properties.NONE, "(none)", "the line's head has no presets")]
+    return _line_preset_items
+
+
+class MULTANET_OT_pick_line_emotion(bpy.types.Operator):
+    """Set the active dialogue line's emotion to one of its head's presets"""
+
+    bl_idname = "multanet.pick_line_emotion"
+    bl_label = "Pick Emotion Preset"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+    bl_property = "preset"
+
+    preset: EnumProperty(name="Preset", items=_line_preset_enum)
+
+    def execute(self, context):
+        line = active_line(context.scene)
+        name = properties.enum_value(self.preset)
+        if line is None or name not in line_presets(context.scene):
+            self.report({"ERROR"}, "Pick Emotion Preset: the active line's head has no such preset (choose the "
+                                   "line's character and the panel's checkpoint first)")
+            return {"CANCELLED"}
+        line.emotion = "" if name == "neutral" else name
         return {"FINISHED"}
 
 
@@ -190,6 +244,7 @@ class MULTANET_PT_dialogue(bpy.types.Panel):
             box.prop(line, "head")
             row = box.row(align=True)
             row.prop(line, "emotion")
+            row.operator_menu_enum("multanet.pick_line_emotion", "preset", text="", icon="DOWNARROW_HLT")
             row.prop(line, "strength", text="")
             if line.status.startswith("baked: "):  # baked with a warning (mostly not speech): the whole of it
                 ui_text.label(box, context, line.status, icon="ERROR")
@@ -209,7 +264,8 @@ class MULTANET_PT_dialogue(bpy.types.Panel):
 
 
 classes = (MULTANET_PG_line, MULTANET_PG_channel, MULTANET_PG_dialogue, MULTANET_UL_dialogue,
-           MULTANET_OT_fill_dialogue, MULTANET_OT_add_channel, MULTANET_OT_remove_channel,
+           MULTANET_OT_fill_dialogue, MULTANET_OT_pick_line_emotion, MULTANET_OT_add_channel,
+           MULTANET_OT_remove_channel,
            MULTANET_OT_bake_all_dialogue, MULTANET_PT_dialogue)
 _register, _unregister = bpy.utils.register_classes_factory(classes)
 
