@@ -8,9 +8,12 @@ same rate anywhere (no preference, nothing avoided):
 * blinks a minute (issue 27: 10-25), and the shortest and longest blink (100-250 ms);
 * the share of blinks that overlap an aligned P/B/M phone (target: none);
 * blinks a minute of pause against a minute of speech (more in pauses);
-* the time the layer adds to a bake of the clips, against the model's own inference.
+* the time the layer adds to a bake of the clips, against the model's own inference;
+* with ``--blender``: Generate Lip Sync of a 60 s strip in real Blender with the bundled model, onto its mesh
+  head arthur (Shape Keys) and onto an ARKit character (Shape Keys by Name), Blinks on against off, in turn,
+  best of 7 each (issue 27: within 1.2x).
 
-Run: python bench/bench_blinks.py [--split dev]
+Run: python bench/bench_blinks.py [--split dev] [--corpus CORPUS] [--blender]
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ def main() -> None:
     parser.add_argument("--split", default="dev", choices=("dev", "test", "all"))
     parser.add_argument("--checkpoint", default=str(ROOT / "multanet_blender" / "models" / "default.npz"))
     parser.add_argument("--corpus", help="also a synthetic corpus's English test sequences (exact phone timelines)")
+    parser.add_argument("--blender", action="store_true", help="also the 60 s bake in Blender, Blinks on and off")
     args = parser.parse_args()
     ckpt = load_checkpoint(args.checkpoint)
     head = next(h for h in ckpt.heads if h.is_rig)
@@ -126,6 +130,43 @@ def main() -> None:
                 yield q.id, prepare(samples, rate), q.metadata()["phonemes"]
 
         show("synthetic English test (every 2nd)", score(animator, seal, lines()))
+    if args.blender:
+        bake_times(args.checkpoint)
+
+
+def bake_times(checkpoint: str, seconds: float = 60.0) -> None:
+    """Generate Lip Sync of a ``seconds`` strip, Blinks on against off, on a mesh head and an ARKit character."""
+    import tempfile
+
+    import bpy
+
+    import multanet_blender
+    from bench.common import best_of, speech_file
+    from multanet_blender import blender_compat
+    from multanet_core.rig_names import ARKIT_52
+
+    tmp = tempfile.mkdtemp(prefix="bench_blinks_")
+    audio = speech_file(seconds, tmp)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    multanet_blender.register()
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 30, 1
+    blender_compat.top_strips(scene).new_sound("line", audio, 1, 1)
+    bpy.ops.multanet.add_head_mesh(checkpoint=checkpoint, head="arthur")
+    bpy.ops.mesh.primitive_uv_sphere_add()
+    rig = bpy.context.active_object
+    rig.shape_key_add(name="Basis")
+    for name in ARKIT_52:
+        rig.shape_key_add(name=name)
+    for obj, head, mode in ((bpy.data.objects["arthur"], "arthur", "SHAPE_KEYS"), (rig, "arkit", "BY_NAME")):
+        times = {False: float("inf"), True: float("inf")}
+        for _ in range(7):  # off and on in turn, so drifting load hits both alike; the best of each
+            for blinks in (False, True):
+                t, _ = best_of(lambda o=obj, h=head, m=mode, b=blinks: bpy.ops.multanet.generate_lip_sync(
+                    object=o.name, checkpoint=checkpoint, head=h, strip="line", bake_mode=m, blinks=b), 1)
+                times[blinks] = min(times[blinks], t)
+        print(f"  {seconds:g} s bake, {mode} onto {head}: blinks off {times[False]:.3f} s, on {times[True]:.3f} s "
+              f"({times[True] / times[False]:.2f}x; issue 27: <= 1.2x)")
 
 
 if __name__ == "__main__":
