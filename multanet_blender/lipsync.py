@@ -302,6 +302,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         timing = strip_timing(strip, scene)
         samples = audio_in.sound_samples(strip.sound, f"{label} (sound '{strip.sound.name}')")
         note = playback_note(scene, strip)
+        note = f"{note} (baked from its sound all the same)" if note else ""
     elif source.file_path:
         note = ""
         label = f"audio file '{os.path.basename(source.file_path)}'"

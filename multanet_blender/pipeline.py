@@ -20,8 +20,7 @@ class Outcome:
     @property
     def attention(self) -> str:
         """The warning and the note in one line ('' when neither): what a batch shows beside the line."""
-        note = f"{self.note} (baked from its sound all the same)" if self.note else ""
-        return "; ".join(p for p in (self.warning, note) if p)
+        return "; ".join(p for p in (self.warning, self.note) if p)
 
 
 def bake(scene, request: BakeRequest) -> Outcome:
@@ -30,7 +29,7 @@ def bake(scene, request: BakeRequest) -> Outcome:
     planned = lipsync.plan_bake(scene, request)
     done = nla.apply_line(planned) if request.target is Target.NLA else lipsync.apply_bake(planned)
     if planned.note:
-        done += f"; note: {planned.note} (baked from its sound all the same)"
+        done += f"; note: {planned.note}"
     if planned.warning:
         done += f"; warning: {planned.warning}"
     return Outcome(done, planned.warning, planned.note)

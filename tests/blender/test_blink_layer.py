@@ -81,7 +81,9 @@ def test_a_mesh_head_without_a_blink_shape_bakes_without_blinks_and_says_so(blen
     assert bpy.ops.multanet.generate_lip_sync(object=obj.name, checkpoint=assets["checkpoint"], head="char00",
                                               blinks=True, **source) == {"FINISHED"}
     out = capfd.readouterr().out
-    assert "no blinks: head 'char00' has no blink shape (python -m train blink-shapes" in out, out
+    assert "; note: no blinks: head 'char00' has no blink shape (python -m train blink-shapes gives the " \
+        "procedural heads theirs)" in out, out
+    assert "baked from its sound" not in out  # that is said of a muted strip, not of blinks
     assert records.read(obj).blinks is False
     assert lipsync.BLINK_KEY not in obj.data.shape_keys.key_blocks
 
