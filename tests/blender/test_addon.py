@@ -28,7 +28,7 @@ def test_register_and_unregister_leave_nothing_behind():
     assert registered() == [] and "multanet" not in bpy.types.Scene.bl_rna.properties
     for _ in range(2):  # twice: unregister really undoes register
         multanet_blender.register()
-        assert registered() == CLASSES and len(CLASSES) == 19
+        assert registered() == CLASSES and len(CLASSES) == 20
         assert hasattr(bpy.types, "MULTANET_PT_lip_sync") and hasattr(bpy.types, "MULTANET_OT_add_head_mesh")
         assert "multanet" in bpy.types.Scene.bl_rna.properties
         assert bpy.ops.multanet.add_head_mesh.poll()
