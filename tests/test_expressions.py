@@ -249,3 +249,32 @@ def test_evaluate_with_labels_animates_each_line_with_its_own_expression(express
     assert result["overall"]["m"]["all"]["face_lve"] > 0
     assert seen - {"neutral"}  # some line was animated with its own expression
     assert "face LVE m" in (tmp_path / "e.md").read_text() and "`--emotion labels`" in (tmp_path / "e.md").read_text()
+
+
+def test_emotion_vectors_can_learn_faster_than_the_network(tmp_path, tiny_corpus, tiny_config):
+    """``emotion_lr_scale``: the per-frame vectors in an Adam group of their own at that many times the rate; they
+    then move about that much further from where they started, and the network's weights do not."""
+    import torch
+
+    from train.__main__ import main
+    from train.trainer import make_optimiser
+
+    a, b = torch.nn.Parameter(torch.zeros(3)), torch.nn.Parameter(torch.zeros(4, 2))
+    opt = make_optimiser([a, b], 1e-3, torch.device("cpu"), b, 30.0)
+    assert [(len(g["params"]), g["lr"]) for g in opt.param_groups] == [(1, 1e-3), (1, pytest.approx(3e-2))]
+    assert len(make_optimiser([a, b], 1e-3, torch.device("cpu"), b, 1.0).param_groups) == 1  # as before
+
+    moved = {}
+    for scale in (1.0, 10.0):
+        cfg = json.loads(tiny_config.read_text())
+        cfg["emotion_lr_scale"] = scale
+        path = tmp_path / f"cfg{scale:g}.json"
+        path.write_text(json.dumps(cfg))
+        run = tmp_path / f"run{scale:g}"
+        assert main(["fit", "--data", str(tiny_corpus), "--out", str(run), "--config", str(path), "--quiet",
+                     "--threads", "1", "--epochs", "1"]) == 0
+        state = torch.load(run / "state.pt", weights_only=True)["model"]
+        start = torch.randn(state["emotions"].shape, generator=torch.Generator().manual_seed(
+            int(cfg["seed"]) + 7919)) * float(cfg["emotion_init_std"])
+        moved[scale] = float((state["emotions"] - start).abs().mean())
+    assert moved[10.0] > 4 * moved[1.0] > 0

@@ -107,12 +107,22 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.epoch, self.checkpoint = epoch, checkpoint
 
 
-def make_optimiser(params: list[nn.Parameter], lr: float, device: torch.device) -> torch.optim.Optimizer:
+def make_optimiser(params: list[nn.Parameter], lr: float, device: torch.device,
+                   emotions: nn.Parameter | None = None, emotion_scale: float = 1.0) -> torch.optim.Optimizer:
     """Adam, fused into a few kernels on CUDA (no per-parameter launches, no host sync); on the CPU the
-    multi-tensor (foreach) form, which computes the same update as the plain loop."""
+    multi-tensor (foreach) form, which computes the same update as the plain loop.
+
+    With ``emotion_scale`` other than 1, the per-frame ``emotions`` learn at that many times the rate, in a group
+    of their own (``lr_scale``): each vector is one frame's, and learns only on the steps that draw its frame."""
+    fast = emotions is not None and emotion_scale != 1.0 and any(p is emotions for p in params)
+    groups = ([{"params": [p for p in params if p is not emotions], "lr_scale": 1.0},
+               {"params": [emotions], "lr_scale": float(emotion_scale)}] if fast
+              else [{"params": list(params), "lr_scale": 1.0}])
+    for g in groups:
+        g["lr"] = lr * g["lr_scale"]
     if device.type == "cuda":
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    return torch.optim.Adam(params, lr=lr, foreach=True)
+        return torch.optim.Adam(groups, lr=lr, fused=True)
+    return torch.optim.Adam(groups, lr=lr, foreach=True)
 
 
 def parameter_digest(module: nn.Module) -> str:
@@ -196,7 +206,8 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
     if n_ranks > 1:
         wrapped = nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True)
-    optimiser = make_optimiser(job.trainable, learning_rate(config, 0), device)
+    optimiser = make_optimiser(job.trainable, learning_rate(config, 0), device, model.emotions,
+                               float(config.get("emotion_lr_scale", 1.0)))
     names = loss_terms(model, config)
     if "contact" in names and data.contact is None:
         raise ValueError("a contact head trains on contact labels, and this data has none")
@@ -235,7 +246,7 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
         t0 = time.perf_counter()
         lr = learning_rate(config, epoch)
         for group in optimiser.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)
         freeze = epoch < int(config["freeze_head_epochs"]) and bool(frozen_ids)  # a warm start freezes nothing
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         aligned_weight = (scheduled(config, "aligned_bilabial_weight", epoch, 1.0)
