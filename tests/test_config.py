@@ -80,7 +80,7 @@ def test_unknown_keys_are_refused_naming_the_file_and_the_nearest_key(tmp_path):
     ("checkpoint_every", 0), ("members", True), ("seed", -1), ("freeze_head_epochs", -1), ("pca_max_frames", 1),
     ("lr_schedule", "0.001"), ("lr_schedule", [[2, 1e-3], [0, 1e-4]]), ("lr_schedule", [[0, -1e-3]]),
     ("lip_weight", -1), ("rig_weight", 0), ("bilabial_weight", [[0, 1.0], [8, -5.0]]), ("neural_voice_repeat", 0),
-    ("aligned_bilabial_weight", -1), ("emotion_lr_scale", 0),
+    ("aligned_bilabial_weight", -1), ("emotion_lr_scale", 0), ("emotion_per", "clip"),
     ("mesh_head_repeat", 1.5), ("language_repeat", {"en": 0}), ("language_repeat", ["en"]), ("loss_ema_beta", 1.0),
     ("loss_weights", {"motion": "4"}), ("emotion_init_std", -0.1), ("description", 3), ("network", [])])
 def test_values_of_the_wrong_type_or_range_are_refused(tmp_path, key, value):

@@ -278,3 +278,31 @@ def test_emotion_vectors_can_learn_faster_than_the_network(tmp_path, tiny_corpus
             int(cfg["seed"]) + 7919)) * float(cfg["emotion_init_std"])
         moved[scale] = float((state["emotions"] - start).abs().mean())
     assert moved[10.0] > 4 * moved[1.0] > 0
+
+
+def test_one_emotion_vector_per_line_trains_and_exports(tmp_path, tiny_corpus, tiny_config):
+    """``emotion_per`` "line": every frame of a line shares its vector; export reads them back per frame."""
+    import torch
+
+    from multanet_core.checkpoint import load_checkpoint
+    from train.__main__ import main
+
+    cfg = json.loads(tiny_config.read_text())
+    cfg["emotion_per"] = "line"
+    path = tmp_path / "line.json"
+    path.write_text(json.dumps(cfg))
+    run = tmp_path / "run"
+    assert main(["fit", "--data", str(tiny_corpus), "--out", str(run), "--config", str(path), "--quiet",
+                 "--threads", "1", "--epochs", "1"]) == 0
+    state = torch.load(run / "state.pt", weights_only=True)["model"]
+    info = json.loads((run / "run.json").read_text())
+    line_of = state["line_of"]
+    assert len(line_of) == info["train_frames"] and state["emotions"].shape[0] == info["train_sequences"]
+    assert int(line_of.max()) + 1 == info["train_sequences"] and (line_of.diff() >= 0).all()  # lines in order
+    assert main(["export", str(run), "--out", str(tmp_path / "m.npz")]) == 0
+    ckpt = load_checkpoint(tmp_path / "m.npz")
+    assert all("neutral" in h.presets for h in ckpt.heads)
+    cfg["emotion_per"] = "sentence"
+    path.write_text(json.dumps(cfg))
+    assert main(["fit", "--data", str(tiny_corpus), "--out", str(tmp_path / "bad"), "--config", str(path),
+                 "--quiet", "--threads", "1", "--epochs", "1"]) == 2

@@ -102,6 +102,7 @@ KEYS: dict[str, Callable] = {
     "components": _whole(1), "epochs": _whole(1), "freeze_head_epochs": _whole(0),
     "lr_schedule": _schedule(_number(0)), "batch_pairs": _whole(1), "epoch_fraction": _number(0, above=True),
     "emotion_init_std": _number(0), "emotion_lr_scale": _number(0, above=True),
+    "emotion_per": lambda v: None if v in ("frame", "line") else '"frame" or "line"',
     "loss_weights": _object(LOSS_TERMS, _number(0)),
     "loss_ema_beta": _number(0, 1), "members": _whole(1), "checkpoint_every": _whole(1),
     "pca_max_frames": _whole(2), "seed": _whole(0),

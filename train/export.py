@@ -156,11 +156,12 @@ def export_multanet(files: RunFiles, n_presets: int) -> Checkpoint:
     net = MulTaNet(files.spec, [np.zeros(d, np.float32) for d in dims],
                    [np.zeros((k, d), np.float32) for k, d in zip(comps, dims, strict=True)])
     state = _load(files.run / "state.pt")
-    model = TrainingModel(net, state["model"]["emotions"].shape[0], files.spec.emotion_dim, 0.0, 0)
+    line_of = state["model"].get("line_of")  # one vector per line (emotion_per "line")
+    model = TrainingModel(net, state["model"]["emotions"].shape[0], files.spec.emotion_dim, 0.0, 0, line_of)
     model.load_state_dict(state["model"])
     model.eval()
     weights, means, bases = net.export_weights()
-    emotions = model.emotions.detach().numpy()
+    emotions = model.frame_emotions().detach().numpy()
     trained = info["characters"]
     first_new = len(names) - len(trained)
     counts = np.cumsum([0] + files.frames_per_character())

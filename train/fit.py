@@ -378,7 +378,9 @@ def _fit_multanet(args, config, dataset, chars, features, cache, init, info, dev
         net = extend_multanet(init, list(means), list(bases))
         head_names = [h.name for h in init.heads] + list(chars)
         head_of = list(range(len(init.heads), len(head_names)))
-    model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), int(config["seed"]))
+    line_of = data.seq if config.get("emotion_per", "frame") == "line" else None
+    model = TrainingModel(net, data.n, net.spec.emotion_dim, float(config["emotion_init_std"]), int(config["seed"]),
+                          line_of)
     new_heads = [net.heads[h] for h in head_of]
     # PCA-initialised output layers wait for the MFL; a warm start's are trained already
     frozen_early = [p for i, h in zip(head_of, new_heads, strict=True) for p in h.out.parameters()

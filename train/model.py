@@ -20,11 +20,22 @@ from train.networks_torch import KarrasNet, MulTaNet
 
 
 class TrainingModel(nn.Module):
-    def __init__(self, net: nn.Module, n_train_frames: int, emotion_dim: int, init_std: float, seed: int):
+    """``line_of`` (int [n_train_frames], each frame's line), where given: one emotion vector per line instead of
+    per frame (config ``emotion_per`` "line"), so a vector holds only what its whole line shares."""
+
+    def __init__(self, net: nn.Module, n_train_frames: int, emotion_dim: int, init_std: float, seed: int,
+                 line_of: np.ndarray | torch.Tensor | None = None):
         super().__init__()
         self.net = net
         g = torch.Generator().manual_seed(int(seed) + 7919)
-        self.emotions = nn.Parameter(torch.randn(n_train_frames, emotion_dim, generator=g) * init_std)
+        n = n_train_frames if line_of is None else int(torch.as_tensor(line_of).max()) + 1
+        self.emotions = nn.Parameter(torch.randn(n, emotion_dim, generator=g) * init_std)
+        self.register_buffer("line_of", None if line_of is None
+                             else torch.as_tensor(np.asarray(line_of), dtype=torch.int64))
+
+    def frame_emotions(self) -> torch.Tensor:
+        """Every training frame's emotion vector [n_train_frames, E] (a line's vector on each of its frames)."""
+        return self.emotions if self.line_of is None else self.emotions[self.line_of]
 
     @property
     def is_multanet(self) -> bool:
@@ -36,7 +47,7 @@ class TrainingModel(nn.Module):
         groups: (head index, first row, end row), rows of one character contiguous.
         Returns the flattened vertices [rows, 3V] of each group, the emotion vectors [B, E], and the contact
         head's logits [B, C] (None without one)."""
-        e = self.emotions[frames]
+        e = self.emotions[frames if self.line_of is None else self.line_of[frames]]
         if not self.is_multanet:
             return [self.net(x, e)], e, None
         a = self.net.mfl(x, e)
