@@ -100,7 +100,7 @@ def _heads_arrays(templates, probes: list[np.ndarray], offsets, scales, start: i
         out.update({f"{i}.template": t.vertices, f"{i}.faces": t.face_indices, f"{i}.face_sizes": t.face_sizes,
                     f"{i}.lips": t.lip_indices, f"{i}.upper_face": t.upper_face_indices, f"{i}.probe": probe,
                     f"{i}.offset": np.asarray(off, np.float32), f"{i}.scale": np.float32(sc)})
-        if getattr(t, "blink", None) is not None:
+        if t.blink is not None:
             out[f"{i}.blink"] = np.asarray(t.blink, np.float32)
     return out
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from multanet_core.rig_names import ARKIT_52
+from train.synth.expression import EXPRESSION_CHANNELS  # 0 where the curves lack them
 
 
 def _open(c: dict[str, np.ndarray]) -> np.ndarray:
@@ -61,13 +62,8 @@ TABLE = {
     "mouthLowerDownRight": ("lip_down", lambda c: c["lip_down"]),
 }
 CHANNELS = ("jaw", "closure", "round", "spread", "labiodental", "brow_raise", "brow_furrow")  # curves must have these
-EXPRESSION_CHANNELS = ("smile", "frown", "cheek_raise", "squint", "lid_wide", "brow_inner", "sneer",
-                       "lip_down")  # 0 if absent
 DRIVEN = tuple(n for n in ARKIT_52 if n in TABLE)
 UNDRIVEN = tuple(n for n in ARKIT_52 if n not in TABLE)
-# driven by the speech channels alone: what a corpus without expressions moves
-SPEECH_DRIVEN = tuple(n for n in DRIVEN if not any(e in TABLE[n][0] for e in EXPRESSION_CHANNELS)
-                      or n == "browInnerUp")
 assert set(TABLE) <= set(ARKIT_52)
 
 
@@ -77,12 +73,17 @@ def arkit_weights(channels: list[str], curves: np.ndarray, names: tuple[str, ...
     missing = [n for n in CHANNELS if n not in channels]
     if missing:
         raise ValueError(f"articulation curves lack channel(s) {', '.join(missing)} (they have {channels})")
-    c = {n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) for n in CHANNELS}
     zero = np.zeros(curves.shape[0])
-    c.update({n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) if n in channels else zero
-              for n in EXPRESSION_CHANNELS})
+    c = {n: np.clip(curves[:, channels.index(n)], 0.0, 1.0) if n in channels else zero
+         for n in CHANNELS + EXPRESSION_CHANNELS}
     out = np.zeros((curves.shape[0], len(names)), np.float32)
     for j, name in enumerate(names):
         if name in TABLE:
             out[:, j] = np.clip(TABLE[name][1](c), 0.0, 1.0)
     return out
+
+
+# driven by the speech channels alone (the names that move with every speech channel at 0.25 and no expression):
+# what a corpus without expressions moves
+SPEECH_DRIVEN = tuple(n for n, w in zip(ARKIT_52, arkit_weights(list(CHANNELS), np.full((1, len(CHANNELS)), 0.25))[0],
+                                        strict=True) if w > 0)

@@ -71,6 +71,11 @@ def _gauss(x: np.ndarray, y: np.ndarray, cx: float, cy: float, sx: float, sy: fl
     return np.exp(-(((x - cx) / sx) ** 2) - ((y - cy) / sy) ** 2)
 
 
+def _both_sides(x: np.ndarray, y: np.ndarray, cx: float, cy: float, sx: float, sy: float) -> np.ndarray:
+    """:func:`_gauss` at ``(cx, cy)`` and at its mirror ``(-cx, cy)``, added: a feature of both sides of the face."""
+    return sum(_gauss(x, y, k * cx, cy, sx, sy) for k in (-1, 1))
+
+
 def _warp_towards(points: np.ndarray, target: np.ndarray, scale: float) -> np.ndarray:
     """Conformal sphere map that gathers points around ``target`` (density x 1/scale^2 there)."""
     t = target / np.linalg.norm(target)
@@ -204,10 +209,10 @@ def build_head(shape: HeadShape, style: Style) -> SynthHead:
     lower = (1 - upper) * region
     lab_lift = np.stack([zero, 0.9 * lower, zero], 1)
     lab = np.stack([zero, 0.0030 * lower + 0.0012 * upper * region, -0.0055 * lower + 0.0008 * upper * region], 1)
-    brow_w = sum(_gauss(x, y, sx * 0.030, 0.037, 0.020, 0.010) for sx in (-1, 1)) * front
+    brow_w = _both_sides(x, y, 0.030, 0.037, 0.020, 0.010) * front
     forehead = _gauss(x, y, 0, 0.06, 0.05, 0.025) * front
     brow_raise = np.stack([zero, 0.0045 * brow_w + 0.0015 * forehead, 0.0006 * brow_w], 1) * style.brow
-    inner = sum(_gauss(x, y, sx * 0.017, 0.034, 0.012, 0.009) for sx in (-1, 1)) * front
+    inner = _both_sides(x, y, 0.017, 0.034, 0.012, 0.009) * front
     brow_furrow = np.stack([-0.0025 * np.sign(x) * inner, -0.0025 * inner, 0.0008 * inner], 1) * style.brow
     fields = np.stack([jaw_cos, jaw_sin, cavity, close, press, rnd, spread, lab_lift, lab,
                        brow_raise, brow_furrow, *expression_fields(p, shape, front)]).astype(np.float32)
@@ -230,7 +235,7 @@ def expression_fields(p: np.ndarray, s: HeadShape, front: np.ndarray) -> list[np
     side = np.sign(x)
 
     def both(cx, cy, sx, sy):
-        return sum(_gauss(x, y, k * cx, cy, sx, sy) for k in (-1, 1)) * front
+        return _both_sides(x, y, cx, cy, sx, sy) * front
 
     corners = both(mw * 0.95, ym, 0.011, 0.009)
     cheeks = both(0.040, -0.008, 0.016, 0.014)
@@ -258,8 +263,8 @@ def blink_field(p: np.ndarray, s: HeadShape, front: np.ndarray) -> np.ndarray:
     bulge), the lower lids rise a little to meet them. Not a rig channel: a bake adds it as its blink layer
     (``multanet_core/blinks.py``), so the network never has to guess blinks."""
     x, y, _ = p.T
-    upper = sum(_gauss(x, y, k * 0.031, 0.024, 0.013, 0.005) for k in (-1, 1)) * front
-    lower = sum(_gauss(x, y, k * 0.031, 0.011, 0.012, 0.003) for k in (-1, 1)) * front
+    upper = _both_sides(x, y, 0.031, 0.024, 0.013, 0.005) * front
+    lower = _both_sides(x, y, 0.031, 0.011, 0.012, 0.003) * front
     return np.stack([np.zeros_like(x), -0.0070 * upper + 0.0012 * lower, 0.0018 * upper], 1).astype(np.float32)
 
 
