@@ -317,8 +317,8 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     animator = Animator(ckpt, head.name)
     coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact)
     blink = None
-    if (blink_names and key_plan is not None and not key_plan.solved) or (
-            request.blinks and key_plan is None and head.blink is not None):
+    # a rig head's names on the mesh's keys, or a mesh head's own blink shape (a solved plan has neither)
+    if request.blinks and (not key_plan.solved if key_plan is not None else head.blink is not None):
         seed = blink_seed(obj.name, source.strip_name or os.path.basename(source.file_path))
         blink = visible(animator.blink_curve(piece.samples, fps, coefficients, seed)[:, None], piece)[0][:, 0]
     coefficients, sounding = visible(coefficients, piece)
@@ -327,7 +327,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
     _require_finite(coefficients, f"head '{printable(head.name)}''s motion for {label}")
     if request.blinks:
-        note = _join(note, _blink_note(head, key_plan, blink is not None))
+        note = _join(note, _blink_note(head, key_plan))
     if key_plan is not None:
         values, jaw, missed = _named_values(request, head, animator, key_plan, coefficients, blink)
         _require_finite(values, f"the shape-key values for {label}")
@@ -356,7 +356,7 @@ def _require_finite(values: np.ndarray, what: str) -> None:
                             f"{int(np.argwhere(bad)[0][0])}); nothing was baked")
 
 
-def _blink_note(head, plan: named_keys.KeyPlan | None, blinked: bool) -> str:
+def _blink_note(head, plan: named_keys.KeyPlan | None) -> str:
     """What Blinks did, when the animator asked for them and they could not all go on."""
     if plan is not None and plan.solved:
         return (f"no blinks: head '{printable(head.name)}''s motion is solved onto the mesh's own keys, which "
@@ -365,7 +365,7 @@ def _blink_note(head, plan: named_keys.KeyPlan | None, blinked: bool) -> str:
         return "" if head.blink is not None else (
             f"no blinks: head '{printable(head.name)}' has no blink shape (python -m train blink-shapes gives the "
             f"procedural heads theirs)")
-    if not blinked or not set(plan.sources) & BLINKING:
+    if not set(plan.sources) & BLINKING:
         return (f"no blinks: '{plan.convention}' keys hold no eyeBlinkLeft or eyeBlinkRight (nor a VRM blink) to "
                 f"blink with")
     return ""

@@ -157,8 +157,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
         print(f"writing {_size(size)} to {args.out}", file=sys.stderr)
     chunks = animator.iter_vertices(coeffs)
     if args.blinks:  # the head's blink shape, by the blink layer
-        curve = animator.blink_curve(samples, args.fps, coeffs, blink_seed(os.path.basename(args.audio), name))
-        chunks = _blinking(chunks, curve, animator.head.blink)
+        chunks = _blinking(chunks, _blink_curve(args, animator, samples, coeffs), animator.head.blink)
     if ext == ".pc2":
         write_pc2(args.out, chunks, n, v, start_frame=args.start_frame)
     elif ext == ".npy":
@@ -168,6 +167,12 @@ def cmd_animate(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {n} frames x {v} vertices of '{name}' for {seconds:.2f} s of audio "
           f"at {args.fps:g} fps in {took:.2f} s ({seconds / took:.0f}x real time)")
     return 0
+
+
+def _blink_curve(args: argparse.Namespace, animator: Animator, samples: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """``--blinks``: the blink layer [T] of the audio, seeded from its file name and the head."""
+    seed = blink_seed(os.path.basename(args.audio), animator.head.name)
+    return animator.blink_curve(samples, args.fps, coeffs, seed)
 
 
 def _blinking(chunks, curve: np.ndarray, blink: np.ndarray):
@@ -210,8 +215,7 @@ def _animate_weights(args: argparse.Namespace, ext: str, ckpt: Checkpoint, anima
     samples, coeffs = _speech_coefficients(args, animator)
     weights = animator.weights(coeffs)
     if args.blinks:
-        seed = blink_seed(os.path.basename(args.audio), head.name)
-        weights = add_blinks(weights, head.weight_names, animator.blink_curve(samples, args.fps, coeffs, seed))
+        weights = add_blinks(weights, head.weight_names, _blink_curve(args, animator, samples, coeffs))
     data = weights_file(ext, weights, head.weight_names, args.fps, args.audio)
     with atomic_write(args.out) as f:  # a failed write leaves the old file (or none), never half of one
         f.write(data)
@@ -250,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="0-1 (default 1): how firmly the lips seal at P/B/M and the face rests where nobody speaks; "
                         "needs a checkpoint with a lip-contact head (python -m train contact-head)")
     p.add_argument("--blinks", action="store_true",
-                   help="add eye blinks (a rig head's eyeBlinkLeft and eyeBlinkRight, .csv or .json): about 17 a "
-                        "minute, more in pauses, none while the lips close; seeded from the audio file's name")
+                   help="add eye blinks: on a rig head's eyeBlinkLeft and eyeBlinkRight (.csv or .json), or through a "
+                        "mesh head's blink shape (.npy or .pc2); about 17 a minute, more in pauses, none while the "
+                        "lips close; seeded from the audio file's name")
     p.add_argument("--start-frame", type=_finite, default=0.0, help="first frame of a .pc2 cache")
     p.add_argument("--out", required=True,
                    help="vertices as .npy float32 [T, V, 3], or a .pc2 point cache; for a rig head, its ARKit weights "

@@ -18,6 +18,7 @@ Work proceeds in chunks of video frames so memory stays flat for long clips.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 
 import numpy as np
 
@@ -158,7 +159,7 @@ class Animator:
             self.contact_head = (w["contact.weight"].astype(np.float32), w["contact.bias"].astype(np.float32))
             self.contact_poses = (w[f"heads.{self.index}.contact_closed"].astype(np.float32),
                                   w[f"heads.{self.index}.contact_rest"].astype(np.float32))
-            self.contact_seal = seal_direction(self.head, "XYZ".index(checkpoint.up_axis))
+            self.contact_seal = self.lip_gap
         self.last_contact: np.ndarray | None = None  # the contact probabilities of the last coefficients() call
 
     def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
@@ -231,12 +232,18 @@ class Animator:
         width = self.checkpoint.network.articulation_channels
         return np.concatenate(parts) if parts else np.zeros((0, width), np.float32)
 
+    @cached_property
+    def lip_gap(self) -> tuple[np.ndarray, float] | None:
+        """The head's lip gap as a linear function of its coefficients (:func:`multanet_core.contact.seal_direction`):
+        what Lip Contact seals and what keeps blinks off closures."""
+        return seal_direction(self.head, "XYZ".index(self.checkpoint.up_axis))
+
     def blink_curve(self, samples: np.ndarray, fps: float, coefficients: np.ndarray, seed: int) -> np.ndarray:
         """The blink layer of a line (:mod:`multanet_core.blinks`): the eyelids' closure [T] in 0..1 for
         ``coefficients`` [T, K], this animator's motion for ``samples`` (from :meth:`coefficients`, whose contact
         probabilities, where the checkpoint has a contact head, keep blinks off closures as the lip gap does)."""
         n = len(coefficients)
-        seal = seal_direction(self.head, "XYZ".index(self.checkpoint.up_axis))
+        seal = self.lip_gap
         opening = (np.zeros(n, np.float32) if seal is None
                    else coefficients.astype(np.float32) @ seal[0] + np.float32(seal[1]))
         closed = None
