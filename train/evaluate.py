@@ -159,7 +159,7 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
             samples = degrade(samples, seq)
         gt = np.asarray(dataset.load_vertices(seq), np.float32)
         fps = dataset.sequence_fps(seq)
-        preds = {}
+        preds, presets = {}, {}
         for label, heads in models.items():
             if seq.character not in heads:
                 continue
@@ -167,7 +167,8 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
             if key not in animators:
                 animators[key] = Animator(heads[seq.character], seq.character)
             anim = animators[key]
-            preds[label] = anim.vertices(anim.coefficients(samples, fps, _preset(emotion, seq, anim.head)))
+            presets[label] = _preset(emotion, seq, anim.head)
+            preds[label] = anim.vertices(anim.coefficients(samples, fps, presets[label]))
         n = min([len(gt)] + [len(p) for p in preds.values()])
         gt = gt[:n]
         lips, upper = tmpl.lip_indices, tmpl.upper_face_indices
@@ -184,7 +185,7 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
             pred = pred[:n]
             records.append({**base, "model": label, "lve": metrics.lve(pred, gt, lips), "mve": metrics.mve(pred, gt),
                             "fdd": metrics.fdd(pred, gt, tmpl.vertices, upper), "face_lve": metrics.lve(pred, gt, face),
-                            "preset": _preset(emotion, seq, models[label][seq.character].head(seq.character)),
+                            "preset": presets[label],
                             "jitter": metrics.jitter_ratio(pred, gt, lips, fps),
                             **_open_vowel_sums(pred, gt, tmpl, AXES[models[label][seq.character].up_axis],
                                                phones, fps)})
