@@ -3,7 +3,7 @@
 The closure probability at P/B/M centres against vowel centres of the real dev clips (the probabilities come
 from the shared network, so one head is enough): the AUC, and the share of P/B/M centres above the vowels' 95th
 percentile (closures found at 5 % false alarms), for clips aligned by pocketsphinx or shipped with alignments,
-clips aligned by DTW against espeak-ng (train/align.py), and degraded copies.
+clips aligned by DTW against espeak-ng (multanet_core/align.py), and degraded copies.
 
 Run: .venv/bin/python bench/diag_contact_detect.py MODEL_WITH_CONTACT.npz [MORE.npz ...]
 """

@@ -7,12 +7,12 @@ import os
 import numpy as np
 import pytest
 
+from multanet_core.espeak import Voice, synthesize
 from train.__main__ import main
 from train.open_vowels import open_vowel_centres, pooled_ratio, sequence_sums
 from train.synth.articulation import _base, phoneme_class
 from train.synth.corpus import plan, resolve_languages
 from train.synth.coverage import speak_phonemes, summarise
-from train.synth.espeak import Voice, synthesize
 from train.synth.text import (
     _WORDS,
     ESPEAK_LANGUAGE,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from multanet_core.espeak import SILENCE
 from train.synth.articulation import phoneme_class, phoneme_targets
-from train.synth.espeak import SILENCE
 from train.synth.neural import (
     KOKORO_VOICES,
     PIPER_VOICE,

@@ -10,12 +10,12 @@ import json
 import numpy as np
 import pytest
 
+from multanet_core.espeak import has_dictionary, list_voices, synthesize, voice_phonemes
 from train.synth import text as text_module
 from train.synth.articulation import _base, phoneme_class, phoneme_targets
 from train.synth.characters import character
 from train.synth.corpus import Task, render_task
 from train.synth.coverage import ALL_VOICE, SCRIPTS, all_espeak, reads, script_texts, table_texts
-from train.synth.espeak import has_dictionary, list_voices, synthesize, voice_phonemes
 
 # every script some voice reads, and the languages whose phonemes needed new targets (hy, lb: ʀ; si: ᵐ ⁿ ᵑ;
 # ky: S Z N X t[ y:; am: t`; ga: A; is: r#; smj: Φ; be: d͡z; vi-VN-x-south: ɔ+; ru-cl: u"; tn: K)

@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pytest
 
+from multanet_core.espeak import Utterance, synthesize
 from train.__main__ import main
 from train.data import open_dataset
 from train.synth.articulation import UnknownPhonemeError, articulate, phoneme_class
 from train.synth.characters import cast, character
 from train.synth.corpus import JITTER, Task, plan, prosody_jitter, render_task, resolve_languages, split_of
-from train.synth.espeak import Utterance, synthesize
 from train.synth.head import build_head
 
 # the old meaning of --languages still holds: ko, cmn and ja (default held-out languages) are held out

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from multanet_core.espeak import Voice, synthesize
 from train.synth.articulation import UnknownPhonemeError, coarticulate, phoneme_class, phoneme_targets
 from train.synth.coverage import REQUIRED_CLASSES, speak_phonemes, summarise
-from train.synth.espeak import Voice, synthesize
 from train.synth.text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, TRAIN_LANGUAGES, sentences
 
 

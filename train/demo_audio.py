@@ -18,9 +18,9 @@ import sys
 import numpy as np
 import soundfile
 
+from multanet_core.espeak import synthesize
 from multanet_core.text import help_text
 from train.synth.characters import cast
-from train.synth.espeak import synthesize
 from train.synth.text import ESPEAK_LANGUAGE
 
 OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "multanet_blender", "demo_audio")

@@ -2,7 +2,7 @@
 
 ``python -m train real-corpus --clips DIR --into CORPUS [--per-clip 2] [--seed 0]``
 
-A real recording has no captured face, but its transcript does: the forced aligner (:mod:`train.align`,
+A real recording has no captured face, but its transcript does: the forced aligner (:mod:`multanet_core.align`,
 pocketsphinx for English, DTW against espeak-ng for other languages) gives the phone timeline, and the
 corpus's own articulation model (:func:`train.synth.articulation.articulate`, the one that makes every
 synthetic sequence's ground truth) turns it into the curves and each head's motion. So the network hears a
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from multanet_core.align import AlignmentError, align
 from multanet_core.audio import read_audio, to_mono
 from train.data.base import DatasetError
 from train.data.folder import write_sequence
 
-from .align import AlignmentError, align
 from .evaluate_real import clip_files
 from .speech_metrics import SILENCES
 from .synth.articulation import articulate

@@ -2180,9 +2180,9 @@ def pool_summary(metas):
 # ---------------------------------------------------------------- main
 def align_clip(x, sr, meta):
     """Phones for a clip with a transcript but no shipped alignment: the project's own forced aligner
-    (pocketsphinx for English, DTW against espeak-ng otherwise; train/align.py)."""
+    (pocketsphinx for English, DTW against espeak-ng otherwise; multanet_core/align.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from train.align import AlignmentError, align
+    from multanet_core.align import AlignmentError, align
 
     try:
         a = align(np.asarray(x, np.float64) / 32768.0, sr, meta["text"], meta["language"])

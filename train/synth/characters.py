@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .espeak import Voice
+from multanet_core.espeak import Voice
+
 from .head import HeadShape, Style
 from .topology import TOPOLOGIES
 

@@ -34,13 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
+from multanet_core.espeak import Voice, synthesize
 from multanet_core.progress import StatusLine, bar
 from train.data.base import Template
 from train.data.folder import write_dataset_json, write_sequence, write_template
 
 from .articulation import UnknownPhonemeError, articulate
 from .characters import Character, cast, character
-from .espeak import Voice, synthesize
 from .expression import EXPRESSIONS, ExpressionPlan, apply, expression_track, plan_expression, voice_change
 from .head import CHANNELS, SPEECH_CHANNELS, SynthHead, build_head
 from .neural import KOKORO_LANGUAGES, KOKORO_VOICES, LICENCES, PIPER_VOICE, NeuralVoice, prepare, speak

@@ -27,8 +27,17 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from multanet_core.espeak import (
+    EspeakError,
+    EspeakVoice,
+    Voice,
+    has_dictionary,
+    list_voices,
+    synthesize,
+    voice_phonemes,
+)
+
 from .articulation import UnknownPhonemeError, _base, phoneme_class, phoneme_targets
-from .espeak import EspeakError, EspeakVoice, Voice, has_dictionary, list_voices, synthesize, voice_phonemes
 from .text import ESPEAK_LANGUAGE, HELDOUT_LANGUAGES, TRAIN_LANGUAGES, mandarin_sentence, sentences
 
 REQUIRED_CLASSES = ("bilabial", "labiodental", "rounded", "open")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .espeak import SILENCE, Utterance
+from multanet_core.espeak import SILENCE, Utterance
 
 PIPER_VOICE = "en_US-joe-medium"
 KOKORO_VOICES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")

@@ -252,6 +252,17 @@ def synthesize(text: str, language: str, voice: Voice, *, isolate: bool = True,
     return _timeline(audio, events, engine.sample_rate)
 
 
+def phoneme_names(text: str, language: str, voice: Voice) -> list[str]:
+    """The IPA phonemes espeak-ng speaks for ``text``, in order, pauses left out. Unlike an :class:`Utterance`'s
+    timeline, this keeps the phonemes espeak-ng marks with no length of their own (it often marks a line's last
+    consonant at the very end of the audio: "still" ends in an ``l`` that has no samples)."""
+    engine = _engine()
+    _, events = _speak_in_fork(engine, text, language, voice) if hasattr(os, "fork") else engine.speak(
+        text, language, voice)
+    names = [raw.split(b"\0", 1)[0].decode("utf-8", "ignore").strip() for _, raw in events]
+    return [n for n in names if n and n != SILENCE and not (n.startswith("(") and n.endswith(")"))]
+
+
 def _timeline(audio: np.ndarray, events: list[tuple[int, bytes]], sr: int) -> Utterance:
     n = len(audio)
     switches: list[str] = []
