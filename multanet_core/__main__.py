@@ -19,6 +19,7 @@ from .inference import Animator
 from .lpc import FeatureConfig, features
 from .paths import require_output_path
 from .pointcache import write_npy, write_pc2
+from .script import DEFAULT_LANGUAGE, align_script, line_text
 from .text import help_text, names, printable
 from .weights_export import LAYOUTS, driven_names, weights_file
 
@@ -184,15 +185,26 @@ def _blinking(chunks, curve: np.ndarray, blink: np.ndarray):
 
 
 def _speech_coefficients(args: argparse.Namespace, animator: Animator) -> tuple[np.ndarray, np.ndarray]:
-    """The audio's samples and the animator's coefficients for them, with ``--emotion``, ``--strength`` and
-    ``--lip-contact`` (a note when the checkpoint has no contact head, a warning for audio that hardly
-    sounds like speech)."""
+    """The audio's samples and the animator's coefficients for them, with ``--emotion``, ``--strength``,
+    ``--lip-contact`` and the line's text (``--text``, ``--text-file`` or the ``.txt`` beside the audio; a note
+    when neither a text nor the checkpoint's contact head gives lip contact, a warning for audio that hardly
+    sounds like speech and for a text that does not match it)."""
     emotion = animator.emotion_vector(args.emotion, args.strength)
+    text, source = line_text(args.text, args.text_file, args.audio, beside=not args.no_text)
     samples = load_speech(args.audio)
-    if args.lip_contact is not None and not animator.has_contact:
-        print(f"note: {args.checkpoint} has no lip-contact head, so --lip-contact changes nothing", file=sys.stderr)
+    if args.lip_contact is not None and not animator.has_contact and text is None:
+        print(f"note: {args.checkpoint} has no lip-contact head and no text was given, so --lip-contact changes "
+              f"nothing", file=sys.stderr)
     contact = 1.0 if args.lip_contact is None else args.lip_contact
-    coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact)
+    script = None
+    if text is not None:
+        script = align_script(samples, text, args.language, f"'{os.path.basename(args.audio)}'")
+        if script.warning:
+            print(f"warning: {script.warning}", file=sys.stderr)
+        else:
+            print(f"script ({source}): {100 * script.trusted_share:.0f} % of its phones placed with confidence "
+                  f"({args.language})", file=sys.stderr)
+    coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact, script=script)
     warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'")
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
@@ -257,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="add eye blinks: on a rig head's eyeBlinkLeft and eyeBlinkRight (.csv or .json), or through a "
                         "mesh head's blink shape (.npy or .pc2); about 17 a minute, more in pauses, none while the "
                         "lips close; seeded from the audio file's name")
+    p.add_argument("--text", default=None,
+                   help="the words the audio says (its script): placed in the audio, they seal the lips at every P/B/M "
+                        "and rest the face in pauses, by --lip-contact; a text that does not match the audio gives a "
+                        "warning and the audio alone. Default: the .txt beside the audio file, when there is one")
+    p.add_argument("--text-file", default=None, help="read the script from this UTF-8 file instead")
+    p.add_argument("--no-text", action="store_true", help="ignore a .txt beside the audio file")
+    p.add_argument("--language", default=DEFAULT_LANGUAGE,
+                   help=f"the script's language, an espeak-ng voice name (default {DEFAULT_LANGUAGE}; es, fr, de, "
+                        f"pt-br, ja...)")
     p.add_argument("--start-frame", type=_finite, default=0.0, help="first frame of a .pc2 cache")
     p.add_argument("--out", required=True,
                    help="vertices as .npy float32 [T, V, 3], or a .pc2 point cache; for a rig head, its ARKit weights "

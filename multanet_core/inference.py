@@ -28,6 +28,7 @@ from .contact import CLOSED, apply_contact, probabilities, quiet_weights, seal_d
 from .errors import MulTaNetError
 from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
+from .script import ScriptTiming, apply_script, script_tracks
 
 CHUNK_FRAMES = 256  # video frames per chunk: arrays small enough for the allocator to reuse
 FORMANT_BLOCK = 1024  # grid frames per formant batch
@@ -187,12 +188,16 @@ class Animator:
         return np.concatenate(outs, axis=1), probs
 
     def coefficients(self, samples: np.ndarray, fps: float, emotion: str | np.ndarray | None = None,
-                     strength: float = 1.0, contact: float = 1.0) -> np.ndarray:
+                     strength: float = 1.0, contact: float = 1.0, script: ScriptTiming | None = None) -> np.ndarray:
         """16 kHz mono samples -> float32 coefficients [T, K], T = ceil(duration * fps), smoothed over time by
         the checkpoint's ``coefficient_filter`` when it has one. With a contact head, ``contact`` (0..1) is how
         firmly the lips seal where they close and the face rests where nobody speaks
         (:func:`multanet_core.contact.apply_contact`, after the smoothing, so closures stay crisp); the
-        probabilities are kept in ``last_contact``. Without one, ``contact`` changes nothing."""
+        probabilities are kept in ``last_contact``. Without one, ``contact`` changes nothing.
+
+        ``script`` (:func:`multanet_core.script.align_script`, the line's text placed in these samples): where its
+        phones are trusted, they and not the audio say where the lips close and the face rests, as firmly as
+        ``contact`` says (:func:`multanet_core.script.apply_script`); everything else stays audio-driven."""
         e = self.emotion_vector(emotion, strength)
         n = n_video_frames(samples.shape[0], fps, self.checkpoint.features.sample_rate)
         out = np.zeros((n, self.head.n_components), dtype=np.float32)
@@ -203,11 +208,32 @@ class Animator:
                 probs[i0 : i0 + len(s)] = p
         out = out if self.filter is None else smooth_frames(out, self.filter)
         self.last_contact = probs
+        tracks = None if script is None or not script.used else script_tracks(script, fps, n)
         if probs is not None and contact > 0:  # (Lip Contact 0: the probabilities only, for the speech warning)
             quiet = quiet_weights(samples, self.checkpoint.features.sample_rate, fps, n)
-            out = apply_contact(out, probs, *self.contact_poses, strength=contact, quiet=quiet,
+            heard = probs
+            if tracks is not None:  # where the script speaks, it alone says where the lips close
+                heard = probs.copy()
+                heard[tracks.covered, CLOSED] = 0.0
+            out = apply_contact(out, heard, *self.contact_poses, strength=contact, quiet=quiet,
                                 seal=self.contact_seal)
+        if tracks is not None and contact > 0:
+            rest = self.rest_coefficients
+            gap = self.lip_gap
+            closed_gap = 0.0 if gap is None else float(rest @ gap[0] + gap[1])
+            out = apply_script(out, tracks, gap, closed_gap, rest, contact)
         return out
+
+    @cached_property
+    def rest_coefficients(self) -> np.ndarray:
+        """The coefficients of the head at rest: a contact head's rest pose where the checkpoint has one, else the
+        nearest to the template (a mesh head) or to every weight at 0 (a rig head)."""
+        if self.has_contact:
+            return self.contact_poses[1]
+        basis = self.head.basis.astype(np.float64)
+        target = np.zeros(basis.shape[1]) if self.head.is_rig else self.head.template.astype(np.float64).ravel()
+        rest, *_ = np.linalg.lstsq(basis.T, target - self.head.mean.astype(np.float64), rcond=None)
+        return rest.astype(np.float32)
 
     def _grids(self, samples: np.ndarray, fps: float) -> Iterator[tuple[int, np.ndarray, int, np.ndarray]]:
         """Per chunk of video frames: (its first frame, the grid of LPC frames its windows cover, the grid's first

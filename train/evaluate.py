@@ -84,6 +84,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--real-split", default="dev", choices=list(evaluate_real.REAL_SPLITS),
                         help="with --split real: the clips whose json says this split (no split: dev); test is "
                              "locked, scored once per shipped model (default: dev)")
+    parser.add_argument("--script", action="store_true",
+                        help="with --split real: bake every clip with its own text (multanet_core.script): the "
+                             "text placed in the audio seals P/B/M and rests pauses where the placement is trusted")
 
 
 def parse_models(specs: list[str]) -> dict[str, dict[str, Checkpoint]]:
@@ -500,7 +503,7 @@ def checked_characters(models: dict[str, dict[str, Checkpoint]], dataset, split:
 def run(args: argparse.Namespace) -> int:
     models = parse_models(args.checkpoint)
     if args.split == "real":
-        result = evaluate_real.run(models, args.data, args.emotion, args.plots, args.real_split)
+        result = evaluate_real.run(models, args.data, args.emotion, args.plots, args.real_split, args.script)
         for p in result.get("plots", []):
             print(f"wrote {p}", file=sys.stderr)
         _write(args, result, evaluate_real.report(result))

@@ -36,6 +36,7 @@ import numpy as np
 from multanet_core.audio import load_speech
 from multanet_core.checkpoint import Checkpoint
 from multanet_core.inference import Animator
+from multanet_core.script import ScriptTiming, align_script
 from train.data.base import DatasetError
 
 from .speech_metrics import (
@@ -119,6 +120,17 @@ class RealClip:
         return float(m.group(1)) if m else float("nan")
 
     @property
+    def aligned_by(self) -> str:
+        """Where the clip's reference phones came from: ``recording`` (shipped with it, or with the clean clip it
+        was made from), ``pocketsphinx``, ``dtw-espeak``, or ``-`` where it has none."""
+        source = str(self.meta.get("alignment_source") or "")
+        if not self.phones:
+            return "-"
+        if source.startswith("copied from the clean clip"):
+            return "copied"
+        return source.split(" ")[0] if source and source != "shipped" else "recording"
+
+    @property
     def arpabet(self) -> bool:
         phone_set = str(self.meta.get("phone_set") or "").lower()
         return phone_set == "arpabet" if phone_set in ("arpabet", "ipa") else is_arpabet(self.phones or [])
@@ -175,11 +187,22 @@ def _clip_record(clip: RealClip, verts: np.ndarray, template: np.ndarray, lips: 
     return out, curve
 
 
+def script_timings(clips: list[RealClip]) -> dict[str, ScriptTiming]:
+    """Each speech clip's own text placed in its audio (:func:`multanet_core.script.align_script`), by clip name."""
+    timings = {}
+    for clip in clips:
+        if clip.speech and clip.meta.get("text"):
+            timings[clip.name] = align_script(clip.samples, clip.meta["text"], str(clip.meta.get("language") or "en"),
+                                              clip.name)
+    return timings
+
+
 def evaluate_clips(models: dict[str, dict[str, Checkpoint]], clips: list[RealClip], emotion: str = "neutral",
-                   keep_curves: int = 0, sources: list[RealClip] | None = None) -> tuple[list[dict], list[dict]]:
+                   keep_curves: int = 0, sources: list[RealClip] | None = None,
+                   scripts: dict[str, ScriptTiming] | None = None) -> tuple[list[dict], list[dict]]:
     """Per (model, head, clip) scores, and the curves of the first head of each model on the first
     ``keep_curves`` clips (for plots). ``sources``: where degraded copies' clean clips are looked up (default:
-    ``clips``)."""
+    ``clips``). ``scripts`` (:func:`script_timings`): the clips' texts, baked with them (issue 29)."""
     by_name = {c.name: c for c in (sources if sources is not None else clips)}
     missing = sorted({c.clean for c in clips if c.clean and c.clean not in by_name})
     if missing:
@@ -199,12 +222,16 @@ def evaluate_clips(models: dict[str, dict[str, Checkpoint]], clips: list[RealCli
                 pair = None
             mine = []
             for i, clip in enumerate(clips):
-                verts = anim.vertices(anim.coefficients(clip.samples, ckpt.fps, emotion))
+                timing = (scripts or {}).get(clip.name)
+                verts = anim.vertices(anim.coefficients(clip.samples, ckpt.fps, emotion, script=timing))
                 scores, curve = _clip_record(clip, verts, head.template, head.lips, up, ckpt.fps,
                                              by_name.get(clip.clean) if clip.clean else None, pair is not None)
                 mine.append({"model": label, "character": character, "clip": clip.name, "split": clip.split,
                              "condition": clip.condition, "language": clip.language, "speech": clip.speech,
-                             "degraded": bool(clip.clean), "lip_midpoints": pair, **scores})
+                             "degraded": bool(clip.clean), "lip_midpoints": pair,
+                             "aligned_by": clip.aligned_by, **scores})
+                if timing is not None:
+                    mine[-1].update(script_trusted=timing.trusted_share, script_warning=timing.warning)
                 if i < keep_curves and character == next(iter(heads)):
                     curves.append({"model": label, "character": character, "clip": clip.name, "fps": ckpt.fps,
                                    "phones": clip.phones, "arpabet": clip.arpabet, "closed_below": None if pair
@@ -307,6 +334,10 @@ def report(result: dict) -> str:
                   + ", ".join(result["heads_without_lip_midpoints"]) + ".", ""]
     if result.get("clips_without_split"):
         lines += [f"Clips without a `split`, counted as `dev`: {result['clips_without_split']}.", ""]
+    if result.get("script"):
+        lines += ["Every speech clip was baked with its own text (`--script`, issue 29); the reference phones are "
+                  "the clip's own (see 'By where the reference phones came from').", ""]
+        lines += [f"- {w}" for w in result.get("script_warnings", [])] + [""]
     lines += ["## Issue 26's targets", "", "| measure | target | " + " | ".join(models) + " |",
               "|---|---|" + "---|" * len(models)]
     for k, (label, _, _) in MEASURES.items():
@@ -316,6 +347,7 @@ def report(result: dict) -> str:
         lines.append(f"| {label} | {_target(k)} | " + " | ".join(_cell(k, v) for v in values) + " |")
     lines += ["", "## Per condition", ""] + _group_table(result, "per_condition", "condition")
     lines += ["", "## Per language", ""] + _group_table(result, "per_language", "language")
+    lines += ["", "## By where the reference phones came from", ""] + _group_table(result, "per_reference", "reference")
     lines += ["", "## Per clip (mean over heads)", ""] + _group_table(result, "per_clip", "clip")
 
     def cell(v, fmt="{:.2f}"):
@@ -387,7 +419,7 @@ def plot(curves: list[dict], folder: Path) -> list[Path]:
 
 
 def run(models: dict[str, dict[str, Checkpoint]], data: Path, emotion: str, plots: Path | None,
-        split: str = "dev") -> dict:
+        split: str = "dev", script: bool = False) -> dict:
     everything = load_clips(data)
     clips = select(everything, split)
     if not clips:
@@ -395,8 +427,9 @@ def run(models: dict[str, dict[str, Checkpoint]], data: Path, emotion: str, plot
                            f"{', '.join(f'{s} {n}' for s, n in sorted(Counter(c.split for c in everything).items()))})")
     if split == "test":
         print("real speech: scoring the locked test split (score it once per shipped model)", file=sys.stderr)
+    scripts = script_timings(clips) if script else None
     records, curves = evaluate_clips(models, clips, emotion, keep_curves=len(clips) if plots else 0,
-                                     sources=everything)
+                                     sources=everything, scripts=scripts)
     result = {"split": "real", "real_split": split, "data": str(data), "emotion": emotion, "models": list(models),
               "clips": len(clips), "clips_with_phones": sum(c.phones is not None for c in clips),
               "speech_clips": sum(c.speech for c in clips), "non_speech_clips": sum(not c.speech for c in clips),
@@ -407,6 +440,8 @@ def run(models: dict[str, dict[str, Checkpoint]], data: Path, emotion: str, plot
               "targets": {k: {"label": MEASURES[k][0], "op": op, "value": v} for k, (op, v) in TARGETS.items()},
               "overall": summarise(records), "per_condition": summarise(records, "condition"),
               "per_language": summarise(records, "language"), "per_clip": summarise(records, "clip"),
+              "per_reference": summarise(records, "aligned_by"), "script": script,
+              "script_warnings": sorted({r["script_warning"] for r in records if r.get("script_warning")}),
               "records": records}
     if plots:
         result["plots"] = [str(p) for p in plot(curves, plots)]
