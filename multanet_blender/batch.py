@@ -25,9 +25,10 @@ from typing import Any
 import bpy
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.script import DEFAULT_LANGUAGE
 from multanet_core.text import printable
 
-from . import blender_compat, checkpoints, jaw_bone, lipsync, named_keys, pipeline, properties
+from . import blender_compat, checkpoints, jaw_bone, lipsync, named_keys, pipeline, properties, script_text
 from . import record as records
 from .mapping import topology_problem
 from .record import Target
@@ -244,12 +245,16 @@ def start(scene, lines=None) -> tuple[list[_Job], BatchReport, str]:
     return _jobs(scene, lines, report, ckpt, checkpoint_path), report, checkpoint_path
 
 
-def request_for(job: _Job, checkpoint_path: str, lip_contact: float = 1.0, blinks: bool = False) -> BakeRequest:
-    """The bake request of one dialogue line (``lip_contact`` and ``blinks``: the panel's, as its checkpoint is)."""
-    return BakeRequest(obj=job.obj, checkpoint=checkpoint_path, head=job.head,
-                       source=Source(strip_name=job.strip.name), emotion=job.line.emotion or "",
-                       strength=job.line.strength, lip_contact=lip_contact, blinks=blinks, target=Target.NLA,
-                       jaw=jaw_bone.of_object(job.obj))
+def request_for(scene, job: _Job, checkpoint_path: str, lip_contact: float = 1.0,
+                blinks: bool = False) -> BakeRequest:
+    """The bake request of one dialogue line (``lip_contact`` and ``blinks``: the panel's, as its checkpoint is;
+    its text: the line's, else the .txt beside its sound file)."""
+    source = Source(strip_name=job.strip.name)
+    text = script_text.line_text(scene, source, job.line.text)
+    return BakeRequest(obj=job.obj, checkpoint=checkpoint_path, head=job.head, source=source,
+                       emotion=job.line.emotion or "", strength=job.line.strength, lip_contact=lip_contact,
+                       blinks=blinks, text=text, language=job.line.language.strip() or DEFAULT_LANGUAGE,
+                       target=Target.NLA, jaw=jaw_bone.of_object(job.obj))
 
 
 @dataclass(frozen=True)
@@ -276,7 +281,7 @@ def bake_steps(scene, lines=None) -> Generator[Step, bool | None, BatchReport]:
             report.skipped += [(j.strip.name, "cancelled") for j in jobs[i:]]
             break
         try:
-            outcome = pipeline.bake(scene, request_for(job, checkpoint_path, lip_contact, blinks))
+            outcome = pipeline.bake(scene, request_for(scene, job, checkpoint_path, lip_contact, blinks))
         except (MulTaNetError, OSError) as exc:
             job.line.status = "failed"
             report.failed.append((job.strip.name, str(exc)))

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from multanet_core.atomic import FileBusy, atomic_path, exclusive, resolved, stale_partials
 from multanet_core.paths import require_regular_file
 from multanet_core.progress import StatusLine, bar
+from multanet_core.script import DEFAULT_LANGUAGE, ScriptError, clean_text, read_text
 
 from . import blend_save
 from .blend_save import BACKUP_SUFFIX, overwrites_source, relocated_paths, version_problem, write_problem
@@ -84,6 +85,28 @@ def _line_emotion(text: str) -> tuple[str, str, float | None]:
     return strip, preset, strength
 
 
+def _line_text(text: str) -> tuple[str, str]:
+    """``STRIP=TEXT`` -> (strip, text); the strip name is all before the first '='."""
+    strip, eq, words = text.partition("=")
+    if not eq or not strip:
+        raise argparse.ArgumentTypeError(f"expected STRIP=TEXT, got {text!r}")
+    try:
+        return strip, clean_text(words, f"--text for strip '{strip}'")
+    except ScriptError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _line_text_file(text: str) -> tuple[str, str]:
+    """``STRIP=PATH`` -> (strip, the file's text), read now: a bad file stops the command before any bake."""
+    strip, eq, path = text.partition("=")
+    if not eq or not strip or not path:
+        raise argparse.ArgumentTypeError(f"expected STRIP=PATH, got {text!r}")
+    try:
+        return strip, read_text(path)
+    except ScriptError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m multanet_blender bake",
                                 description="Bake every dialogue line of .blend files as NLA lip sync.")
@@ -108,6 +131,16 @@ def parser() -> argparse.ArgumentParser:
                    help="bake the line of sound strip STRIP with emotion preset PRESET of its head (neutral, happy, "
                         "... : python -m multanet_core info lists them), at strength S (0-4, default the line's); "
                         "repeatable; saved with the file, as the dialogue list's own Emotion")
+    p.add_argument("--text", type=_line_text, action="append", default=[], metavar="STRIP=TEXT",
+                   help="the words the line of sound strip STRIP says (its script): placed in the audio, they seal "
+                        "the lips at every P/B/M and rest the face in pauses; a text that does not match the audio "
+                        "gives a warning and the audio alone; repeatable; saved with the file, as the dialogue "
+                        "list's own Text. A line without one uses the .txt beside its sound file, if any")
+    p.add_argument("--text-file", type=_line_text_file, action="append", default=[], metavar="STRIP=PATH",
+                   help="the same, read from a UTF-8 file")
+    p.add_argument("--language", default=None, metavar="LANG",
+                   help="the language of the texts given with --text and --text-file, an espeak-ng voice name "
+                        f"(en-us, es, fr, ...; default each line's own, {DEFAULT_LANGUAGE} unless changed)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="files baked at once, each in its own process (default 1)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # one file, JSON result on stdout
@@ -223,10 +256,13 @@ class Settings:
     lip_contact: float | None = None
     blinks: bool | None = None
     emotions: tuple[tuple[str, str, float | None], ...] = ()  # (strip, preset, strength or None) per line
+    texts: tuple[tuple[str, str], ...] = ()  # (strip, its script) per line
+    language: str | None = None  # the texts' language
 
     @classmethod
     def of(cls, args) -> Settings:
-        return cls(args.lip_contact, args.blinks, tuple(args.emotion))
+        return cls(args.lip_contact, args.blinks, tuple(args.emotion), tuple(args.text + args.text_file),
+                   args.language)
 
     def apply(self, scene) -> None:
         if self.lip_contact is not None:
@@ -237,20 +273,27 @@ class Settings:
     def set_lines(self, lines) -> None:
         """The dialogue ``lines``' emotions from ``emotions``; a strip with no line is an error naming it."""
         by_strip = {line.strip: line for line in lines}
-        missing = [s for s, _, _ in self.emotions if s not in by_strip]
-        if missing:
-            raise ValueError("--emotion: no dialogue line for strip " + ", ".join(f"'{s}'" for s in missing))
+        for option, strips in (("--emotion", [s for s, _, _ in self.emotions]), ("--text", [s for s, _ in self.texts])):
+            missing = [s for s in strips if s not in by_strip]
+            if missing:
+                raise ValueError(f"{option}: no dialogue line for strip " + ", ".join(f"'{s}'" for s in missing))
         for strip, preset, strength in self.emotions:
             by_strip[strip].emotion = "" if preset == "neutral" else preset
             if strength is not None:
                 by_strip[strip].strength = strength
+        for strip, text in self.texts:
+            by_strip[strip].text = text
+            if self.language:
+                by_strip[strip].language = self.language
 
     def argv(self) -> list[str]:
         """The options that set them again (a worker process's command line)."""
         return ((["--lip-contact", repr(self.lip_contact)] if self.lip_contact is not None else [])
                 + ([] if self.blinks is None else ["--blinks" if self.blinks else "--no-blinks"])
                 + [x for s, p, v in self.emotions
-                   for x in ("--emotion", f"{s}={p}" + ("" if v is None else f":{v!r}"))])
+                   for x in ("--emotion", f"{s}={p}" + ("" if v is None else f":{v!r}"))]
+                + [x for s, t in self.texts for x in ("--text", f"{s}={t}")]
+                + (["--language", self.language] if self.language else []))
 
 
 def bake_open_file(path: str, out: str, strips: list[str], in_place: bool,

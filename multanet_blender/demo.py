@@ -209,6 +209,10 @@ def bake(scene, lines: list[dict] | None = None, objects: dict | None = None):
     from . import batch
 
     messages = batch.fill_dialogue(scene)
+    by_strip = {line["strip"]: line for line in lines or []}
+    for item in scene.multanet_dialogue.lines:  # each line's script: its lips close on every P, B and M
+        if item.strip in by_strip:
+            item.text, item.language = by_strip[item.strip]["text"], by_strip[item.strip]["language"]
     report = batch.bake_dialogue(scene, on_progress=lambda i, n, name: print(
         f"  baking {i + 1 if i < n else n}/{n} {name}", file=sys.stderr) if name else None)
     if messages or not report.ok or len(report.baked) != len(scene.multanet_dialogue.lines):
@@ -231,7 +235,7 @@ def bake_face(scene, face, lines: list[dict]) -> None:
     for line in lines:
         print("  " + pipeline.run(scene, BakeRequest(obj=face, checkpoint=path, head=rig,
                                                      source=Source(strip_name=line["strip"]), target=Target.NLA,
-                                                     blinks=True)),
+                                                     blinks=True, text=line["text"], language=line["language"])),
               file=sys.stderr)
 
 

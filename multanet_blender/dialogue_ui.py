@@ -13,6 +13,7 @@ from bpy.props import (
     StringProperty,
 )
 
+from multanet_core.script import DEFAULT_LANGUAGE
 from multanet_core.text import printable
 
 from . import batch, blender_compat, properties, ui_text
@@ -32,6 +33,11 @@ class MULTANET_PG_line(bpy.types.PropertyGroup):
     head: StringProperty(name="Head", description="The checkpoint head (empty: the one matching the mesh)")
     emotion: StringProperty(name="Emotion", description="Emotion preset (empty: neutral)")
     strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=4.0)
+    text: StringProperty(name="Text", description="The words this line says (its script), optional: they seal the "
+                                                  "lips on every P, B and M and rest the face in pauses. Empty: a "
+                                                  ".txt beside the strip's sound file with its name, else the audio")
+    language: StringProperty(name="Language", default=DEFAULT_LANGUAGE,
+                             description="The script's language, an espeak-ng voice name (en-us, es, fr, ...)")
     status: StringProperty(name="Status")
 
 
@@ -57,6 +63,8 @@ class MULTANET_UL_dialogue(bpy.types.UIList):
         if item.emotion:  # the line's emotion, where it has one (neutral otherwise)
             strength = f" {item.strength:g}" if item.strength != 1.0 else ""
             row.label(text=printable(item.emotion) + strength, icon="MONKEY")
+        if item.text.strip():  # the line's script, where it has one
+            row.label(text="", icon="TEXT")
         row.label(text=item.status or "")
 
 
@@ -246,6 +254,9 @@ class MULTANET_PT_dialogue(bpy.types.Panel):
             row.prop(line, "emotion")
             row.operator_menu_enum("multanet.pick_line_emotion", "preset", text="", icon="DOWNARROW_HLT")
             row.prop(line, "strength", text="")
+            row = box.row(align=True)
+            row.prop(line, "text", icon="TEXT")
+            row.prop(line, "language", text="")
             if line.status.startswith("baked: "):  # baked with a warning (mostly not speech): the whole of it
                 ui_text.label(box, context, line.status, icon="ERROR")
         box = layout.box()

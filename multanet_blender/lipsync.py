@@ -23,6 +23,7 @@ from multanet_core.errors import MulTaNetError
 from multanet_core.inference import Animator
 from multanet_core.pointcache import write_pc2
 from multanet_core.rig_names import BLINK_VISEMES
+from multanet_core.script import align_script
 from multanet_core.text import printable
 
 from . import audio_in, blender_compat, caches, checkpoints, jaw_bone, named_keys
@@ -314,8 +315,12 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
 
     check_frames(scene, timing, label)
     piece = slice_for_strip(samples, audio_in.core_audio.TARGET_RATE, timing)
+    script = None
+    if request.text.strip():  # placed in the whole sound (the text is the sound's), then on the slice's clock
+        script = align_script(samples, request.text, request.language, label).shifted(piece.start_s)
     animator = Animator(ckpt, head.name)
-    coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact)
+    coefficients = animator.coefficients(piece.samples, fps, emotion=emotion_vector, contact=request.lip_contact,
+                                         script=script)
     blink = None
     # a rig head's names on the mesh's keys, or a mesh head's own blink shape (a solved plan has neither)
     if request.blinks and (not key_plan.solved if key_plan is not None else head.blink is not None):
@@ -325,6 +330,9 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     warning = ""
     if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
         warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
+    if script is not None:
+        warning = _join(warning, script.warning)
+        note = _join(note, "" if script.warning else script.note())
     _require_finite(coefficients, f"head '{printable(head.name)}''s motion for {label}")
     if request.blinks:
         note = _join(note, _blink_note(head, key_plan))
@@ -691,7 +699,8 @@ def apply_bake(bake: Bake) -> str:
     records.write(obj, LipSyncRecord(
         target=target, head=bake.head_name, checkpoint=request.checkpoint, source=bake.source_label,
         emotion=request.emotion, strength=float(request.strength), lip_contact=float(request.lip_contact),
-        blinks=bool(request.blinks and bake.blinked), frame_start=bake.timing.final_start,
+        blinks=bool(request.blinks and bake.blinked), text=request.text,
+        language=request.language if request.text else "", frame_start=bake.timing.final_start,
         frame_end=bake.timing.final_end, **done))
     obj.data.update()
     what = "shape keys" if target is Target.SHAPE_KEYS else "a vertex cache"

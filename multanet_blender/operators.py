@@ -13,7 +13,18 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from multanet_core.errors import MulTaNetError
 from multanet_core.text import printable
 
-from . import caches, checkpoints, head_mesh, jaw_bone, lipsync, named_keys, pipeline, preferences, properties
+from . import (
+    caches,
+    checkpoints,
+    head_mesh,
+    jaw_bone,
+    lipsync,
+    named_keys,
+    pipeline,
+    preferences,
+    properties,
+    script_text,
+)
 from . import record as records
 from .blender_compat import path_options
 from .record import Target
@@ -79,6 +90,9 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
                                            "(a checkpoint with a contact head; default: the panel's)")
     blinks: BoolProperty(name="Blinks", default=False,
                          description="Add eye blinks to a rig head's eyeBlink keys (default: the panel's)")
+    text: StringProperty(name="Text", description="The line's script (default: the panel's, else a .txt beside the "
+                                                  "sound file)")
+    language: StringProperty(name="Language", description="The script's language (default: the panel's)")
     bake_mode: EnumProperty(name="Bake As", items=properties.BAKE_MODES)
     key_tolerance: FloatProperty(name="Thin Keys", default=0.0, min=0.0, max=0.5,
                                  description="Shape Keys by Name: thin each curve's keys to this error (0: none)")
@@ -128,10 +142,15 @@ class MULTANET_OT_generate_lip_sync(bpy.types.Operator):
             tolerance = _panel_value(self, context, "key_tolerance", settings.key_tolerance)
             if obj is None:
                 raise MulTaNetError("no target mesh chosen")
-            request = BakeRequest(obj=obj, checkpoint=path, head=head, source=self._source(context),
+            source = self._source(context)
+            given = self.text if self.properties.is_property_set("text") else settings.text
+            block = None if self.properties.is_property_set("text") else settings.text_block
+            text = script_text.line_text(context.scene, source, given, block)
+            language = _panel_value(self, context, "language", settings.language).strip()
+            request = BakeRequest(obj=obj, checkpoint=path, head=head, source=source,
                                   emotion=emotion, strength=strength, lip_contact=lip_contact, blinks=blinks,
-                                  target=Target(mode), cache_dir=cache_dir, key_tolerance=tolerance,
-                                  jaw=jaw_bone.of_object(obj))
+                                  text=text, language=language, target=Target(mode), cache_dir=cache_dir,
+                                  key_tolerance=tolerance, jaw=jaw_bone.of_object(obj))
             outcome = pipeline.bake(context.scene, request)
         except (MulTaNetError, OSError) as exc:
             self.report({"ERROR"}, f"Generate Lip Sync: {exc}{_active_used(self, context, obj)}")

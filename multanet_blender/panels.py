@@ -160,14 +160,20 @@ class MULTANET_PT_lip_sync(bpy.types.Panel):
             box.prop(settings, "audio_file", text="")
             box.prop(settings, "audio_frame")
 
+        box = layout.box()  # the line's script, optional
+        box.prop(settings, "text", icon="TEXT")
+        if not settings.text.strip():
+            box.prop(settings, "text_block")
+        box.prop(settings, "language")
+        has_text = bool(settings.text.strip()) or settings.text_block is not None
         row = layout.row(align=True)
         row.prop(settings, "emotion")
         row.prop(settings, "strength", text="")
         row = layout.row()
-        row.enabled = properties.has_contact(ckpt)  # greyed out: it would change nothing
+        row.enabled = properties.has_contact(ckpt) or has_text  # greyed out: it would change nothing
         row.prop(settings, "lip_contact", slider=True)
         if ckpt is not None and not row.enabled:
-            layout.label(text="Lip Contact: this checkpoint has no contact head", icon="INFO")
+            layout.label(text="Lip Contact: this checkpoint has no contact head; a Text gives one", icon="INFO")
         layout.prop(settings, "blinks")
         layout.prop(settings, "bake_mode")
         if settings.bake_mode == "BY_NAME":

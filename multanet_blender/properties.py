@@ -6,6 +6,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.script import DEFAULT_LANGUAGE
 from multanet_core.text import printable
 
 from . import blender_compat, checkpoints, preferences
@@ -154,6 +155,17 @@ class MULTANET_PG_settings(bpy.types.PropertyGroup):
                     "close; the same blinks on every re-bake of a line. A rig head blinks on your eyeBlinkLeft and "
                     "eyeBlinkRight keys, a mesh head through its blink shape (a MulTaNet.blink key). Off: your own "
                     "eye animation stays as it is")
+    text: StringProperty(
+        name="Text",
+        description="The words the line says (its script), optional: placed in the audio, they seal the lips "
+                    "on every P, B and M and rest the face in pauses, as firmly as Lip Contact says. Empty: a "
+                    "text block, else a .txt beside the sound file with its name, else the audio alone")
+    text_block: PointerProperty(name="Text Block", type=bpy.types.Text,
+                                description="A text block holding the line's script (used when Text is empty)")
+    language: StringProperty(
+        name="Language", default=DEFAULT_LANGUAGE,
+        description="The script's language, an espeak-ng voice name: en-us, en (British), es, fr, de, it, pt-br, "
+                    "ru, ja, ko, cmn...")
     bake_mode: EnumProperty(
         name="Bake As",
         items=BAKE_MODES, default="SHAPE_KEYS")

@@ -38,6 +38,8 @@ class LipSyncRecord:
     strength: float = 1.0
     lip_contact: float = 1.0  # the Lip Contact strength it was baked with (records before it: 1, the default)
     blinks: bool = False  # baked with the blink layer (records before it: off, as those bakes were)
+    text: str = ""  # the line's script it was baked with ('' none; dialogue lines keep theirs on the line)
+    language: str = ""  # the script's language
     frame_start: int = 0
     frame_end: int = 0
     action: str = ""  # SHAPE_KEYS: the Action's name

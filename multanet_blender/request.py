@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from multanet_core.errors import MulTaNetError
+from multanet_core.script import DEFAULT_LANGUAGE
 
 from .jaw_bone import JawBone
 from .record import Target
@@ -47,6 +48,8 @@ class BakeRequest:
     strength: float = 1.0
     lip_contact: float = 1.0  # 0..1: how firmly the lips seal and the face rests (a checkpoint with a contact head)
     blinks: bool = False  # a rig head's eyeBlinkLeft/Right get the seeded blink layer (multanet_core.blinks)
+    text: str = ""  # the line's script ('' none): placed in the sound, it seals P/B/M and rests pauses
+    language: str = DEFAULT_LANGUAGE  # the script's language, an espeak-ng voice name
     target: Target = Target.SHAPE_KEYS
     cache_dir: str = DEFAULT_CACHE_DIR  # VERTEX_CACHE: the folder ("//" = beside the .blend)
     key_tolerance: float = 0.0  # BY_NAME: thin each curve's keys to this error (0: a key every frame)
@@ -66,6 +69,10 @@ class BakeRequest:
             raise MulTaNetError(f"lip contact must be between 0 and 1, got {self.lip_contact}")
         if not isinstance(self.blinks, bool):
             raise MulTaNetError(f"blinks must be on or off (True or False), got {self.blinks!r}")
+        if not isinstance(self.text, str) or not isinstance(self.language, str):
+            raise MulTaNetError("a line's text and its language must be text")
+        if self.text.strip() and not self.language.strip():
+            raise MulTaNetError("a line's text needs a language (an espeak-ng voice name such as en-us, es, fr)")
         if not isinstance(self.key_tolerance, (int, float)) or not 0 <= self.key_tolerance < 1:
             raise MulTaNetError(f"key tolerance must be between 0 and 1 (a shape-key value), got {self.key_tolerance}")
         if self.target is Target.NLA and not self.source.strip_name:

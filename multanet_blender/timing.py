@@ -49,6 +49,7 @@ class AudioSlice:
     samples: np.ndarray
     lead: int  # analysis frames before the first visible frame (context kept from trimmed audio)
     n_frames: int  # visible frames
+    start_s: float = 0.0  # the time in the sound of the first sample (negative: silence before the sound)
 
 
 def slice_for_strip(samples: np.ndarray, rate: int, timing: StripTiming) -> AudioSlice:
@@ -68,7 +69,7 @@ def slice_for_strip(samples: np.ndarray, rate: int, timing: StripTiming) -> Audi
         cut = samples[first:stop]
     else:
         cut = np.concatenate([np.zeros(-first, dtype=samples.dtype), samples[:stop]])
-    return AudioSlice(np.ascontiguousarray(cut), lead, timing.n_frames)
+    return AudioSlice(np.ascontiguousarray(cut), lead, timing.n_frames, first / rate)
 
 
 def visible(rows: np.ndarray, piece: AudioSlice) -> tuple[np.ndarray, np.ndarray]:

@@ -173,6 +173,8 @@ def _espeak_rendering(text: str, language: str, variant: str, phones_only: bool 
             voice = Voice(variant, 50, 50, 160)
             return phoneme_names(text, name, voice) if phones_only else synthesize(text, name, voice)
         except EspeakError as exc:
+            if "espeakng-loader" in str(exc):
+                raise AlignmentError(f"espeak-ng is not installed ({exc})") from exc
             error = exc
     raise AlignmentError(f"espeak-ng has no voice for {language!r}: {error}")
 

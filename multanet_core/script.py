@@ -151,7 +151,12 @@ def align_script(samples: np.ndarray, text: str, language: str = DEFAULT_LANGUAG
     except AlignmentError as exc:
         if "no voice" in str(exc):
             raise ScriptError(f"{name}: {exc}") from exc
-        timing.warning = f"{name}: its text could not be aligned to the audio ({exc}); lip contact from the audio only"
+        if "not installed" in str(exc):  # Blender's own Python, say: the bake goes on from the audio
+            timing.warning = (f"{name}: its text was not used: {exc}; install espeakng-loader and pocketsphinx into "
+                              f"this Python to use a line's text")
+        else:
+            timing.warning = (f"{name}: its text could not be aligned to the audio ({exc}); lip contact from the "
+                              f"audio only")
         return timing
     spoken = [w for w in words if w in phones]
     z, wer = match_score([w for w, _, _ in heard], spoken, seed=zlib.crc32(text.encode("utf-8")))

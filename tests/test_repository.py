@@ -42,7 +42,9 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second():
 def test_dependency_groups_exist():
     groups = tomllib.loads((root / "pyproject.toml").read_text())["dependency-groups"]
     assert {"core", "train", "blender", "test", "dev"} <= set(groups)
-    assert sorted(groups["blender"]) == ["bpy==5.0.1", "numpy>=1.26,<2"]  # the demo needs nothing else
+    # the demo needs nothing else: Blender, and what reads each line's script into phones and places them
+    assert sorted(groups["blender"]) == ["bpy==5.0.1", "espeakng-loader==0.2.4", "numpy>=1.26,<2",
+                                         "pocketsphinx==5.1.1"]
     assert "torch==2.13.0" in groups["train"]  # the CPU wheel; an unpinned torch pulls CUDA
 
 

@@ -184,3 +184,21 @@ def test_the_bundled_model_closes_every_pbm_of_a_real_line_with_its_text():
     free = (tracks.closed == 0) & (tracks.labiodental == 0) & (tracks.rest == 0) & ~tracks.vowel_spans
     assert free.sum() > len(plain) / 5 and np.allclose(scripted[free], plain[free])
     assert lip_midpoints(head.template, head.lips, up)
+
+
+def test_without_pocketsphinx_a_text_warns_and_the_line_bakes_from_the_audio(tmp_path):
+    """Blender's own Python has neither espeak-ng's loader nor pocketsphinx unless they are installed into it."""
+    import subprocess
+    import sys
+
+    from tests.hidden_imports import PRELUDE
+
+    script = PRELUDE.replace('("torch", "scipy", "soundfile")', '("pocketsphinx", "espeakng_loader")') + (
+        "import numpy as np\n"
+        "from multanet_core.script import align_script\n"
+        "t = align_script(np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32), 'hello there', "
+        "'en-us', 'take 1')\n"
+        "print(t.warning)\n"
+        "assert not t.used\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "take 1: its text was not used" in out.stdout and "install espeakng-loader and pocketsphinx" in out.stdout

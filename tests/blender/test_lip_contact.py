@@ -133,7 +133,7 @@ def test_the_panel_greys_out_lip_contact_without_a_contact_head(blender, assets,
     panels.MULTANET_PT_lip_sync.draw(panel, bpy.context)
     log = panel.layout.log
     assert ("prop", "lip_contact", contact) in log
-    assert (("label", "Lip Contact: this checkpoint has no contact head", True) in log) is not contact
+    assert (("label", "Lip Contact: this checkpoint has no contact head; a Text gives one", True) in log) is not contact
     tooltip = type(settings).bl_rna.properties["lip_contact"]
     assert (tooltip.default, tooltip.hard_min, tooltip.hard_max) == (1.0, 0.0, 1.0)
     assert "contact head" in tooltip.description and "lips seal" in tooltip.description
