@@ -104,6 +104,25 @@ def seal_direction(head, up: int) -> tuple[np.ndarray, float] | None:
     return g.astype(np.float32), float(mean[a] - mean[b])
 
 
+def lip_meeting(head, up: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(G [3, K], offset [3], closed [3]) of a mesh head: the upper lip midpoint minus the lower one
+    (:func:`lip_midpoints`) as a linear function of its coefficients, c @ G.T + offset, and that vector at its
+    template, where the lips touch. None for a rig head, a head without midpoints, or lips no coefficient moves."""
+    if head.is_rig:
+        return None
+    try:
+        upper, lower = lip_midpoints(head.template, head.lips, up)
+    except ValueError:
+        return None
+    basis, mean = np.asarray(head.basis, np.float64), np.asarray(head.mean, np.float64)
+    g = np.stack([basis[:, 3 * upper + a] - basis[:, 3 * lower + a] for a in range(3)])
+    if np.linalg.matrix_rank(g) < 3:
+        return None
+    offset = np.array([mean[3 * upper + a] - mean[3 * lower + a] for a in range(3)])
+    closed = np.asarray(head.template, np.float64)[upper] - np.asarray(head.template, np.float64)[lower]
+    return g.astype(np.float32), offset.astype(np.float32), closed.astype(np.float32)
+
+
 def running_mean(x: np.ndarray, frames: int) -> np.ndarray:
     """Centred moving average over ``frames`` (odd) frames, the ends repeated."""
     r = frames // 2

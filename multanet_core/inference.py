@@ -24,7 +24,15 @@ import numpy as np
 
 from .blinks import line_blinks
 from .checkpoint import Checkpoint, Head, normalised_filter
-from .contact import CLOSED, apply_contact, probabilities, quiet_weights, seal_direction
+from .contact import (
+    CLOSED,
+    apply_contact,
+    lip_meeting,
+    lip_midpoints,
+    probabilities,
+    quiet_weights,
+    seal_direction,
+)
 from .errors import MulTaNetError
 from .lpc import grid_lpc, level_reference, n_video_frames, window_starts
 from .network_spec import NetworkSpec
@@ -218,11 +226,25 @@ class Animator:
             out = apply_contact(out, heard, *self.contact_poses, strength=contact, quiet=quiet,
                                 seal=self.contact_seal)
         if tracks is not None and contact > 0:
-            rest = self.rest_coefficients
-            gap = self.lip_gap
-            closed_gap = 0.0 if gap is None else float(rest @ gap[0] + gap[1])
-            out = apply_script(out, tracks, gap, closed_gap, rest, contact)
+            out = apply_script(out, tracks, self.lip_gap, self.closed_gap, self.rest_coefficients, contact,
+                               self.lip_meeting, "XYZ".index(self.checkpoint.up_axis))
         return out
+
+    @cached_property
+    def lip_meeting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A mesh head's lip midpoints as a function of its coefficients (:func:`multanet_core.contact.lip_meeting`):
+        what a line's script closes in all three axes."""
+        return lip_meeting(self.head, "XYZ".index(self.checkpoint.up_axis))
+
+    @cached_property
+    def closed_gap(self) -> float:
+        """The lip gap (:attr:`lip_gap`) of the lips just closed: a mesh head's at its template (its lips at rest
+        touch), a rig head's 0 (jawOpen - mouthClose: the lips sealed however far the jaw is open)."""
+        if self.head.is_rig or self.lip_gap is None:
+            return 0.0
+        up = "XYZ".index(self.checkpoint.up_axis)
+        upper, lower = lip_midpoints(self.head.template, self.head.lips, up)
+        return float(self.head.template[upper, up] - self.head.template[lower, up])
 
     @cached_property
     def rest_coefficients(self) -> np.ndarray:

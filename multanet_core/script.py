@@ -40,9 +40,10 @@ HEARD_SLACK_S = 0.15  # a word counts as heard where pocketsphinx heard it withi
 MISSING_RUN = 3  # this many words in a row not heard where placed: that stretch bakes from the audio alone
 MAX_SECONDS = 600.0  # longer lines are refused: split them
 MAX_TEXT_BYTES = 100_000
-NEIGHBOUR_SEAL = 0.35  # the frames either side of a closure close this much of the way: the lips meet, not snap
+NEIGHBOUR_SEAL = 0.2  # the frames either side of a closure close this much of the way: the lips meet, not snap
 LABIODENTAL_SHARE = 0.25  # on F/V the lip gap is at most this share of the line's mean vowel opening
 VOWEL_SHARE = 0.3  # through a vowel the lip gap is at least this share of the line's mean vowel opening
+PRESS_SHARE = 0.1  # on P/B/M the lips press past closed by this share of it (they meet whatever else moves)
 DEFAULT_LANGUAGE = "en-us"
 
 
@@ -272,12 +273,16 @@ def script_tracks(timing: ScriptTiming, fps: float, n: int) -> ScriptTracks:
 
 
 def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.ndarray, float] | None,
-                 closed_gap: float, rest: np.ndarray, strength: float = 1.0) -> np.ndarray:
+                 closed_gap: float, rest: np.ndarray, strength: float = 1.0,
+                 meet: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, up: int = 1) -> np.ndarray:
     """Coefficients [T, K] with the script's contact: along the head's lip gap ``seal`` (gap = c @ g + offset,
-    :func:`multanet_core.contact.seal_direction`) the lips closed to ``closed_gap`` on P/B/M frames and the gap
+    :func:`multanet_core.contact.seal_direction`) the lips closed to ``closed_gap`` (and pressed a little past it,
+    :data:`PRESS_SHARE` of the mean vowel opening) on P/B/M frames and the gap
     held to :data:`LABIODENTAL_SHARE` of the mean vowel opening on F/V; pauses pulled to ``rest`` [K]; all by
     ``strength`` (0: unchanged); through a vowel the gap is at least :data:`VOWEL_SHARE` of that mean opening
-    (a vowel is never mouthed shut). Without a lip gap only the pauses rest."""
+    (a vowel is never mouthed shut). With ``meet`` (a mesh head's :func:`multanet_core.contact.lip_meeting`, whose
+    axis ``up`` the gap is), a closure brings the lower lip midpoint onto the upper one in all three axes, by the
+    least change of the coefficients, not only in height. Without a lip gap only the pauses rest."""
     s = float(np.clip(strength, 0.0, 1.0))
     if s == 0.0 or len(coefficients) == 0:
         return coefficients
@@ -286,20 +291,25 @@ def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.
         g, offset = seal
         unit = g / float(g @ g)
         gap = c @ g + offset
-        if tracks.vowels.any():  # open the vowels the regression left nearly shut
-            open_gap = float(np.mean(gap[tracks.vowels]))
-            floor = closed_gap + VOWEL_SHARE * max(open_gap - closed_gap, 0.0)
-            lift = np.where(tracks.vowel_spans, np.maximum(floor - gap, 0.0), 0.0)
-            c += (s * lift)[:, None] * unit[None]
-            gap = c @ g + offset
+        # the line's mean vowel opening, as the regression made it: what the shares below are of
+        opening = max(float(np.mean(gap[tracks.vowels])) - closed_gap, 0.0) if tracks.vowels.any() else 0.0
+        lift = np.where(tracks.vowel_spans, np.maximum(closed_gap + VOWEL_SHARE * opening - gap, 0.0), 0.0)
+        c += (s * lift)[:, None] * unit[None]  # open the vowels the regression left nearly shut
+        gap = c @ g + offset
         cap = np.full(len(c), np.inf, np.float32)
-        cap[tracks.closed > 0] = closed_gap
-        if tracks.vowels.any():
-            open_gap = float(np.mean(gap[tracks.vowels]))
-            labio_cap = closed_gap + LABIODENTAL_SHARE * max(open_gap - closed_gap, 0.0)
-            cap = np.where(tracks.labiodental > 0, np.minimum(cap, labio_cap), cap)
+        cap[tracks.labiodental > 0] = closed_gap + LABIODENTAL_SHARE * opening if opening > 0 else np.inf
+        cap[tracks.closed > 0] = closed_gap - PRESS_SHARE * opening
+        if meet is not None:  # closures meet in 3D below; here F/V only
+            cap[tracks.closed > 0] = np.inf
         weight = s * np.maximum(tracks.closed, tracks.labiodental)
         excess = np.where(np.isfinite(cap), np.maximum(gap - cap, 0.0), 0.0)
         c -= (weight * excess)[:, None] * unit[None]
+        if meet is not None and np.any(tracks.closed > 0):
+            g3, offset3, closed3 = meet
+            target = closed3.astype(np.float32).copy()
+            target[up] -= PRESS_SHARE * opening
+            solve = np.linalg.solve(g3 @ g3.T, g3).astype(np.float32)  # the least-norm change for a lip vector
+            shut = tracks.closed > 0
+            c[shut] += (s * tracks.closed[shut])[:, None] * ((target[None] - (c[shut] @ g3.T + offset3)) @ solve)
     w_rest = (s * tracks.rest)[:, None]
     return (c + w_rest * (rest[None].astype(np.float32) - c)).astype(np.float32)

@@ -202,3 +202,20 @@ def test_without_pocketsphinx_a_text_warns_and_the_line_bakes_from_the_audio(tmp
         "assert not t.used\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert "take 1: its text was not used" in out.stdout and "install espeakng-loader and pocketsphinx" in out.stdout
+
+
+def test_the_rig_head_seals_through_jaw_open_and_mouth_close():
+    """The bundled ARKit rig head with the text: at every P/B/M centre the lips are sealed however far the jaw
+    is open (jawOpen - mouthClose at or under 0), where the audio alone leaves them apart."""
+    x, meta = real("librivox_sns01_0920")
+    ckpt = load_checkpoint(DEFAULT)
+    rig = ckpt.rig_heads[0]
+    anim = Animator(ckpt, rig.name)
+    names = list(rig.weight_names)
+    jaw, close = names.index("jawOpen"), names.index("mouthClose")
+    timing = align_script(x, meta["text"], "en-us")
+    plain = anim.weights(anim.coefficients(x, ckpt.fps))
+    sealed = anim.weights(anim.coefficients(x, ckpt.fps, script=timing))
+    pbm = centres(meta["phones"], ckpt.fps, len(sealed), "bilabial")
+    assert np.all(sealed[pbm, jaw] - sealed[pbm, close] <= 0.02)
+    assert np.mean(plain[pbm, jaw] - plain[pbm, close]) > 0.05

@@ -31,12 +31,14 @@ from multanet_core import metrics
 from multanet_core.audio import prepare
 from multanet_core.checkpoint import Checkpoint, load_checkpoint
 from multanet_core.inference import Animator
+from multanet_core.script import align_script
 from train.data import DatasetError, open_dataset
 from train.data.base import UNITS
 
-from . import evaluate_real, open_vowels
+from . import evaluate_real, open_vowels, speech_metrics
 from .augment import NOISES, active_rms_db, babble, band_limit, reverberate, variant_rng
 from .features_cache import BabblePool
+from .synth.text import ESPEAK_LANGUAGE
 
 SPLITS = {"test": "test", "unseen": "unseen_language", "cross-voice": "cross_voice", "shifted-voice": "shifted_voice",
           "neural-voice": "neural_voice", "val": "val", "train": "train",
@@ -85,8 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --split real: the clips whose json says this split (no split: dev); test is "
                              "locked, scored once per shipped model (default: dev)")
     parser.add_argument("--script", action="store_true",
-                        help="with --split real: bake every clip with its own text (multanet_core.script): the "
-                             "text placed in the audio seals P/B/M and rests pauses where the placement is trusted")
+                        help="bake every clip or sequence with its own text (multanet_core.script): the text placed "
+                             "in the audio seals P/B/M and rests pauses where the placement is trusted")
 
 
 def parse_models(specs: list[str]) -> dict[str, dict[str, Checkpoint]]:
@@ -137,10 +139,10 @@ def noisy(condition: tuple | None, pool: BabblePool | None):
 
 def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split: str, characters=None,
                        max_sequences: int | None = None, emotion: str = "neutral", keep_curves: int = 0,
-                       degrade=None, languages=None):
+                       degrade=None, languages=None, script: bool = False):
     """Per-sequence records (one per model, plus 'static' and 'ground truth'), and lip-opening curves.
     ``degrade(samples, sequence)`` changes the audio (the ground truth stays); ``languages``: only the
-    sequences in these languages (None: all)."""
+    sequences in these languages (None: all); ``script``: each sequence baked with its own text (issue 29)."""
     wanted = set(characters or [])
     covered = set().union(*[set(m) for m in models.values()])
     records, curves = [], []
@@ -163,6 +165,10 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
         gt = np.asarray(dataset.load_vertices(seq), np.float32)
         fps = dataset.sequence_fps(seq)
         preds, presets = {}, {}
+        timing = None
+        if script and seq.metadata().get("text"):
+            timing = align_script(samples, seq.metadata()["text"], ESPEAK_LANGUAGE.get(seq.language, seq.language),
+                                  seq.id)
         for label, heads in models.items():
             if seq.character not in heads:
                 continue
@@ -171,7 +177,7 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
                 animators[key] = Animator(heads[seq.character], seq.character)
             anim = animators[key]
             presets[label] = _preset(emotion, seq, anim.head)
-            preds[label] = anim.vertices(anim.coefficients(samples, fps, presets[label]))
+            preds[label] = anim.vertices(anim.coefficients(samples, fps, presets[label], script=timing))
         n = min([len(gt)] + [len(p) for p in preds.values()])
         gt = gt[:n]
         lips, upper = tmpl.lip_indices, tmpl.upper_face_indices
@@ -184,14 +190,17 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
         records.append({**base, "model": "ground truth", "lve": 0.0, "mve": 0.0, "fdd": 0.0, "jitter": 1.0,
                         "face_lve": 0.0, "gt_jerk": metrics.jerk(gt, lips, fps)})
         phones = seq.metadata().get("phonemes")
+        if timing is not None:
+            base.update(script_used=timing.used, script_warned=bool(timing.warning))
         for label, pred in preds.items():
             pred = pred[:n]
+            up = AXES[models[label][seq.character].up_axis]
             records.append({**base, "model": label, "lve": metrics.lve(pred, gt, lips), "mve": metrics.mve(pred, gt),
                             "fdd": metrics.fdd(pred, gt, tmpl.vertices, upper), "face_lve": metrics.lve(pred, gt, face),
                             "preset": presets[label],
                             "jitter": metrics.jitter_ratio(pred, gt, lips, fps),
-                            **_open_vowel_sums(pred, gt, tmpl, AXES[models[label][seq.character].up_axis],
-                                               phones, fps)})
+                            **_open_vowel_sums(pred, gt, tmpl, up, phones, fps),
+                            **_closures(pred, tmpl, up, phones, fps)})
         if curves_per_lang[seq.language] < keep_curves:
             curves_per_lang[seq.language] += 1
             up = AXES[next(iter(models.values()))[seq.character].up_axis]
@@ -222,6 +231,18 @@ def _open_vowel_sums(pred: np.ndarray, gt: np.ndarray, tmpl, up: int, phones, fp
     return sums or {"open_pred": 0.0, "open_gt": 0.0, "open_centres": 0}
 
 
+def _closures(pred: np.ndarray, tmpl, up: int, phones, fps: float) -> dict:
+    """Issue 26's P/B/M and vowel closures of a sequence against its exact timeline ({} where undefined)."""
+    if not phones:
+        return {}
+    try:
+        opening = speech_metrics.lip_opening(pred, tmpl.vertices, tmpl.lip_indices, up)
+    except ValueError:
+        return {}
+    found = speech_metrics.closures(opening, phones, fps)
+    return {k: found[k] for k in ("closed", "false_closures") if k in found}
+
+
 def summarise(records: list[dict], by: str | None) -> dict:
     """Mean of each metric per model (and per ``by`` key when given)."""
     groups = defaultdict(list)
@@ -233,6 +254,9 @@ def summarise(records: list[dict], by: str | None) -> dict:
         entry["sequences"] = len(rs)
         if model == "ground truth":
             entry["gt_jerk"] = float(np.mean([r["gt_jerk"] for r in rs]))
+        for k in ("closed", "false_closures", "script_used", "script_warned"):
+            if any(k in r for r in rs):
+                entry[k] = float(np.mean([r[k] for r in rs if k in r]))
         if any("open_centres" in r for r in rs):  # issue 26: ratio of mean openings at open-vowel centres
             entry["open_vowels"] = open_vowels.pooled_ratio(rs)
             entry["open_vowel_centres"] = int(sum(r.get("open_centres", 0) for r in rs))
@@ -296,6 +320,15 @@ def report(result: dict, scale: float) -> str:
     face = tuple((f"face LVE {m}", lambda key, m=m: "-" if result["overall"].get(m, {}).get(key, {}).get("face_lve")
                   is None else f"{result['overall'][m][key]['face_lve'] * scale ** 2:.3g}") for m in result["models"])
     out += ["## Overall", ""] + _table(result["overall"], models, ["all"], scale, "", face) + [""]
+    if any("closed" in result["overall"].get(m, {}).get("all", {}) for m in result["models"]):
+        out += ["P/B/M centres closed (opening under 20 % of the mean vowel-centre opening) / vowel centres closed, "
+                "against each sequence's exact timeline: " + ", ".join(
+                    f"{m} {result['overall'][m]['all']['closed']:.1%} / "
+                    f"{result['overall'][m]['all']['false_closures']:.1%}"
+                    for m in result["models"] if "closed" in result["overall"][m]["all"]) + "."
+                + (f" Baked with each sequence's own text (`--script`): used on "
+                   f"{result['overall'][result['models'][0]]['all'].get('script_used', 0):.0%} of them."
+                   if result.get("script") else ""), ""]
     out += ["face LVE: LVE over every vertex of the face (the largest squared error of a frame, mean over frames)."
             + (" Each sequence animated with its own expression's preset (`--emotion labels`)."
                if result["emotion"] == LABELS else ""), ""]
@@ -519,12 +552,13 @@ def run(args: argparse.Namespace) -> int:
     if args.split == "heldout-languages":
         return run_heldout(args, models, dataset, chars)
     records, curves = evaluate_sequences(models, dataset, split, chars, args.max_sequences, args.emotion,
-                                         keep_curves=args.clips_per_language if args.plots else 0)
+                                         keep_curves=args.clips_per_language if args.plots else 0,
+                                         script=args.script)
     if not records:
         print(f"{args.data}: no {split!r} sequences of the checkpoints' characters", file=sys.stderr)
         return 2
     result = {"split": split, "data": str(args.data), "emotion": args.emotion, "models": list(models),
-              "mm_per_unit": _mm_per_unit(dataset),
+              "mm_per_unit": _mm_per_unit(dataset), "script": args.script,
               "checkpoints": args.checkpoint, "overall": summarise(records, None),
               "per_character": summarise(records, "character"), "per_language": summarise(records, "language"),
               "sequences": records}
