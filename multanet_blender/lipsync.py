@@ -228,6 +228,7 @@ class Bake:
     key_plan: named_keys.KeyPlan | None = None  # BY_NAME: which of the mesh's own keys it drives
     note: str = ""  # something the animator should know that does not stop the bake (a muted strip)
     warning: str = ""  # something the animator should check: a contact head heard hardly any speech in it
+    info: str = ""  # how it went, for the report only (the line's text placed): nothing to check
     written: tuple[int, float] = (0, 0.0)  # BY_NAME: keys written, and the largest error of the thinning
     jaw_values: np.ndarray | None = None  # BY_NAME with a jaw bone and no jawOpen key: the weight, per frame
     solve_error: float | None = None  # BY_NAME from a mesh head: the share of its motion the keys miss
@@ -330,9 +331,10 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     warning = ""
     if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
         warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
+    info = ""
     if script is not None:
         warning = _join(warning, script.warning)
-        note = _join(note, "" if script.warning else script.note())
+        info = "" if script.warning else script.note()
     _require_finite(coefficients, f"head '{printable(head.name)}''s motion for {label}")
     if request.blinks:
         note = _join(note, _blink_note(head, key_plan))
@@ -342,13 +344,13 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         if jaw is not None:
             _require_finite(jaw, f"the jaw bone's jawOpen for {label}")
         return Bake(request, head.name, timing, label, None, coefficients, sounding, note=note, warning=warning,
-                    key_values=values * sounding[:, None], key_plan=key_plan,
+                    info=info, key_values=values * sounding[:, None], key_plan=key_plan,
                     jaw_values=None if jaw is None else jaw * sounding, solve_error=missed,
                     blinked=blink is not None and bool(set(key_plan.sources) & BLINKING))
     motion = MeshMotion(head, rest_positions(obj), blink=blink is not None)
     if blink is not None:  # the blink shape is the motion's last component, the blink layer its coefficient
         coefficients = np.concatenate([coefficients, blink[:, None].astype(coefficients.dtype)], 1)
-    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note,
+    bake = Bake(request, head.name, timing, label, motion, coefficients, sounding, cache_path, note=note, info=info,
                 warning=warning, blinked=blink is not None)
     if request.target is not Target.VERTEX_CACHE:
         bake.key_values = motion.key_values(coefficients) * sounding[:, None]

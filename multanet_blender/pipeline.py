@@ -28,6 +28,8 @@ def bake(scene, request: BakeRequest) -> Outcome:
     request cannot be baked."""
     planned = lipsync.plan_bake(scene, request)
     done = nla.apply_line(planned) if request.target is Target.NLA else lipsync.apply_bake(planned)
+    if planned.info:
+        done += f"; {planned.info}"
     if planned.note:
         done += f"; note: {planned.note}"
     if planned.warning:

@@ -104,10 +104,12 @@ def seal_direction(head, up: int) -> tuple[np.ndarray, float] | None:
     return g.astype(np.float32), float(mean[a] - mean[b])
 
 
-def lip_meeting(head, up: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(G [3, K], offset [3], closed [3]) of a mesh head: the upper lip midpoint minus the lower one
-    (:func:`lip_midpoints`) as a linear function of its coefficients, c @ G.T + offset, and that vector at its
-    template, where the lips touch. None for a rig head, a head without midpoints, or lips no coefficient moves."""
+def lip_meeting(head, up: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(G [3, K], offset [3], closed [3], solve [3, K]) of a mesh head: the upper lip midpoint minus the lower one
+    (:func:`lip_midpoints`) as a linear function of its coefficients, c @ G.T + offset; that vector at its
+    template, where the lips touch; and the map from a wanted change of that vector to the change of the
+    coefficients that moves the head's lip vertices least (with a little of the coefficients' own size, so no
+    component runs away). None for a rig head, a head without midpoints, or lips no coefficient moves."""
     if head.is_rig:
         return None
     try:
@@ -120,7 +122,16 @@ def lip_meeting(head, up: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | No
         return None
     offset = np.array([mean[3 * upper + a] - mean[3 * lower + a] for a in range(3)])
     closed = np.asarray(head.template, np.float64)[upper] - np.asarray(head.template, np.float64)[lower]
-    return g.astype(np.float32), offset.astype(np.float32), closed.astype(np.float32)
+    lips = np.asarray(head.lips)
+    b_lips = basis.reshape(basis.shape[0], -1, 3)[:, lips].reshape(basis.shape[0], -1)
+    w = b_lips @ b_lips.T
+    w += LIP_RIDGE * np.trace(w) / len(w) * np.eye(len(w))
+    w_inv_gt = np.linalg.solve(w, g.T)  # [K, 3]
+    solve = np.linalg.solve(g @ w_inv_gt, w_inv_gt.T)  # [3, K]: delta c = r @ solve, with g @ delta c = r
+    return g.astype(np.float32), offset.astype(np.float32), closed.astype(np.float32), solve.astype(np.float32)
+
+
+LIP_RIDGE = 0.05  # lip_meeting: the coefficients' own size against the lip vertices' motion, per unit of the latter
 
 
 def running_mean(x: np.ndarray, frames: int) -> np.ndarray:

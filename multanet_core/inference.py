@@ -231,7 +231,7 @@ class Animator:
         return out
 
     @cached_property
-    def lip_meeting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def lip_meeting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """A mesh head's lip midpoints as a function of its coefficients (:func:`multanet_core.contact.lip_meeting`):
         what a line's script closes in all three axes."""
         return lip_meeting(self.head, "XYZ".index(self.checkpoint.up_axis))

