@@ -41,12 +41,13 @@ def test_arpabet_and_silences_become_the_articulation_models_ipa():
 def test_real_clips_become_train_sequences_whose_lips_close_at_the_aligned_bilabials(tiny_corpus, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(tiny_corpus, corpus)
-    # one English clip aligned by pocketsphinx, one Spanish clip by DTW against espeak-ng (its phones dropped)
+    # one English clip aligned by pocketsphinx, one Spanish clip by pocketsphinx on espeak-ng's phones (its own
+    # phones dropped)
     clips = clips_folder(tmp_path, {"librivox_sns01_0920": {"phones": None, "language": "en-us"},
                                     "asterisk_es_dir-intro": {"phones": None, "language": "es"}})
     summary = add_real_speech(corpus, clips, per_clip=2, seed=0)
     assert summary["clips"] == 2 and summary["sequences"] == 4
-    assert summary["alignments"] == {"pocketsphinx": 1, "dtw-espeak": 1}
+    assert summary["alignments"] == {"pocketsphinx": 1, "pocketsphinx-phonetic": 1}
     info = json.loads((corpus / "dataset.json").read_text(encoding="utf-8"))
     assert info["real_speech"][-1]["sequences"] == 4
     ds = FolderDataset(corpus)

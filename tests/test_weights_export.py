@@ -215,7 +215,7 @@ def test_emotion_and_lip_contact(tmp_path, rig_checkpoints, capsys):
     # no contact head: a note, and the same weights
     capsys.readouterr()
     assert animate(tmp_path / "d.csv", "--lip-contact", "0.5", checkpoint=plain, character="rig") == 0
-    assert "has no lip-contact head, so --lip-contact changes nothing" in capsys.readouterr().err
+    assert "has no lip-contact head and no text was given, so --lip-contact changes nothing" in capsys.readouterr().err
     assert (tmp_path / "d.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
     # a contact head sure of silence: sealed (1, the default) pulls every frame to rest, 0 lets the head move
     assert animate(tmp_path / "sealed.json", checkpoint=silent, character="rig") == 0
