@@ -334,7 +334,7 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
     info = ""
     if script is not None:
         warning = _join(warning, script.warning)
-        info = "" if script.warning else script.note()
+        info = script.note()
     _require_finite(coefficients, f"head '{printable(head.name)}''s motion for {label}")
     if request.blinks:
         note = _join(note, _blink_note(head, key_plan))

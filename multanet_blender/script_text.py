@@ -8,7 +8,8 @@ import os
 
 import bpy
 
-from multanet_core.script import ScriptError, clean_text, read_text, text_beside
+from multanet_core import script
+from multanet_core.script import ScriptError, clean_text
 
 from . import blender_compat
 from .request import Source
@@ -33,11 +34,8 @@ def line_text(scene, source: Source, given: str = "", block=None) -> str:
         return clean_text(given, "the line's text")
     if block is not None:
         return clean_text(block.as_string(), f"text block '{block.name}'")
-    path = sound_path(scene, source)
-    found = text_beside(path) if path else None
-    if not found:
-        return ""
     try:
-        return read_text(found)
+        text, _ = script.line_text(audio_path=sound_path(scene, source) or None)
     except ScriptError as exc:
         raise ScriptError(f"the text beside the sound: {exc}") from exc
+    return text or ""

@@ -202,8 +202,7 @@ def _speech_coefficients(args: argparse.Namespace, animator: Animator) -> tuple[
         if script.warning:
             print(f"warning: {script.warning}", file=sys.stderr)
         else:
-            print(f"script ({source}): {100 * script.trusted_share:.0f} % of its phones placed with confidence "
-                  f"({args.language})", file=sys.stderr)
+            print(f"script ({source}, {args.language}): {script.note()}", file=sys.stderr)
     coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact, script=script)
     warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'")
     if warning:

@@ -227,14 +227,19 @@ class Animator:
                                 seal=self.contact_seal)
         if tracks is not None and contact > 0:
             out = apply_script(out, tracks, self.lip_gap, self.closed_gap, self.rest_coefficients, contact,
-                               self.lip_meeting, "XYZ".index(self.checkpoint.up_axis))
+                               self.lip_meeting, self.up)
         return out
+
+    @property
+    def up(self) -> int:
+        """The checkpoint's up axis as an index (0, 1, 2): the axis a lip gap is measured along."""
+        return "XYZ".index(self.checkpoint.up_axis)
 
     @cached_property
     def lip_meeting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """A mesh head's lip midpoints as a function of its coefficients (:func:`multanet_core.contact.lip_meeting`):
         what a line's script closes in all three axes."""
-        return lip_meeting(self.head, "XYZ".index(self.checkpoint.up_axis))
+        return lip_meeting(self.head, self.up)
 
     @cached_property
     def closed_gap(self) -> float:
@@ -242,9 +247,8 @@ class Animator:
         touch), a rig head's 0 (jawOpen - mouthClose: the lips sealed however far the jaw is open)."""
         if self.head.is_rig or self.lip_gap is None:
             return 0.0
-        up = "XYZ".index(self.checkpoint.up_axis)
-        upper, lower = lip_midpoints(self.head.template, self.head.lips, up)
-        return float(self.head.template[upper, up] - self.head.template[lower, up])
+        upper, lower = lip_midpoints(self.head.template, self.head.lips, self.up)
+        return float(self.head.template[upper, self.up] - self.head.template[lower, self.up])
 
     @cached_property
     def rest_coefficients(self) -> np.ndarray:
@@ -284,7 +288,7 @@ class Animator:
     def lip_gap(self) -> tuple[np.ndarray, float] | None:
         """The head's lip gap as a linear function of its coefficients (:func:`multanet_core.contact.seal_direction`):
         what Lip Contact seals and what keeps blinks off closures."""
-        return seal_direction(self.head, "XYZ".index(self.checkpoint.up_axis))
+        return seal_direction(self.head, self.up)
 
     def blink_curve(self, samples: np.ndarray, fps: float, coefficients: np.ndarray, seed: int) -> np.ndarray:
         """The blink layer of a line (:mod:`multanet_core.blinks`): the eyelids' closure [T] in 0..1 for

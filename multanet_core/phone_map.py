@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 
-SILENCES = {"", "_", "sil", "sp", "pau", "spn", "h#", "#", "SIL", "<sil>", "[SIL]", "NSN", "<s>", "</s>", "(NULL)"}
+# silence labels of the aligners, corpora and shipped alignments (train.speech_metrics reads by these too)
+SILENCES = {"", "_", "sil", "sp", "pau", "spn", "h#", "#", "SIL", "<sil>", "[SIL]", "NSN"}
 
 # marks that change no lip or acoustic class here: stress, length, tone, diacritics, espeak-ng mnemonic marks,
 # and the glottal stop (no ARPAbet phone: pocketsphinx hears it as part of its neighbours)

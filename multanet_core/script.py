@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -69,13 +69,12 @@ class ScriptTiming:
 
     def shifted(self, seconds: float) -> ScriptTiming:
         """The same timing on a clock that starts ``seconds`` into the audio it was aligned to (a trimmed strip)."""
-        phones = [[s - seconds, e - seconds, p] for s, e, p in self.phones]
-        return ScriptTiming(self.text, self.language, phones, list(self.trusted), self.trusted_share, self.warning,
-                            self.match)
+        return replace(self, phones=[[s - seconds, e - seconds, p] for s, e, p in self.phones],
+                       trusted=list(self.trusted))
 
     def note(self) -> str:
-        """One line for a report: how much of the text was placed, or its warning."""
-        return self.warning or f"text placed ({100 * self.trusted_share:.0f} % of its phones with confidence)"
+        """One line for a report of a text that matched: how much of it was placed ('' when it warned)."""
+        return "" if self.warning else f"text placed ({100 * self.trusted_share:.0f} % of its phones with confidence)"
 
 
 def read_text(path: str | os.PathLike) -> str:

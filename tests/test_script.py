@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from multanet_core.audio import prepare
 from multanet_core.checkpoint import load_checkpoint
@@ -27,17 +25,17 @@ from multanet_core.script import (
     script_tracks,
     text_beside,
 )
+from tests.test_align import real_clip
 from train.speech_metrics import centres, lip_opening
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REAL = os.path.join(ROOT, "data", "real_speech")
 DEFAULT = os.path.join(ROOT, "multanet_blender", "models", "default.npz")
 
 
 def real(name: str):
-    x, sr = sf.read(os.path.join(REAL, name + ".flac"))
-    with open(os.path.join(REAL, name + ".json"), encoding="utf-8") as f:
-        return prepare(x, sr), json.load(f)
+    """A real clip of data/real_speech at 16 kHz, and its metadata."""
+    x, sr, meta = real_clip(name)
+    return prepare(x, sr), meta
 
 
 def test_phone_map_covers_the_lips_in_ipa_and_arpabet():

@@ -42,11 +42,9 @@ import numpy as np
 
 from multanet_core import metrics
 from multanet_core.contact import frame_loudness_db, lip_midpoints  # the ones inference seals and rests by, too
+from multanet_core.phone_map import ARPABET_BILABIAL as ARPABET_BILABIALS  # the sets a line's script reads by
+from multanet_core.phone_map import ARPABET_VOWELS, SILENCES
 
-ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AX", "AXR", "AY", "EH", "ER", "EY", "IH", "IX", "IY", "OW", "OY",
-                  "UH", "UW", "UX"}
-ARPABET_BILABIALS = {"P", "B", "M", "EM"}
-SILENCES = {"", "_", "sil", "sp", "pau", "spn", "h#", "#", "SIL", "<sil>", "[SIL]", "NSN"}
 MIN_PAUSE_S = 0.15
 CLOSED_SHARE = 0.2
 SLACK_FRAMES = 1  # closed_1: closed within this many frames of the centre (the aligner's 20-40 ms)

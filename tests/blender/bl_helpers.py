@@ -50,6 +50,18 @@ def add_strip(path: str, frame_start: int = 1, name: str = "line", channel: int 
     return blender_compat.top_strips(bpy.context.scene).new_sound(name, path, channel, frame_start)
 
 
+def save_one_line_scene(path: str, checkpoint: str, wav: str) -> None:
+    """A factory-fresh file at 30 fps with head char00 of ``checkpoint`` (the panel's checkpoint) and one sound strip
+    of ``wav``, 'char00: line 1', at frame 1, saved as ``path``: a dialogue line for the bake command line."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.context.scene.render.fps = 30
+    add_head(checkpoint, "char00")
+    settings = bpy.context.scene.multanet
+    settings.model, settings.checkpoint_path = "FILE", checkpoint
+    add_strip(wav, 1, "char00: line 1", channel=1)
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+
+
 def evaluated_vertices(obj, frame: int) -> np.ndarray:
     scene = bpy.context.scene
     scene.frame_set(frame)

@@ -9,7 +9,7 @@ import os
 import bpy
 import numpy as np
 import pytest
-from bl_helpers import add_head, add_strip, needs_aud
+from bl_helpers import needs_aud, save_one_line_scene
 
 from multanet_blender import cli_bake
 from multanet_core.checkpoint import load_checkpoint
@@ -52,13 +52,7 @@ def test_a_lines_emotion_from_the_command_line_is_baked_and_saved(blender, asset
     path = str(tmp_path / "shot.blend")
 
     def make():
-        bpy.ops.wm.read_factory_settings(use_empty=True)
-        bpy.context.scene.render.fps = 30
-        add_head(assets["checkpoint"], "char00")
-        settings = bpy.context.scene.multanet
-        settings.model, settings.checkpoint_path = "FILE", assets["checkpoint"]
-        add_strip(assets["wav16"], 1, "char00: line 1", channel=1)
-        bpy.ops.wm.save_as_mainfile(filepath=path)
+        save_one_line_scene(path, assets["checkpoint"], assets["wav16"])
 
     make()
     assert cli_bake.main(["--in-place"]) == 0

@@ -10,7 +10,8 @@ import shutil
 import bpy
 import numpy as np
 import pytest
-from bl_helpers import add_head, add_strip, evaluated_vertices, needs_aud, scene_state
+from bl_helpers import add_head, needs_aud, save_one_line_scene, scene_state
+from test_lip_contact import motion
 
 from multanet_blender import cli_bake
 from multanet_blender import record as records
@@ -19,8 +20,7 @@ TEXT = "The quick brown fox jumps over the lazy dog, while five wizards box my j
 WRONG = "Buenos días, mi amigo, bebe un poco de agua y come pan con mantequilla."
 
 
-def motion(obj, frames=range(10, 180, 4)) -> np.ndarray:
-    return np.stack([evaluated_vertices(obj, f) for f in frames])
+FRAMES = range(10, 180, 4)  # the speech of tests/data/speech_en.flac, placed at frame 10
 
 
 def generate(obj, assets, **kwargs):
@@ -32,7 +32,7 @@ def test_the_panel_text_changes_the_bake_and_is_recorded(blender, assets, capfd)
     """(audio files: this runs on the Blender 4.2 module too)"""
     obj = add_head(assets["checkpoint"])
     assert generate(obj, assets) == {"FINISHED"}
-    plain = motion(obj)
+    plain = motion(obj, FRAMES)
     assert records.read(obj).text == ""
     capfd.readouterr()
     bpy.context.scene.multanet.text = TEXT
@@ -41,7 +41,7 @@ def test_the_panel_text_changes_the_bake_and_is_recorded(blender, assets, capfd)
     rec = records.read(obj)
     assert (rec.text, rec.language) == (TEXT, "en-us")
     assert "text placed" in out, out
-    scripted = motion(obj)
+    scripted = motion(obj, FRAMES)
     assert np.abs(scripted - plain).max() > 1e-4
     # a text block stands in when Text is empty; the operator's own text wins over both
     block = bpy.data.texts.new("line 1")
@@ -49,18 +49,18 @@ def test_the_panel_text_changes_the_bake_and_is_recorded(blender, assets, capfd)
     bpy.context.scene.multanet.text = ""
     bpy.context.scene.multanet.text_block = block
     assert generate(obj, assets) == {"FINISHED"}
-    assert records.read(obj).text == TEXT and np.allclose(motion(obj), scripted, atol=1e-6)
+    assert records.read(obj).text == TEXT and np.allclose(motion(obj, FRAMES), scripted, atol=1e-6)
 
 
 def test_a_text_that_does_not_match_warns_and_bakes_from_the_audio(blender, assets, capfd):
     obj = add_head(assets["checkpoint"])
     assert generate(obj, assets) == {"FINISHED"}
-    plain = motion(obj)
+    plain = motion(obj, FRAMES)
     capfd.readouterr()
     assert generate(obj, assets, text=WRONG, language="es") == {"FINISHED"}
     out = capfd.readouterr().out
     assert "its text does not seem to be what the audio says" in out or "could not be aligned" in out, out
-    assert np.allclose(motion(obj), plain, atol=1e-6)
+    assert np.allclose(motion(obj, FRAMES), plain, atol=1e-6)
 
 
 def test_a_txt_beside_the_sound_is_used_and_a_bad_one_refused(blender, assets, tmp_path, capfd):
@@ -88,13 +88,7 @@ def test_dialogue_lines_bake_with_their_text_from_the_list_and_the_command_line(
     path = str(tmp_path / "shot.blend")
 
     def make():
-        bpy.ops.wm.read_factory_settings(use_empty=True)
-        bpy.context.scene.render.fps = 30
-        add_head(assets["checkpoint"], "char00")
-        settings = bpy.context.scene.multanet
-        settings.model, settings.checkpoint_path = "FILE", assets["checkpoint"]
-        add_strip(assets["wav16"], 1, "char00: line 1", channel=1)
-        bpy.ops.wm.save_as_mainfile(filepath=path)
+        save_one_line_scene(path, assets["checkpoint"], assets["wav16"])
 
     make()
     assert cli_bake.main(["--in-place"]) == 0
