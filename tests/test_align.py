@@ -195,3 +195,38 @@ def test_phonetic_aligner_refuses_what_it_cannot_align():
         align_phonetic(x, sr, meta["text"], "xx-nolanguage")
     with pytest.raises(AlignmentError, match="could not align"):  # far more text than a 2 s clip can hold
         align_phonetic(x[: 2 * sr], sr, " ".join([meta["text"]] * 12), "en-us")
+
+
+def test_fetch_realign_aligns_the_aligners_clips_again_and_copies_them_into_their_degraded_copies(tmp_path):
+    """`data/real_speech/fetch.py --realign`: a clip whose phones came from the project's aligner gets today's
+    alignment (the same as `align` gives on its audio), the degraded copy made from it gets the same phones, and
+    a clip with a shipped alignment is left byte for byte."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("real_speech_fetch", os.path.join(REAL, "fetch.py"))
+    fetch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch)  # constants only: no download
+    names = ("mfa_words", "mix_reverb_room_mfa_words", "praatio_mary")
+    for name in names:
+        for ext in (".flac", ".json"):
+            shutil.copy(os.path.join(REAL, name + ext), tmp_path / (name + ext))
+    stale = [[0.0, 0.5, "p"], [0.5, 1.0, "a"]]
+    for name, source in (("mfa_words", "dtw-espeak (train/align.py)"), ("mix_reverb_room_mfa_words", None)):
+        meta = json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
+        meta.update(phones=stale, **({"alignment_source": source} if source else {}))
+        (tmp_path / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
+    shipped_before = (tmp_path / "praatio_mary.json").read_bytes()
+
+    changed = fetch.realign(tmp_path)
+
+    assert sorted(changed) == ["mfa_words", "mix_reverb_room_mfa_words"]
+    clean = json.loads((tmp_path / "mfa_words.json").read_text(encoding="utf-8"))
+    copy = json.loads((tmp_path / "mix_reverb_room_mfa_words.json").read_text(encoding="utf-8"))
+    x, sr = sf.read(tmp_path / "mfa_words.flac", dtype="int16")
+    expected = align(x.astype(np.float64) / 32768.0, sr, clean["text"], clean["language"])
+    assert clean["phones"] == [list(p) for p in expected.phones] != stale
+    assert clean["alignment_source"] == f"{expected.method} (multanet_core/align.py)"
+    assert copy["phones"] == clean["phones"] and copy["alignment_source"].startswith("copied from the clean clip")
+    assert (tmp_path / "praatio_mary.json").read_bytes() == shipped_before
+    assert fetch.realign(tmp_path) == []  # a second run finds nothing to change

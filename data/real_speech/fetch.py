@@ -9,6 +9,7 @@ computed here), pip, apt-get, dpkg-deb.
 
     python data/real_speech/fetch.py [--out DIR] [--cache DIR] [--include-restricted]
     python data/real_speech/fetch.py --train-pool DIR [--cache DIR]
+    python data/real_speech/fetch.py --realign [--out DIR]
 
 Output: DIR/<id>.flac (16-bit mono FLAC at the source's own sample rate) and DIR/<id>.json for
 every clip, and the clip table in DIR/README.md between its `<!-- clips:begin -->` and
@@ -2189,7 +2190,36 @@ def align_clip(x, sr, meta):
     except AlignmentError as exc:
         log(f"  no alignment for {meta.get('path_in_package')}: {exc}")
         return
-    meta.update(phones=a.phones, phone_set=a.phone_set, alignment_source=f"{a.method} (train/align.py)")
+    meta.update(phones=a.phones, phone_set=a.phone_set, alignment_source=f"{a.method} (multanet_core/align.py)")
+
+
+ALIGNER_MARKS = ("(train/align.py)", "(multanet_core/align.py)")
+
+
+def realign(outdir):
+    """Align again, with today's aligner, every clip whose phones came from the project's own aligner (never a
+    shipped alignment), and copy the new phones into the degraded clips made from them. The audio, the texts and
+    the splits stay as they are. Returns the clips that changed."""
+    metas = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(outdir.glob("*.json"))}
+    changed = []
+    for cid, meta in metas.items():
+        if meta.get("source") == "derived" or not str(meta.get("alignment_source") or "").endswith(ALIGNER_MARKS):
+            continue
+        x, sr = sf.read(outdir / (cid + ".flac"), dtype="int16")
+        before = (meta.get("phones"), meta.get("alignment_source"))
+        align_clip(x, sr, meta)
+        if (meta.get("phones"), meta.get("alignment_source")) != before:
+            changed.append(cid)
+            log(f"[realigned] {cid}: {before[1]} -> {meta['alignment_source']}, {len(meta['phones'])} phones")
+    for cid, meta in metas.items():
+        clean = metas.get(meta.get("clean") or "")
+        if meta.get("source") == "derived" and clean is not None and clean.get("phones") and meta["clean"] in changed:
+            meta.update(phones=clean["phones"], phone_set=clean.get("phone_set"))
+            changed.append(cid)
+    for cid in changed:
+        (outdir / (cid + ".json")).write_text(json.dumps(metas[cid], ensure_ascii=False, indent=1) + "\n")
+    update_readme(outdir, [dict(m, id=k) for k, m in metas.items()])
+    return changed
 
 
 def main():
@@ -2203,9 +2233,20 @@ def main():
         default=None,
         help="write only the training pool (dev speakers' other recordings, with texts) into DIR, outside the repo",
     )
+    ap.add_argument(
+        "--realign",
+        action="store_true",
+        help="only align again the clips of --out whose phones came from the project's own aligner (a pool's "
+        "clips are aligned by `train real-corpus`)",
+    )
     a = ap.parse_args()
     out = Path(a.out)
     cache = Path(a.cache)
+    if a.realign:
+        t0 = time.time()
+        changed = realign(out)
+        log(f"{len(changed)} clips realigned in {time.time() - t0:.1f} s")
+        return
     if a.train_pool:
         pool = Path(a.train_pool).resolve()
         repo = Path(__file__).resolve().parents[2]
