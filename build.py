@@ -12,7 +12,13 @@ only prepares what that folder lacks in the checkout, in a temporary copy of it:
 The zip is then checked with ``blender_ext.py validate``; any problem exits non-zero with a message and
 leaves no zip behind.
 
-    python build.py [--out DIR] [--allow-missing-model]
+``--script-wheels`` builds instead one zip per platform (Blender's ``--split-platforms``) that also carries
+the wheels a line's script needs in Blender's own Python: espeak-ng (``espeakng-loader``) and pocketsphinx,
+at the versions pinned in ``pyproject.toml``'s ``blender`` group, for Blender's Python 3.11, fetched by
+``pip download`` (PyPI, once per build). Without them the add-on bakes every line from its audio and says
+that its text was not used.
+
+    python build.py [--out DIR] [--allow-missing-model] [--script-wheels [--platform NAME ...]]
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ build-backend = "setuptools.build_meta"
 [tool.setuptools]
 packages = ["multanet_core"]
 """
+
+
+# a line's script in Blender (multanet_core.script): what Blender's Python lacks, as binary wheels per platform
+SCRIPT_PACKAGES = ("espeakng-loader", "pocketsphinx")
+PLATFORMS = {  # Blender's platform name: pip's platform tag of the wheels for Blender's Python 3.11
+    "linux-x64": "manylinux2014_x86_64",
+    "windows-x64": "win_amd64",
+    "macos-arm64": "macosx_11_0_arm64",  # espeakng-loader has no macOS x86-64 wheel
+}
+BLENDER_PYTHON = "3.11"
 
 
 class BuildError(Exception):
@@ -89,6 +105,46 @@ def build_core_wheel(out_dir: str, name: str) -> str:
     if result.returncode != 0 or not os.path.isfile(path):
         raise BuildError(f"pip could not build {name}:\n{(result.stdout + result.stderr).strip()[-3000:]}")
     return path
+
+
+def script_requirements() -> list[str]:
+    """The pinned requirements of :data:`SCRIPT_PACKAGES`, from pyproject.toml's ``blender`` group (one place
+    says which versions the add-on runs with)."""
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        group = tomllib.load(f)["dependency-groups"]["blender"]
+    pins = {r.split("==")[0].strip(): r.strip() for r in group if isinstance(r, str) and "==" in r}
+    missing = [name for name in SCRIPT_PACKAGES if name not in pins]
+    if missing:
+        raise BuildError(f"pyproject.toml's blender group pins no version of {', '.join(missing)}")
+    return [pins[name] for name in SCRIPT_PACKAGES]
+
+
+def download_script_wheels(out_dir: str, platform: str) -> list[str]:
+    """pip downloads the script's wheels for one Blender platform into ``out_dir``; returns their file names."""
+    if platform not in PLATFORMS:
+        raise BuildError(f"unknown platform {platform!r}: one of {', '.join(PLATFORMS)}")
+    before = set(os.listdir(out_dir))
+    result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                             "--python-version", BLENDER_PYTHON, "--implementation", "cp",
+                             "--platform", PLATFORMS[platform], "--dest", out_dir, *script_requirements()],
+                            capture_output=True, text=True)
+    got = sorted(set(os.listdir(out_dir)) - before)
+    if result.returncode != 0 or len(got) != len(SCRIPT_PACKAGES):
+        raise BuildError(f"pip could not download the script's wheels for {platform} "
+                         f"({', '.join(script_requirements())}):\n{(result.stdout + result.stderr).strip()[-3000:]}")
+    return got
+
+
+def _with_wheels(manifest_path: str, wheels: list[str], platforms: list[str]) -> None:
+    """The staged manifest lists ``wheels`` after the core's and declares ``platforms``."""
+    with open(manifest_path, encoding="utf-8") as f:
+        text = f.read()
+    line = next(ln for ln in text.splitlines() if ln.startswith("wheels = "))
+    listed = [*manifest()["wheels"], *(f"./wheels/{w}" for w in wheels)]
+    text = text.replace(line, "wheels = [\n" + "".join(f'  "{w}",\n' for w in listed) + "]\n"
+                        + "platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]", 1)
+    with open(manifest_path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def blender_ext() -> str:
@@ -135,6 +191,35 @@ def stage(folder: str, allow_missing_model: bool = False) -> str:
     return staged
 
 
+def build_with_script(out_dir: str, platforms: list[str] | None = None,
+                      allow_missing_model: bool = False) -> list[str]:
+    """One validated zip per platform (``multanet_blender-<version>-<platform>.zip``), each with the core wheel
+    and that platform's wheels of :data:`SCRIPT_PACKAGES`. Returns their paths."""
+    platforms = list(platforms or PLATFORMS)
+    meta = manifest()
+    out_dir = os.path.abspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="multanet_build_") as tmp:
+        staged = stage(tmp, allow_missing_model)
+        wheels = [w for p in platforms for w in download_script_wheels(os.path.join(staged, "wheels"), p)]
+        _with_wheels(os.path.join(staged, "blender_manifest.toml"), wheels, platforms)
+        parts = os.path.join(tmp, "zips")
+        os.makedirs(parts)
+        _run_blender_ext("build", "--source-dir", staged, "--output-dir", parts, "--split-platforms")
+        made = sorted(os.listdir(parts))
+        expected = sorted(f"{meta['id']}-{meta['version']}-{p.replace('-', '_')}.zip" for p in platforms)
+        if made != expected:
+            raise BuildError(f"Blender's extension tool made {made}, not {expected}")
+        paths = []
+        for name in made:
+            validate(os.path.join(parts, name))
+            path = os.path.join(out_dir, name)
+            shutil.copyfile(os.path.join(parts, name), path + ".part")
+            os.replace(path + ".part", path)
+            paths.append(path)
+    return paths
+
+
 def build(out_dir: str, allow_missing_model: bool = False) -> str:
     meta = manifest()
     zip_path = os.path.join(os.path.abspath(out_dir), f"{meta['id']}-{meta['version']}.zip")
@@ -154,15 +239,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=os.path.join(ROOT, "dist"), help="output folder (default: dist/)")
     parser.add_argument("--allow-missing-model", action="store_true",
                         help="build without models/default.npz (tests; the extension then needs a checkpoint)")
+    parser.add_argument("--script-wheels", action="store_true",
+                        help="one zip per platform with espeak-ng and pocketsphinx inside, so that a line's text "
+                             "works in Blender's own Python (downloads their wheels from PyPI)")
+    parser.add_argument("--platform", action="append", choices=sorted(PLATFORMS),
+                        help="with --script-wheels: only this platform (repeat; default: all of them)")
     args = parser.parse_args(argv)
+    if args.platform and not args.script_wheels:
+        parser.error("--platform needs --script-wheels")
     try:
-        path = build(args.out, args.allow_missing_model)
+        paths = (build_with_script(args.out, args.platform, args.allow_missing_model) if args.script_wheels
+                 else [build(args.out, args.allow_missing_model)])
     except BuildError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 1
-    with zipfile.ZipFile(path) as zf:
-        n = len(zf.namelist())
-    print(f"{path}: {os.path.getsize(path) / 1e6:.2f} MB, {n} files, built and validated by Blender's extension tool")
+    for path in paths:
+        with zipfile.ZipFile(path) as zf:
+            n = len(zf.namelist())
+        print(f"{path}: {os.path.getsize(path) / 1e6:.2f} MB, {n} files, built and validated by Blender's "
+              f"extension tool")
     return 0
 
 

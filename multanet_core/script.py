@@ -153,7 +153,8 @@ def align_script(samples: np.ndarray, text: str, language: str = DEFAULT_LANGUAG
             raise ScriptError(f"{name}: {exc}") from exc
         if "not installed" in str(exc):  # Blender's own Python, say: the bake goes on from the audio
             timing.warning = (f"{name}: its text was not used: {exc}; install espeakng-loader and pocketsphinx into "
-                              f"this Python to use a line's text")
+                              f"this Python to use a line's text (in Blender: the add-on's zip for this platform, "
+                              f"built with `build.py --script-wheels`)")
         else:
             timing.warning = (f"{name}: its text could not be aligned to the audio ({exc}); lip contact from the "
                               f"audio only")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import platform
 import subprocess
 import sys
 import tomllib
@@ -164,3 +165,64 @@ def test_installed_extension_bakes_a_strip_in_a_fresh_blender(built, tmp_path):
     result = json.loads(line[len("RESULT "):])
     # the bpy module does not load the saved preferences' extensions by itself: the enable line is needed
     assert not result["registered_before_enable"] and result["head"] and result["core_file"].startswith(site), result
+
+
+SCRIPT_IN_BLENDERS_PYTHON = r'''
+import json, sys
+site, numpy_only, clip, text = sys.argv[1:5]
+sys.path[:0] = [site, numpy_only]  # run with -S: nothing of the test's environment but numpy
+import numpy as np
+import pocketsphinx, espeakng_loader
+from multanet_core.script import align_script
+timing = align_script(np.load(clip), text, "en-us", name="slt")
+print("RESULT " + json.dumps({"pocketsphinx": pocketsphinx.__file__, "espeakng_loader": espeakng_loader.__file__,
+                              "core": sys.modules["multanet_core"].__file__, "used": timing.used,
+                              "warning": timing.warning, "trusted": timing.trusted_share}))
+'''
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and platform.machine() == "x86_64"),
+                    reason="installs the linux-x64 zip")
+def test_script_wheels_build_one_zip_per_platform_and_give_blenders_python_the_aligner(tmp_path):
+    """`build.py --script-wheels`: a zip per platform with that platform's espeak-ng and pocketsphinx wheels
+    (pinned in pyproject's blender group); installed into a fresh Blender, those wheels alone (no package of this
+    environment but numpy) place a real recording's text, so a line's script works in Blender's own Python."""
+    from multanet_core.audio import load_speech
+
+    paths = build.build_with_script(str(tmp_path / "dist"), ["linux-x64"], allow_missing_model=True)
+    assert [os.path.basename(p) for p in paths] == ["multanet_blender-0.1.0-linux_x64.zip"]
+    zf = zipfile.ZipFile(paths[0])
+    wheels = sorted(n for n in zf.namelist() if n.endswith(".whl"))
+    assert [w.split("/")[1].split("-")[:2] for w in wheels] == [
+        ["espeakng_loader", "0.2.4"], ["multanet_core", "0.1.0"], ["pocketsphinx", "5.1.1"]]
+    assert all("x86_64" in w for w in wheels if "multanet_core" not in w)
+    assert tomllib.loads(zf.read("blender_manifest.toml").decode())["platforms"] == ["linux-x64"]
+
+    user = tmp_path / "blender_user"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["BLENDER_USER_RESOURCES"] = str(user)
+    install = ("import bpy, sys; r = bpy.ops.extensions.package_install_files(filepath=sys.argv[1], "
+               "repo='user_default', enable_on_install=True); assert r == {'FINISHED'}, r")
+    proc = subprocess.run([sys.executable, "-c", install, paths[0]], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    site = next((user / "extensions" / ".local" / "lib").glob("python3*/site-packages"))
+    assert {"pocketsphinx", "espeakng_loader", "multanet_core"} <= {p.name for p in site.iterdir()}
+
+    import numpy
+
+    numpy_only = tmp_path / "numpy_only"
+    numpy_only.mkdir()
+    (numpy_only / "numpy").symlink_to(os.path.dirname(numpy.__file__))
+    clip = tmp_path / "slt.npy"
+    numpy.save(clip, load_speech(os.path.join(ROOT, "data", "real_speech", "cmuarctic_slt_a0009.flac")))
+    text = json.load(open(os.path.join(ROOT, "data", "real_speech", "cmuarctic_slt_a0009.json")))["text"]
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT_IN_BLENDERS_PYTHON)
+    proc = subprocess.run([sys.executable, "-S", str(script), str(site), str(numpy_only), str(clip), text],
+                          cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    result = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))[len("RESULT "):])
+    for module in ("pocketsphinx", "espeakng_loader", "core"):
+        assert result[module].startswith(str(site)), result
+    assert result["used"] and not result["warning"] and result["trusted"] > 0.8, result
