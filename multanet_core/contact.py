@@ -11,6 +11,8 @@ from 0 at ``RAMP[0]`` to full at ``RAMP[1]``, so an unsure frame is left to the 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 CONTACT_CLASSES = ("closed", "labiodental", "open", "rounded", "silence")
@@ -104,12 +106,22 @@ def seal_direction(head, up: int) -> tuple[np.ndarray, float] | None:
     return g.astype(np.float32), float(mean[a] - mean[b])
 
 
-def lip_meeting(head, up: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """(G [3, K], offset [3], closed [3], solve [3, K]) of a mesh head: the upper lip midpoint minus the lower one
-    (:func:`lip_midpoints`) as a linear function of its coefficients, c @ G.T + offset; that vector at its
-    template, where the lips touch; and the map from a wanted change of that vector to the change of the
-    coefficients that moves the head's lip vertices least (with a little of the coefficients' own size, so no
-    component runs away). None for a rig head, a head without midpoints, or lips no coefficient moves."""
+class LipLift(NamedTuple):
+    """How a mesh head's lips open and close with its coefficients (:func:`lip_lift`)."""
+
+    along: np.ndarray  # [K]: the change that alters the midpoints' height gap by one unit, moving the lips least
+    span: np.ndarray  # [3, K]: the upper minus the lower lip midpoint is c @ span.T + offset
+    offset: np.ndarray  # [3]
+    rest: float  # that vector's length at the template, where the lips touch
+
+
+def lip_lift(head, up: int) -> LipLift | None:
+    """A mesh head's :class:`LipLift`: ``along`` changes the height between its lip midpoints
+    (:func:`lip_midpoints`, the gap of :func:`seal_direction`) by one unit and moves its lip vertices least (with a
+    little of the coefficients' own size, so no component runs away). The midpoints' other two axes go where
+    that least motion takes them: a head's closed lips need not be its template's in depth (its captured
+    closures press the lips forward or back). None for a rig head, a head without midpoints, or lips no
+    coefficient moves."""
     if head.is_rig:
         return None
     try:
@@ -117,21 +129,22 @@ def lip_meeting(head, up: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     except ValueError:
         return None
     basis, mean = np.asarray(head.basis, np.float64), np.asarray(head.mean, np.float64)
-    g = np.stack([basis[:, 3 * upper + a] - basis[:, 3 * lower + a] for a in range(3)])
-    if np.linalg.matrix_rank(g) < 3:
+    span = np.stack([basis[:, 3 * upper + a] - basis[:, 3 * lower + a] for a in range(3)])
+    g = span[up]
+    if not float(g @ g) > 0:
         return None
-    offset = np.array([mean[3 * upper + a] - mean[3 * lower + a] for a in range(3)])
-    closed = np.asarray(head.template, np.float64)[upper] - np.asarray(head.template, np.float64)[lower]
     lips = np.asarray(head.lips)
     b_lips = basis.reshape(basis.shape[0], -1, 3)[:, lips].reshape(basis.shape[0], -1)
     w = b_lips @ b_lips.T
     w += LIP_RIDGE * np.trace(w) / len(w) * np.eye(len(w))
-    w_inv_gt = np.linalg.solve(w, g.T)  # [K, 3]
-    solve = np.linalg.solve(g @ w_inv_gt, w_inv_gt.T)  # [3, K]: delta c = r @ solve, with g @ delta c = r
-    return g.astype(np.float32), offset.astype(np.float32), closed.astype(np.float32), solve.astype(np.float32)
+    w_inv_g = np.linalg.solve(w, g)  # least lip motion: delta c = r * W^-1 g / (g . W^-1 g) changes the gap by r
+    offset = np.array([mean[3 * upper + a] - mean[3 * lower + a] for a in range(3)])
+    template = np.asarray(head.template, np.float64)
+    return LipLift((w_inv_g / float(g @ w_inv_g)).astype(np.float32), span.astype(np.float32),
+                   offset.astype(np.float32), float(np.linalg.norm(template[upper] - template[lower])))
 
 
-LIP_RIDGE = 0.05  # lip_meeting: the coefficients' own size against the lip vertices' motion, per unit of the latter
+LIP_RIDGE = 0.05  # lip_lift: the coefficients' own size against the lip vertices' motion, per unit of the latter
 
 
 def running_mean(x: np.ndarray, frames: int) -> np.ndarray:

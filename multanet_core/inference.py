@@ -27,7 +27,7 @@ from .checkpoint import Checkpoint, Head, normalised_filter
 from .contact import (
     CLOSED,
     apply_contact,
-    lip_meeting,
+    lip_lift,
     lip_midpoints,
     probabilities,
     quiet_weights,
@@ -227,7 +227,7 @@ class Animator:
                                 seal=self.contact_seal)
         if tracks is not None and contact > 0:
             out = apply_script(out, tracks, self.lip_gap, self.closed_gap, self.rest_coefficients, contact,
-                               self.lip_meeting, self.up)
+                               self.lip_lift)
         return out
 
     @property
@@ -236,10 +236,10 @@ class Animator:
         return "XYZ".index(self.checkpoint.up_axis)
 
     @cached_property
-    def lip_meeting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """A mesh head's lip midpoints as a function of its coefficients (:func:`multanet_core.contact.lip_meeting`):
-        what a line's script closes in all three axes."""
-        return lip_meeting(self.head, self.up)
+    def lip_lift(self) -> np.ndarray | None:
+        """A mesh head's change of coefficients per unit of lip gap that moves its lip vertices least
+        (:func:`multanet_core.contact.lip_lift`): how a line's script closes and opens the lips."""
+        return lip_lift(self.head, self.up)
 
     @cached_property
     def closed_gap(self) -> float:

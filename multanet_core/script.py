@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .align import RATE, AlignmentError, align_words, decode_words, text_words, word_phones
-from .contact import QUIET_MIN_S, SILENCE_FRAMES, running_mean
+from .contact import QUIET_MIN_S, SILENCE_FRAMES, LipLift, running_mean
 from .errors import MulTaNetError
 from .phone_map import lip_class
 
@@ -43,7 +43,7 @@ MAX_TEXT_BYTES = 100_000
 NEIGHBOUR_SEAL = (0.2,)  # the frames 1, 2... before and after a closure close this much of the way: lips meet, not snap
 LABIODENTAL_SHARE = 0.25  # on F/V the lip gap is at most this share of the line's mean vowel opening
 VOWEL_SHARE = 0.3  # through a vowel the lip gap is at least this share of the line's mean vowel opening
-PRESS_SHARE = 0.1  # on P/B/M the lips press past closed by this share of it (they meet whatever else moves)
+PRESS_SHARE = 0.05  # on P/B/M the lips press past closed by this share of it (a captured closure presses a little)
 DEFAULT_LANGUAGE = "en-us"
 
 
@@ -280,44 +280,56 @@ def script_tracks(timing: ScriptTiming, fps: float, n: int) -> ScriptTracks:
 
 def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.ndarray, float] | None,
                  closed_gap: float, rest: np.ndarray, strength: float = 1.0,
-                 meet: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
-                 up: int = 1) -> np.ndarray:
+                 lift: LipLift | None = None) -> np.ndarray:
     """Coefficients [T, K] with the script's contact: along the head's lip gap ``seal`` (gap = c @ g + offset,
     :func:`multanet_core.contact.seal_direction`) the lips closed to ``closed_gap`` (and pressed a little past it,
-    :data:`PRESS_SHARE` of the mean vowel opening) on P/B/M frames and the gap
-    held to :data:`LABIODENTAL_SHARE` of the mean vowel opening on F/V; pauses pulled to ``rest`` [K]; all by
+    :data:`PRESS_SHARE` of the mean vowel opening) on P/B/M frames where they are apart, and the gap held to
+    :data:`LABIODENTAL_SHARE` of the mean vowel opening on F/V; pauses pulled to ``rest`` [K]; all by
     ``strength`` (0: unchanged); through a vowel the gap is at least :data:`VOWEL_SHARE` of that mean opening
-    (a vowel is never mouthed shut). With ``meet`` (a mesh head's :func:`multanet_core.contact.lip_meeting`, whose
-    axis ``up`` the gap is), a closure brings the lower lip midpoint onto the upper one in all three axes, by the
-    least change of the coefficients, not only in height. Without a lip gap only the pauses rest."""
+    (a vowel is never mouthed shut). With ``lift`` (a mesh head's :func:`multanet_core.contact.lip_lift`) the gap
+    changes by the coefficient change that moves the lip vertices least, and a closure brings the lip midpoints
+    as near as at the template (pressed as above), however the lips sit in depth; else by the least change of
+    the coefficients. Lips the audio already closed keep their own shape. Without a lip gap only the pauses
+    rest."""
     s = float(np.clip(strength, 0.0, 1.0))
     if s == 0.0 or len(coefficients) == 0:
         return coefficients
     c = coefficients.astype(np.float32).copy()
     if seal is not None:
         g, offset = seal
-        # the change of the coefficients for a change of the gap: with ``meet``, the one that moves the lip
-        # vertices least and leaves the midpoints' other two axes alone; else the least change of the coefficients
-        along = meet[3][up] if meet is not None else g / float(g @ g)
+        along = lift.along if lift is not None else g / float(g @ g)
         gap = c @ g + offset
         # the line's mean vowel opening, as the regression made it: what the shares below are of
         opening = max(float(np.mean(gap[tracks.vowels])) - closed_gap, 0.0) if tracks.vowels.any() else 0.0
-        lift = np.where(tracks.vowel_spans, np.maximum(closed_gap + VOWEL_SHARE * opening - gap, 0.0), 0.0)
-        c += (s * lift)[:, None] * along[None]  # open the vowels the regression left nearly shut
+        lift_up = np.where(tracks.vowel_spans, np.maximum(closed_gap + VOWEL_SHARE * opening - gap, 0.0), 0.0)
+        c += (s * lift_up)[:, None] * along[None]  # open the vowels the regression left nearly shut
         gap = c @ g + offset
         cap = np.full(len(c), np.inf, np.float32)
         if opening > 0:
             cap[tracks.labiodental > 0] = closed_gap + LABIODENTAL_SHARE * opening
-        if meet is None:  # with ``meet``, closures meet in all three axes below
+        if lift is None:
             cap[tracks.closed > 0] = closed_gap - PRESS_SHARE * opening
         weight = s * np.maximum(tracks.closed, tracks.labiodental)
         excess = np.where(np.isfinite(cap), np.maximum(gap - cap, 0.0), 0.0)
         c -= (weight * excess)[:, None] * along[None]
-        if meet is not None and np.any(tracks.closed > 0):
-            g3, offset3, closed3, solve = meet
-            target = closed3.astype(np.float32).copy()
-            target[up] -= PRESS_SHARE * opening
-            shut = tracks.closed > 0
-            c[shut] += (s * tracks.closed[shut])[:, None] * ((target[None] - (c[shut] @ g3.T + offset3)) @ solve)
+        if lift is not None and np.any(tracks.closed > 0):
+            shut = np.flatnonzero(tracks.closed > 0)
+            c[shut] += (s * tracks.closed[shut] * _closing(c[shut], lift, lift.rest - PRESS_SHARE * opening))[:, None] \
+                * lift.along[None]
     w_rest = (s * tracks.rest)[:, None]
     return (c + w_rest * (rest[None].astype(np.float32) - c)).astype(np.float32)
+
+
+def _closing(c: np.ndarray, lift: LipLift, target: float) -> np.ndarray:
+    """Per frame, the step r along ``lift.along`` (in units of the height gap; <= 0) that brings the lip midpoints'
+    distance down to ``target``: the smaller root of |v + r d| = target, v the midpoints' vector and d its change
+    per step; where no step reaches it, the step that brings them nearest. 0 where they are that near already."""
+    v = c @ lift.span.T + lift.offset
+    d = lift.span @ lift.along
+    a, b, c0 = float(d @ d), 2.0 * (v @ d), np.einsum("ij,ij->i", v, v) - max(target, 0.0) ** 2
+    disc = b * b - 4 * a * c0
+    nearest = -b / (2 * a)
+    root = (-b + np.sqrt(np.maximum(disc, 0.0))) / (2 * a)  # of the two, the one nearer 0 from above: less motion
+    step = np.where(disc >= 0, root, nearest)
+    return np.where(c0 > 0, np.minimum(step, 0.0), 0.0).astype(np.float32)
+

@@ -16,6 +16,7 @@ from multanet_core.phone_map import lip_class, to_arpabet
 from multanet_core.script import (
     MAX_SECONDS,
     NEIGHBOUR_SEAL,
+    PRESS_SHARE,
     ScriptError,
     ScriptTiming,
     align_script,
@@ -159,6 +160,34 @@ def test_apply_script_opens_vowels_the_regression_left_shut():
     assert middle.sum() >= 2 and not middle[0]
     assert np.all(out[:6][middle, 0] >= 0.3 * mean_open - 1e-6) and out[3, 0] > c[3, 0]
     assert np.allclose(out[~tracks.vowel_spans], c[~tracks.vowel_spans]) and np.allclose(out[:, 1], 0)
+
+
+def test_apply_script_closes_a_mesh_heads_lips_by_their_distance_and_leaves_closed_lips_alone():
+    """With a head's LipLift, a P/B/M frame whose lip midpoints are farther apart than at the template moves
+    along the least-motion direction (depth comes along, as it will) until their distance is the template's less
+    the press; a frame the audio already closed keeps its coefficients."""
+    from multanet_core.contact import LipLift
+
+    span = np.eye(3, dtype=np.float32)  # upper minus lower midpoint = c + offset
+    offset = np.array([0.0, 6.0, 2.0], np.float32)
+    lift = LipLift(np.array([0.0, 1.0, 0.4], np.float32), span, offset, float(np.hypot(6.0, 2.0)))
+    c = np.zeros((30, 3), np.float32)
+    c[:, 1] = 3.0  # the lips 3 units apart in height ...
+    c[15, 1] = -0.5  # ... but on frame 15 the audio already closed them
+    timing = ScriptTiming("x", "en", phones=[[0.0, 0.2, "a"], [0.2, 0.3, "m"], [0.3, 0.45, "a"], [0.45, 0.55, "b"],
+                                             [0.55, 1.0, "a"]], trusted=[True] * 5)
+    tracks = script_tracks(timing, 30.0, 30)
+    out = apply_script(c, tracks, (np.array([0.0, 1.0, 0.0], np.float32), 6.0), 6.0, np.zeros(3, np.float32), 1.0,
+                       lift)
+    full = np.flatnonzero(tracks.closed == 1.0)
+    assert 15 in full and len(full) >= 4
+    opening = 3.0  # the vowels' mean gap over the closed one
+    distance = np.linalg.norm(out @ span.T + offset, axis=1)
+    shut = [f for f in full if f != 15]
+    assert np.allclose(distance[shut], lift.rest - PRESS_SHARE * opening, atol=1e-4)
+    step = out[shut] - c[shut]  # along the lift direction only
+    assert np.allclose(step[:, 0], 0) and np.allclose(step[:, 2], 0.4 * step[:, 1], atol=1e-5)
+    assert np.array_equal(out[15], c[15])
 
 
 def test_the_bundled_model_closes_every_pbm_of_a_real_line_with_its_text():
