@@ -151,3 +151,28 @@ def test_quiet_weights_rest_pauses_not_a_stops_closure():
     assert q[int(1.15 * fps):int(1.25 * fps)].min() == pytest.approx(1.0)  # the pause rests fully
     assert q[int(0.45 * fps):int(0.65 * fps)].max() == 0.0  # the stop is speech
     assert q[:int(0.4 * fps)].max() == 0.0
+
+
+def test_contact_head_reads_more_real_recordings_when_asked():
+    """`train contact-head --real-per-character N`: the spread of the corpus as before, plus up to N more of the
+    character's real recordings (`train real-corpus`'s real_*), none twice."""
+    from types import SimpleNamespace
+
+    from train.contact_head import _sequences
+    from train.real_corpus import PREFIX
+
+    ids = [f"en_{i:03d}" for i in range(40)] + [f"{PREFIX}pool_{i:02d}" for i in range(12)]
+
+    class Corpus:
+        def sequences(self, split, character):
+            assert split == "train"
+            return [SimpleNamespace(id=i) for i in ids]
+
+    [(name, plain)] = list(_sequences(Corpus(), ["arthur"], 10))
+    [(_, more)] = list(_sequences(Corpus(), ["arthur"], 10, real_per_character=5))
+    [(_, all_real)] = list(_sequences(Corpus(), ["arthur"], 10, real_per_character=50))
+    assert name == "arthur" and len(plain) == 10
+    assert [s.id for s in more[:10]] == [s.id for s in plain] and len(more) == 15
+    assert all(s.id.startswith(PREFIX) for s in more[10:])
+    got = [s.id for s in all_real]
+    assert len(got) == len(set(got)) and set(got) >= {i for i in ids if i.startswith(PREFIX)}

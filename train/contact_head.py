@@ -39,6 +39,7 @@ from train.data.base import DatasetError
 
 from .augment import AugmentConfig, degrade
 from .contact_labels import contact_labels
+from .real_corpus import PREFIX as REAL_PREFIX
 from .rig_targets import arkit_weights
 from .synth.head import CHANNELS
 
@@ -79,12 +80,15 @@ def auc(scores: np.ndarray, y: np.ndarray) -> float | None:
 POSE_SEQUENCES = 40  # train sequences per character whose P/B/M frames give a head its closed pose
 
 
-def _sequences(dataset, characters: list[str], per_character: int):
+def _sequences(dataset, characters: list[str], per_character: int, real_per_character: int = 0):
     for name in characters:
         seqs = sorted(dataset.sequences(split="train", character=name), key=lambda s: s.id)
         # a spread of the corpus: every k-th sequence, so real, neural, espeak and non-speech ones all come
         step = max(1, len(seqs) // per_character)
-        yield name, seqs[::step][:per_character]
+        chosen = seqs[::step][:per_character]
+        # and more of the real recordings (train real-corpus), whose voices and rooms are the ones that matter
+        real = [s for s in seqs if s.id.startswith(REAL_PREFIX) and s not in chosen]
+        yield name, chosen + real[:real_per_character]
 
 
 def _characters(ckpt: Checkpoint, dataset) -> list[str]:
@@ -96,11 +100,11 @@ def _characters(ckpt: Checkpoint, dataset) -> list[str]:
     return characters
 
 
-def collect(ckpt: Checkpoint, dataset, per_character: int, seed: int, progress=print):
+def collect(ckpt: Checkpoint, dataset, per_character: int, seed: int, progress=print, real_per_character: int = 0):
     """Articulation outputs [N, A] (clean and one degraded copy of each sequence), labels [N, C] and held-out mask."""
     xs, ys, held = [], [], []
     t0 = time.perf_counter()
-    for name, seqs in _sequences(dataset, _characters(ckpt, dataset), per_character):
+    for name, seqs in _sequences(dataset, _characters(ckpt, dataset), per_character, real_per_character):
         anim = Animator(ckpt, name)
         for seq in seqs:
             audio, rate = dataset.load_audio(seq)
@@ -175,16 +179,16 @@ def with_contact_head(ckpt: Checkpoint, weight: np.ndarray, bias: np.ndarray, cl
 
 
 def fit_contact_head(ckpt: Checkpoint, dataset, per_character: int = POSE_SEQUENCES, seed: int = 0,
-                     progress=print) -> tuple[Checkpoint, dict]:
+                     progress=print, real_per_character: int = 0) -> tuple[Checkpoint, dict]:
     if ckpt.network.architecture != "multanet":
         raise MulTaNetError("a contact head reads MulTaNet's shared articulation output: this is a KarrasNet")
-    x, y, held = collect(ckpt, dataset, per_character, seed, progress)
+    x, y, held = collect(ckpt, dataset, per_character, seed, progress, real_per_character)
     closed_sum = closed_sums(ckpt, dataset, per_character)
     train = ~held
     weight = np.zeros((len(CONTACT_CLASSES), x.shape[1]), np.float32)
     bias = np.zeros(len(CONTACT_CLASSES), np.float32)
     report: dict = {"frames": int(len(x)), "held_out_frames": int(held.sum()), "per_character": per_character,
-                    "seed": seed, "classes": {}}
+                    "real_per_character": real_per_character, "seed": seed, "classes": {}}
     for c, name in enumerate(CONTACT_CLASSES):
         if y[train, c].sum() < 10:
             raise DatasetError(f"too few training frames of class {name!r} ({int(y[train, c].sum())}) for a "
@@ -208,6 +212,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="the checkpoint to write, with the contact head")
     parser.add_argument("--per-character", type=int, default=POSE_SEQUENCES,
                         help=f"train sequences read per character ({POSE_SEQUENCES})")
+    parser.add_argument("--real-per-character", type=int, default=0,
+                        help="up to this many more of each character's real recordings (train real-corpus) (0)")
     parser.add_argument("--seed", type=int, default=0, help="draws each sequence's degraded copy (0)")
     parser.add_argument("--float16", action="store_true", help="store the PCA bases as float16 (as the bundled model)")
 
@@ -215,9 +221,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.per_character < 1:
         raise DatasetError("--per-character must be at least 1")
+    if args.real_per_character < 0:
+        raise DatasetError("--real-per-character must be 0 or more")
     ckpt = load_checkpoint(args.checkpoint)
     dataset = open_dataset(args.data)
-    out, report = fit_contact_head(ckpt, dataset, args.per_character, args.seed)
+    out, report = fit_contact_head(ckpt, dataset, args.per_character, args.seed,
+                                   real_per_character=args.real_per_character)
     save_checkpoint(args.out, out, basis_dtype="float16" if args.float16 else "float32")
     load_checkpoint(args.out)
     print(f"contact head on {report['frames']} frames ({report['held_out_frames']} held out): "
