@@ -26,6 +26,7 @@ from .blinks import line_blinks
 from .checkpoint import Checkpoint, Head, normalised_filter
 from .contact import (
     CLOSED,
+    LipLift,
     apply_contact,
     lip_lift,
     lip_midpoints,
@@ -236,9 +237,9 @@ class Animator:
         return "XYZ".index(self.checkpoint.up_axis)
 
     @cached_property
-    def lip_lift(self) -> np.ndarray | None:
-        """A mesh head's change of coefficients per unit of lip gap that moves its lip vertices least
-        (:func:`multanet_core.contact.lip_lift`): how a line's script closes and opens the lips."""
+    def lip_lift(self) -> LipLift | None:
+        """How a mesh head's lips open and close with its coefficients, by the change that moves its lip vertices
+        least (:func:`multanet_core.contact.lip_lift`): how a line's script closes and opens the lips."""
         return lip_lift(self.head, self.up)
 
     @cached_property
