@@ -139,7 +139,9 @@ def _with_wheels(manifest_path: str, wheels: list[str], platforms: list[str]) ->
     """The staged manifest lists ``wheels`` after the core's and declares ``platforms``."""
     with open(manifest_path, encoding="utf-8") as f:
         text = f.read()
-    line = next(ln for ln in text.splitlines() if ln.startswith("wheels = "))
+    line = next((ln for ln in text.splitlines() if ln.startswith("wheels = ")), "")
+    if not line.rstrip().endswith("]"):
+        raise BuildError("blender_manifest.toml must list its wheels on one line (wheels = [...]) for --script-wheels")
     listed = [*manifest()["wheels"], *(f"./wheels/{w}" for w in wheels)]
     text = text.replace(line, "wheels = [\n" + "".join(f'  "{w}",\n' for w in listed) + "]\n"
                         + "platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]", 1)
