@@ -142,7 +142,7 @@ def _with_wheels(manifest_path: str, wheels: list[str], platforms: list[str]) ->
     line = next((ln for ln in text.splitlines() if ln.startswith("wheels = ")), "")
     if not line.rstrip().endswith("]"):
         raise BuildError("blender_manifest.toml must list its wheels on one line (wheels = [...]) for --script-wheels")
-    listed = [*manifest()["wheels"], *(f"./wheels/{w}" for w in wheels)]
+    listed = [*tomllib.loads(text)["wheels"], *(f"./wheels/{w}" for w in wheels)]
     text = text.replace(line, "wheels = [\n" + "".join(f'  "{w}",\n' for w in listed) + "]\n"
                         + "platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]", 1)
     with open(manifest_path, "w", encoding="utf-8") as f:
@@ -193,6 +193,13 @@ def stage(folder: str, allow_missing_model: bool = False) -> str:
     return staged
 
 
+def _publish(part: str, path: str) -> str:
+    """Copy a validated zip to ``path`` so that it appears there whole or not at all; returns ``path``."""
+    shutil.copyfile(part, path + ".part")
+    os.replace(path + ".part", path)
+    return path
+
+
 def build_with_script(out_dir: str, platforms: list[str] | None = None,
                       allow_missing_model: bool = False) -> list[str]:
     """One validated zip per platform (``multanet_blender-<version>-<platform>.zip``), each with the core wheel
@@ -215,10 +222,7 @@ def build_with_script(out_dir: str, platforms: list[str] | None = None,
         paths = []
         for name in made:
             validate(os.path.join(parts, name))
-            path = os.path.join(out_dir, name)
-            shutil.copyfile(os.path.join(parts, name), path + ".part")
-            os.replace(path + ".part", path)
-            paths.append(path)
+            paths.append(_publish(os.path.join(parts, name), os.path.join(out_dir, name)))
     return paths
 
 
@@ -231,8 +235,7 @@ def build(out_dir: str, allow_missing_model: bool = False) -> str:
         part = os.path.join(tmp, os.path.basename(zip_path))  # the zip appears in out_dir only once valid
         _run_blender_ext("build", "--source-dir", staged, "--output-filepath", part)
         validate(part)
-        shutil.copyfile(part, zip_path + ".part")
-        os.replace(zip_path + ".part", zip_path)
+        _publish(part, zip_path)
     return zip_path
 
 
