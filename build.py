@@ -219,11 +219,9 @@ def build_with_script(out_dir: str, platforms: list[str] | None = None,
         expected = sorted(f"{meta['id']}-{meta['version']}-{p.replace('-', '_')}.zip" for p in platforms)
         if made != expected:
             raise BuildError(f"Blender's extension tool made {made}, not {expected}")
-        paths = []
-        for name in made:
+        for name in made:  # every zip valid before any appears in out_dir
             validate(os.path.join(parts, name))
-            paths.append(_publish(os.path.join(parts, name), os.path.join(out_dir, name)))
-    return paths
+        return [_publish(os.path.join(parts, name), os.path.join(out_dir, name)) for name in made]
 
 
 def build(out_dir: str, allow_missing_model: bool = False) -> str:
