@@ -14,7 +14,15 @@ from multanet_core.lpc import FeatureConfig
 from train.batches import FrameSource, config_repeat, pair_repeat, plan_epoch
 from train.config import load_config, with_batch
 from train.data.base import Template
-from train.losses import LossNormaliser, coordinate_weights, row_errors, row_weights, weighted_position_loss
+from train.losses import (
+    LossNormaliser,
+    coordinate_weights,
+    motion_loss,
+    row_errors,
+    row_weights,
+    weighted_motion_loss,
+    weighted_position_loss,
+)
 from train.model import TrainingModel, make_spec
 from train.networks_torch import MulTaNet
 from train.pca import pca, pca_on_device
@@ -135,8 +143,12 @@ def test_pca_in_torch_agrees_with_numpy():
 
 
 def job_digest(steps_per_chunk: int | None = None, budget: int | None = None, monkeypatch=None,
-               epochs: int = 2, lips: bool = False, rig: bool = False, **extra) -> tuple[str, list]:
+               epochs: int = 2, lips: bool = False, rig: bool = False, aligned: bool = False,
+               **extra) -> tuple[str, list]:
     data = frame_data()
+    if aligned:  # every third sequence a forced alignment's: its P/B/M code 2, its other frames code 3
+        pool = data.seq % 3 == 0
+        data.bilabial = np.where(pool, np.where(data.bilabial, 2, 3), data.bilabial).astype(np.uint8)
     if rig:  # the last character has no template, as a rig head's has not
         data.templates = data.templates[:-1]
     if lips:  # every character's first fifth of vertices are its lips
@@ -355,3 +367,29 @@ def test_the_training_benchmark_runs_both_trees_side_by_side():
     assert set(rate) == {"MulTaNet, this tree", "MulTaNet, baseline trainer", "KarrasNet (1 character)"}, lines
     assert all(r > 0 for r in rate.values())
     assert any(line.startswith("ratio this tree / baseline frames/s:") for line in lines)
+
+
+def test_an_aligned_frame_weight_weighs_a_forced_alignments_frames_in_position_and_motion():
+    groups = [(0, 0, 0, 6), (1, 1, 6, 10)]
+    codes = torch.tensor([1, 0, 2, 3, 3, 3, 0, 0, 2, 3], dtype=torch.uint8)
+    assert row_weights(10, groups, 2, codes, 5.0, aligned_frame_weight=0.25).tolist() == \
+        [5.0, 1, 1.25, 0.25, 0.25, 0.25, 1, 1, 1.25, 0.25]
+    assert row_weights(10, groups, 2, codes, 5.0, aligned_weight=0.0, aligned_frame_weight=0.25).tolist() == \
+        [5.0, 1, 0, 0.25, 0.25, 0.25, 1, 1, 0, 0.25]
+    rng = np.random.default_rng(4)
+    pred, target = (torch.from_numpy(rng.standard_normal((8, 9)).astype(np.float32)) for _ in range(2))
+    ones = torch.ones(4)
+    assert float(weighted_motion_loss(pred, target, ones, ones.sum())) == pytest.approx(
+        float(motion_loss(pred, target)), rel=1e-6)
+    pw = torch.tensor([1.0, 0.25, 0.25, 1.0])
+    per_pair = ((pred[1::2] - pred[0::2]) - (target[1::2] - target[0::2])).square().mean(1)
+    assert float(weighted_motion_loss(pred, target, pw, pw.sum())) == pytest.approx(
+        float(2 * (per_pair * pw).sum() / pw.sum()), rel=1e-6)
+    # in training: a weight of 1 is the plain loss, and a schedule changes nothing before its epoch
+    plain, plain_history = job_digest(aligned=True)
+    assert job_digest(aligned=True, aligned_frame_weight=1.0)[0] == plain
+    weighted, history = job_digest(aligned=True, aligned_frame_weight=[[0, 1.0], [1, 0.25]])
+    assert history[0] == {**plain_history[0], "seconds": history[0]["seconds"]}
+    assert weighted != plain
+    assert history[1]["position"] != plain_history[1]["position"]
+    assert history[1]["motion"] != plain_history[1]["motion"]

@@ -193,7 +193,8 @@ def test_bilabial_frames_follow_the_phone_timeline(tiny_corpus):
     timeline = [[0.0, 0.2, "_"], [0.2, 0.3, "m"], [0.3, 0.6, "a"]]
     assert bilabial_codes({"phonemes": timeline}, 30.0, 18).tolist() == [0] * 6 + [1] * 3 + [0] * 9
     aligned = bilabial_codes({"phonemes": timeline, "alignment": "dtw-espeak"}, 30.0, 18)
-    assert aligned.tolist() == [0] * (6 - ALIGNED_PAD) + [2] * (3 + 2 * ALIGNED_PAD) + [0] * (9 - ALIGNED_PAD)
+    # the rest of a forced alignment's frames: code 3 (pseudo ground truth, weighed by aligned_frame_weight)
+    assert aligned.tolist() == [3] * (6 - ALIGNED_PAD) + [2] * (3 + 2 * ALIGNED_PAD) + [3] * (9 - ALIGNED_PAD)
     ds = open_dataset(tiny_corpus)
     from multanet_core.lpc import FeatureConfig
     from train.features_cache import default_cache_dir

@@ -107,7 +107,7 @@ KEYS: dict[str, Callable] = {
     "loss_ema_beta": _number(0, 1), "members": _whole(1), "checkpoint_every": _whole(1),
     "pca_max_frames": _whole(2), "seed": _whole(0),
     "lip_weight": _schedule(_number(0, above=True)), "bilabial_weight": _schedule(_number(0, above=True)),
-    "aligned_bilabial_weight": _schedule(_number(0)),
+    "aligned_bilabial_weight": _schedule(_number(0)), "aligned_frame_weight": _schedule(_number(0)),
     "rig_weight": _schedule(_number(0, above=True)), "neural_voice_repeat": _schedule(_times),
     "mesh_head_repeat": _schedule(_times), "language_repeat": _languages,
 }
@@ -206,7 +206,8 @@ def load_config(name_or_path: str, **overrides) -> dict:
 # what a resumed run may change (train fit --resume): how it trains on, not what the model or its targets are
 SCHEDULE_KEYS = ("name", "description", "epochs", "lr_schedule", "lr_rule", "batch_pairs", "epoch_fraction",
                  "freeze_head_epochs", "loss_weights", "loss_ema_beta", "lip_weight", "bilabial_weight",
-                 "aligned_bilabial_weight", "rig_weight", "neural_voice_repeat", "mesh_head_repeat", "language_repeat",
+                 "aligned_bilabial_weight", "aligned_frame_weight", "rig_weight", "neural_voice_repeat",
+                 "mesh_head_repeat", "language_repeat",
                  "checkpoint_every", "schedule")
 
 

@@ -8,9 +8,11 @@ Rows come in pairs (2i, 2i+1) = frames (t, t+1) of one sequence.
   coordinates of each mesh character's lip vertices count that many times in each frame's mean (the
   lips are about 6 % of a head's vertices, and LVE and the lip-closure measures look only at them); with
   ``rig_weight``, a rig head's rows count that many times (the other two raise the mesh heads' errors in
-  the mean, and with them their share of it);
+  the mean, and with them their share of it); with ``aligned_frame_weight``, every frame of a sequence whose
+  timeline came from a forced aligner (real speech, whose targets are the aligned phones run through the
+  articulation model: pseudo ground truth) counts that many times, on top of the others;
 * motion: the same on the pair's frame-to-frame difference, times 2 (Karras's 2/3V: one
-  difference per two frames);
+  difference per two frames); ``aligned_frame_weight`` weighs a forced alignment's pairs here too;
 * contact (with ``loss_weights.contact`` > 0): the lip-contact head's binary cross-entropy on each frame's
   labels (:mod:`train.contact_labels`), each class balanced so that its positive and negative frames weigh
   half each (P/B/M is about 5 % of frames; the inference ramp starts at a balanced probability of 0.5); frames
@@ -43,11 +45,13 @@ def weighted_position_loss(pred: torch.Tensor, target: torch.Tensor, weight: tor
 
 def row_weights(rows: int, groups: list[tuple[int, int, int, int]], n_mesh: int,
                 bilabial: torch.Tensor | None = None, bilabial_weight: float = 1.0, rig_weight: float | None = None,
-                device: torch.device | str = "cpu", aligned_weight: float | None = None) -> torch.Tensor:
+                device: torch.device | str = "cpu", aligned_weight: float | None = None,
+                aligned_frame_weight: float = 1.0) -> torch.Tensor:
     """float32 [rows]: how many times each row of a batch counts in the position loss's mean:
     ``bilabial_weight`` on rows marked in ``bilabial`` (P/B/M frames: code 1 from an exact timeline, code 2
-    from a forced alignment, which get ``aligned_weight`` instead when it is given), times ``rig_weight`` on the rows of
-    rig heads (the ``groups`` (head, character, first row, end row) whose character has no template:
+    from a forced alignment, which get ``aligned_weight`` instead when it is given), times
+    ``aligned_frame_weight`` on every row of a forced alignment (codes 2 and 3), times ``rig_weight`` on the rows
+    of rig heads (the ``groups`` (head, character, first row, end row) whose character has no template:
     index ``n_mesh`` and above), 1 elsewhere."""
     if bilabial is None:
         w = torch.ones(rows, device=device)
@@ -55,6 +59,8 @@ def row_weights(rows: int, groups: list[tuple[int, int, int, int]], n_mesh: int,
         code = bilabial.to(torch.int64)
         w = torch.where(code == 1, bilabial_weight, 1.0).to(torch.float32)
         w = torch.where(code == 2, bilabial_weight if aligned_weight is None else aligned_weight, w)
+        if aligned_frame_weight != 1.0:
+            w = torch.where(code >= 2, w * aligned_frame_weight, w)
     if rig_weight:
         for _, c, r0, r1 in groups:
             if c >= n_mesh:
@@ -101,6 +107,15 @@ def motion_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     dp = pred[1::2] - pred[0::2]
     dt = target[1::2] - target[0::2]
     return 2.0 * (dp - dt).square().mean()
+
+
+def weighted_motion_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
+                         total_weight: torch.Tensor) -> torch.Tensor:
+    """:func:`motion_loss` with each pair's squared difference error times its ``weight`` [rows / 2], summed
+    and divided by ``total_weight`` (the pair weights' sum over the whole batch)."""
+    dp = pred[1::2] - pred[0::2]
+    dt = target[1::2] - target[0::2]
+    return 2.0 * ((dp - dt).square().mean(1) * weight).sum() / total_weight
 
 
 def emotion_regulariser(emotion: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:

@@ -43,6 +43,7 @@ from .losses import (
     motion_loss,
     position_loss,
     row_weights,
+    weighted_motion_loss,
     weighted_position_loss,
 )
 from .model import TrainingModel
@@ -251,7 +252,9 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
         bilabial_weight = scheduled(config, "bilabial_weight", epoch, 1.0)
         aligned_weight = (scheduled(config, "aligned_bilabial_weight", epoch, 1.0)
                           if "aligned_bilabial_weight" in config else None)
-        weigh = (bilabial_weight != 1.0 or aligned_weight is not None) and data.bilabial is not None
+        frame_weight = scheduled(config, "aligned_frame_weight", epoch, 1.0)
+        weigh = (bilabial_weight != 1.0 or aligned_weight is not None or frame_weight != 1.0) \
+            and data.bilabial is not None
         coords = lip_coordinates(data, scheduled(config, "lip_weight", epoch, 1.0), device)
         rig_weight = rig_row_weight(data, scheduled(config, "rig_weight", epoch, 1.0))
         repeat = config_repeat(data, config, epoch)
@@ -274,15 +277,22 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
             marked = weigh and bilabial is not None
             if coords or marked or rig_weight:  # rows and/or lip coordinates weighted: one weighted mean
                 w = row_weights(rows, plan.groups[s], len(data.templates), bilabial if marked else None,
-                                bilabial_weight, rig_weight, device, aligned_weight)
+                                bilabial_weight, rig_weight, device, aligned_weight, frame_weight)
                 w_sum = w.sum()
                 position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum, coords.get(c))
                                for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
             else:
                 position = sum(position_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out)
+            if marked and frame_weight != 1.0:  # a forced alignment's pairs weighed in the motion loss too
+                pw = torch.where(bilabial[0::2].to(torch.int64) >= 2, frame_weight, 1.0).to(torch.float32)
+                pw_sum = pw.sum()
+                motion = sum(weighted_motion_loss(o.float(), t, pw[r0 // 2:r1 // 2], pw_sum)
+                             for (o, t), (_, _, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
+            else:
+                motion = sum(motion_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out)
             terms = {
                 "position": position,
-                "motion": sum(motion_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out),
+                "motion": motion,
                 "emotion": emotion_regulariser(emotion.float()),
             }
             if balance is not None:

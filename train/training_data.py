@@ -37,7 +37,8 @@ class FrameData:
     n_frames: int  # grid frames per window
     # uint8 [N]: 1 where the frame lies inside a P/B/M phone of an exact (synthetic) timeline, 2 inside or within
     # ALIGNED_PAD frames of one of a forced alignment (real speech: the aligner's P/B/M may miss the closure by a
-    # frame or two), 0 elsewhere (None: no phone timelines)
+    # frame or two), 3 on the other frames of a forced alignment's sequence (its targets are pseudo ground truth),
+    # 0 elsewhere (None: no phone timelines)
     bilabial: np.ndarray | None = None
     contact: np.ndarray | None = None  # uint8 [N, C]: lip-contact labels (train.contact_labels.label_codes)
     # int8 [N]: the frame's expression (an index into train.synth.expression.EXPRESSIONS) where its json says it
@@ -93,14 +94,14 @@ def expression_codes(metadata: dict, n: int) -> np.ndarray | None:
 
 
 def bilabial_codes(metadata: dict, fps: float, n: int) -> np.ndarray:
-    """uint8 [n]: :attr:`FrameData.bilabial` for one sequence, from its json: code 2 for a sequence whose
-    timeline came from a forced aligner (it carries ``alignment``), its P/B/M widened by :data:`ALIGNED_PAD`
-    frames; code 1 for an exact timeline."""
+    """uint8 [n]: :attr:`FrameData.bilabial` for one sequence, from its json: for a sequence whose timeline came
+    from a forced aligner (it carries ``alignment``), code 2 on its P/B/M widened by :data:`ALIGNED_PAD` frames
+    and code 3 on its other frames; code 1 on the P/B/M of an exact timeline."""
     mark = bilabial_frames(metadata.get("phonemes"), fps, n)
     if not metadata.get("alignment"):
         return mark.astype(np.uint8)
     wide = np.convolve(mark.astype(np.int64), np.ones(2 * ALIGNED_PAD + 1, np.int64), mode="same") > 0
-    return wide.astype(np.uint8) * 2
+    return np.where(wide, 2, 3).astype(np.uint8)
 
 
 def bilabial_frames(phonemes: list | None, fps: float, n: int) -> np.ndarray:
