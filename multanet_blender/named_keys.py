@@ -21,6 +21,7 @@ from multanet_core.errors import MulTaNetError
 from multanet_core.keyframes import linear_error, thin
 from multanet_core.rig_names import (
     DUPLICATE,
+    FACE_VISEMES,
     OCULUS_VISEMES,
     VISEME_FROM_ARKIT,
     VISEMES,
@@ -216,8 +217,10 @@ def plan_keys(obj, head, own_prefix: str, use_map: bool = True, moving: frozense
                        convention=driven, vrm=False, head_names=head.weight_names, at_rest=at_rest,
                        unused=match.unused, suffixed=match.suffixed, resting=resting, shared=match.shared)
     if match.vrm:
-        # a viseme made only of names the head leaves at rest (a blink, without the blink layer) is not keyed
-        still = [v for v in match.vrm if VISEME_FROM_ARKIT[v] and set(VISEME_FROM_ARKIT[v]) <= at_rest]
+        # a viseme that no name the head moves raises (a blink without the blink layer, an expression the head
+        # never learnt) would stay 0: not keyed
+        still = [v for v in match.vrm if VISEME_FROM_ARKIT[v]
+                 and {n for n, gain in VISEME_FROM_ARKIT[v].items() if gain > 0} <= at_rest]
         moved = {v: k for v, k in match.vrm.items() if v not in still}
         return KeyPlan(keys=list(moved.values()), sources=list(moved), missing=[],
                        convention=match.convention, vrm=True, head_names=head.weight_names, at_rest=at_rest,
@@ -294,7 +297,7 @@ def _mapped(obj, head, rows) -> KeyPlan:
         if row.source not in known:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': '{row.source}' is not a name of rig head "
                                 f"'{printable(head.name)}' (nor a viseme: VRM {' '.join(VRM_VISEMES)}, Oculus "
-                                f"{' '.join(OCULUS_VISEMES)})")
+                                f"{' '.join(OCULUS_VISEMES)}, VRM's {' '.join(FACE_VISEMES)})")
         kb = blocks.get(row.key) if key is not None else None
         if kb is None:
             raise MulTaNetError(f"key map row {i + 1} of '{obj.name}': the mesh has no shape key '{row.key}'")

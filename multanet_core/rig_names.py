@@ -83,8 +83,35 @@ BLINK_ALIASES: Aliases = {
 }
 BLINK_FROM_ARKIT = {"blink": {"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.5}, "blinkLeft": {"eyeBlinkLeft": 1.0},
                     "blinkRight": {"eyeBlinkRight": 1.0}}
-VISEME_FROM_ARKIT = {**VRM_FROM_ARKIT, **OCULUS_FROM_ARKIT, **BLINK_FROM_ARKIT}  # ("aa" is the same in both)
-VISEMES = tuple(dict.fromkeys(VRM_VISEMES + OCULUS_VISEMES + BLINK_VISEMES))
+# VRM's emotion expressions (VRM 1.0 happy / angry / sad / surprised, 0.x Joy / Angry / Sorrow, VRoid's
+# Fcl_ALL_Joy...): found beside either set of visemes, driven by the expression names a head learnt from an
+# expression corpus (train synth --expressions), each with terms that keep the other expressions and speech's
+# own brow motion out of it. Angry is the squint without a smile's cheeks, disgust's sneer or sorrow's inner
+# brows (its furrow counts little: speech furrows the brows at low pitch). Sad's inner brows are not a raise of
+# all of them (prosody, surprise) and not fear's wide eyes. Afraid shows as surprised, about 0.8 of it (VRM has
+# no fear). VRM's "relaxed" (0.x Fun) is left as the animator keyed it: the corpus has no such expression.
+EXPRESSION_VISEMES: Names = ("happy", "angry", "sad", "surprised")
+EXPRESSION_ALIASES: Aliases = {
+    "happy": ("happy", "joy", "fcl_all_joy"),
+    "angry": ("angry", "fcl_all_angry"),
+    "sad": ("sad", "sorrow", "fcl_all_sorrow"),
+    "surprised": ("surprised", "fcl_all_surprised"),
+}
+EXPRESSION_FROM_ARKIT = {
+    "happy": {"mouthSmileLeft": 0.6, "mouthSmileRight": 0.6},
+    "angry": {"eyeSquintLeft": 0.8, "eyeSquintRight": 0.8, "browDownLeft": 0.1, "browDownRight": 0.1,
+              "cheekSquintLeft": -0.6, "cheekSquintRight": -0.6, "noseSneerLeft": -0.4, "noseSneerRight": -0.4,
+              "browInnerUp": -0.2},
+    "sad": {"mouthFrownLeft": 0.5, "mouthFrownRight": 0.5, "browInnerUp": 0.5, "browOuterUpLeft": -0.5,
+            "browOuterUpRight": -0.5, "browDownLeft": -0.5, "browDownRight": -0.5, "eyeWideLeft": -0.5,
+            "eyeWideRight": -0.5},
+    "surprised": {"eyeWideLeft": 0.55, "eyeWideRight": 0.55},
+}
+# blinks and expressions: whole-face keys found beside a mesh's visemes, whichever set those are
+FACE_VISEMES: Aliases = {**BLINK_ALIASES, **EXPRESSION_ALIASES}
+VISEME_FROM_ARKIT = {**VRM_FROM_ARKIT, **OCULUS_FROM_ARKIT, **BLINK_FROM_ARKIT,
+                     **EXPRESSION_FROM_ARKIT}  # ("aa" is the same in both)
+VISEMES = tuple(dict.fromkeys(VRM_VISEMES + OCULUS_VISEMES + BLINK_VISEMES + EXPRESSION_VISEMES))
 
 DUPLICATE = re.compile(r"\.\d{3,}$")  # Blender's suffix for a name already taken: "jawOpen.001"
 _SIDES = {"left": "left", "l": "left", "right": "right", "r": "right"}
@@ -193,9 +220,9 @@ def match_keys(key_names: list[str], wanted: tuple[str, ...] | list[str] = ARKIT
                        if any(a in lowered for a in aliases[v])}
     viseme_set = max(found, key=lambda c: len(found[c]))
     vrm = found[viseme_set] if not keys and not both_sides else {}
-    if vrm:  # the blink expressions, whichever set the mouth's visemes come from
-        vrm.update({v: next(lowered[a] for a in BLINK_ALIASES[v] if a in lowered) for v in BLINK_VISEMES
-                    if any(a in lowered for a in BLINK_ALIASES[v])})
+    if vrm:  # the blink and emotion expressions, whichever set the mouth's visemes come from
+        vrm.update({v: next(lowered[a] for a in aliases if a in lowered) for v, aliases in FACE_VISEMES.items()
+                    if any(a in lowered for a in aliases)})
     driven = list(keys.values()) + [k for pair in both_sides.values() for k in pair]
     convention = convention_of([DUPLICATE.sub("", k) for k in driven]) if driven else (viseme_set if vrm else "none")
     used = set(driven) | set(vrm.values())

@@ -311,3 +311,48 @@ def test_vrm_blinks_are_found_beside_either_set_of_visemes_and_follow_the_eyebli
     w = np.array([[0.0, 0.0, 0.5], [1.0, 0.6, 0.0]], np.float32)
     v = viseme_weights(w, names, BLINK_VISEMES)
     np.testing.assert_allclose(v, [[0, 0, 0], [0.8, 1.0, 0.6]])
+
+
+def test_vrm_emotion_expressions_are_found_beside_visemes_and_each_follows_its_own_expression():
+    from multanet_core.rig_names import EXPRESSION_VISEMES
+    from train.rig_targets import CHANNELS, arkit_weights
+    from train.synth.expression import EXPRESSION_CHANNELS, FACE
+
+    vroid = match_keys(["Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O", "Fcl_ALL_Joy",
+                        "Fcl_ALL_Angry", "Fcl_ALL_Sorrow", "Fcl_ALL_Surprised", "Fcl_ALL_Fun"])
+    assert {v: vroid.vrm[v] for v in EXPRESSION_VISEMES} == {
+        "happy": "Fcl_ALL_Joy", "angry": "Fcl_ALL_Angry", "sad": "Fcl_ALL_Sorrow", "surprised": "Fcl_ALL_Surprised"}
+    assert "Fcl_ALL_Fun" not in vroid.vrm.values()  # relaxed: the corpus has no such expression
+    vrm1 = match_keys(["aa", "ih", "ou", "ee", "oh", "happy", "sad"])
+    assert vrm1.vrm["happy"] == "happy" and vrm1.vrm["sad"] == "sad" and "angry" not in vrm1.vrm
+    assert match_keys(["jawOpen", "Joy"]).vrm == {}  # ARKit names: mouthSmile is found by name instead
+    # the corpus's own expressions, mapped to ARKit names, over speech whose brows follow the pitch
+    channels = list(dict.fromkeys(CHANNELS + EXPRESSION_CHANNELS))
+    for label, levels in FACE.items():
+        for brow_raise, brow_furrow in ((0.0, 0.0), (0.3, 0.0), (0.1, 0.25)):
+            c = np.zeros((1, len(channels)))
+            c[0, channels.index("jaw")] = 0.3
+            c[0, channels.index("brow_raise")], c[0, channels.index("brow_furrow")] = brow_raise, brow_furrow
+            for name, level in levels.items():
+                if name in channels:
+                    c[0, channels.index(name)] += level
+            got = dict(zip(EXPRESSION_VISEMES, viseme_weights(arkit_weights(channels, c), ARKIT_52,
+                                                               EXPRESSION_VISEMES)[0], strict=True))
+            own = {"afraid": "surprised"}.get(label, label)  # VRM has no fear: it shows as surprise
+            for v, value in got.items():
+                if v == own:
+                    assert value >= 0.7, (label, v, value)
+                else:
+                    assert value <= 0.2, (label, v, value)
+    # docs/RIG.md's table says the same, row for row
+    import pathlib
+    import re
+
+    from multanet_core.rig_names import EXPRESSION_FROM_ARKIT
+
+    doc = (pathlib.Path(__file__).parents[1] / "docs" / "RIG.md").read_text().split("| VRM expression |")[1]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|$", doc.split("\n\n")[0], flags=re.M))
+    for v in EXPRESSION_VISEMES:
+        terms = list(EXPRESSION_FROM_ARKIT[v].items())
+        text = " ".join(f"{'-' if g < 0 else '+'} {abs(g):g} `{n}`" for n, g in terms).removeprefix("+ ")
+        assert rows[v] == text, v

@@ -481,3 +481,22 @@ def test_keys_found_by_their_suffix_or_left_out_are_named_in_the_report(blender,
     assert sorted(curves(obj)) == driven
     out = capfd.readouterr().out
     assert report in out and "Warning: lip sync" in out, out
+
+
+def test_vrm_emotion_expressions_follow_the_heads_expression_names_and_relaxed_is_left_alone(blender, assets):
+    from multanet_core.rig_names import EXPRESSION_VISEMES, VRM_VISEMES, viseme_weights
+
+    bpy.context.scene.render.fps = 24
+    mouth = ["Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O"]
+    faces = ["Fcl_ALL_Joy", "Fcl_ALL_Angry", "Fcl_ALL_Sorrow", "Fcl_ALL_Surprised"]
+    obj = character(mouth + faces + ["Fcl_ALL_Fun"])
+    obj.data.shape_keys.key_blocks["Fcl_ALL_Fun"].value = 0.3  # the animator's own relaxed face
+    assert bake(obj, assets) == {"FINISHED"}
+    got = curves(obj)
+    assert sorted(got) == sorted(mouth + faces)  # the test head moves every ARKit name, so every expression
+    want = viseme_weights(expected_weights(assets, list(ARKIT_52)), ARKIT_52, VRM_VISEMES + EXPRESSION_VISEMES)
+    for j, key in enumerate(mouth + faces):
+        values = got[key][1][1:-1]
+        np.testing.assert_allclose(values, want[:len(values), j], atol=1e-5)
+    assert sum(got[k][1].max() > 0 for k in faces) >= 2  # not all held at 0
+    assert obj.data.shape_keys.key_blocks["Fcl_ALL_Fun"].value == pytest.approx(0.3)
