@@ -350,6 +350,12 @@ def test_rig_head_trains_behind_the_frozen_mfl_and_exports_named_weights(tiny_co
     assert set(test["per_name_mae"]) >= {"jawOpen", "mouthPressLeft"}
     assert [c["clip"] for c in figures["real"]["clips"]] == ["slt"] and figures["real"]["press_pbm"] is not None
     assert 0 <= figures["real"]["jaw_in_pauses"] <= 1 and figures["real"]["jaw_minus_close_pbm_vowel"] is not None
+    # --script: the clip baked with its own text, whose pauses rest the rig head as the text's alignment says
+    assert main(["evaluate-rig", "--checkpoint", str(tmp_path / "rig.npz"), "--real", str(real), "--script",
+                 "--json", str(tmp_path / "s.json")]) == 0
+    scripted = json.loads((tmp_path / "s.json").read_text())["real"]
+    assert scripted["script"] is True and figures["real"]["script"] is False
+    assert scripted["jaw_in_pauses"] != figures["real"]["jaw_in_pauses"]
     chain = test["chain"]["lve"]  # arthur's test sequence: the keys built from its rig carry its motion
     assert test["chain"]["sequences"] == 1 and chain["keys_from_truth"] < 0.2 * chain["static"], chain
     assert main(["evaluate-rig", "--checkpoint", str(arthur_model), "--data", str(tiny_corpus)]) == 2  # no rig head

@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--real-split", choices=("dev", "test", "all"), default="dev",
                         help="which of --real's clips: dev (default; a clip without a split is dev), the locked test "
                              "split (scored once per shipped model), or all")
+    parser.add_argument("--script", action="store_true",
+                        help="with --real: bake every speech clip with its own text (issue 29), as the panel's "
+                             "Text does")
     parser.add_argument("--chain", action="store_true",
                         help="also the whole chain on the corpus's own heads: ARKit keys built from each head's rig "
                              "(train.rig_chain), the rig head's weights blended on them, LVE beside the mesh head's")
@@ -117,20 +120,22 @@ def score_chain(ckpt, animator: Animator, dataset, split: str, max_sequences: in
     return {"sequences": len(lve["static"]), "lve": {k: float(np.mean(v)) for k, v in lve.items()}}
 
 
-def score_real(animator: Animator, folder: Path, split: str = "dev") -> dict:
+def score_real(animator: Animator, folder: Path, split: str = "dev", script: bool = False) -> dict:
     """jawOpen against real speech; with issue 26's rig targets: jawOpen's mean in level pauses (frames 25 dB under
-    the 90th percentile) and (jawOpen - mouthClose) at P/B/M centres over the same at vowel centres."""
-    from .evaluate_real import load_clips, select
+    the 90th percentile) and (jawOpen - mouthClose) at P/B/M centres over the same at vowel centres. ``script``:
+    each clip baked with its own text (:func:`train.evaluate_real.script_timings`)."""
+    from .evaluate_real import load_clips, script_timings, select
 
     names = animator.head.weight_names
     jaw, press = names.index("jawOpen"), names.index("mouthPressLeft")
     close = names.index("mouthClose") if "mouthClose" in names else None
     fps = animator.checkpoint.fps
     clips = []
-    for clip in select(load_clips(folder), split):
-        if not clip.speech or clip.clean:
-            continue  # non-speech clips and degraded copies have rows of their own in evaluate --split real
-        w = animator.weights(animator.coefficients(clip.samples, fps))
+    chosen = [c for c in select(load_clips(folder), split) if c.speech and not c.clean]
+    # (non-speech clips and degraded copies have rows of their own in evaluate --split real)
+    timings = script_timings(chosen) if script else {}
+    for clip in chosen:
+        w = animator.weights(animator.coefficients(clip.samples, fps, script=timings.get(clip.name)))
         n = len(w)
         level_pause = level_pauses(frame_loudness_db(clip.samples, 16000, fps, n))
         contact = w[:, jaw] - (w[:, close] if close is not None else 0.0)
@@ -156,7 +161,7 @@ def score_real(animator: Animator, folder: Path, split: str = "dev") -> dict:
         values = [c[key] for c in clips if c.get(key) is not None]
         return float(np.mean(values)) if values else None
 
-    return {"split": split, "clips": clips,
+    return {"split": split, "script": script, "clips": clips,
             **{k: mean(k) for k in ("r_jaw_loudness", "pause_speech_jaw", "pbm_vowel_jaw", "press_pbm", "press_vowel",
                                     "jaw_in_pauses", "jaw_minus_close_pbm_vowel")}}
 
@@ -183,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  chain ({c['sequences']} sequences), LVE mm^2: "
                       + ", ".join(f"{k} {v:.2f}" for k, v in c["lve"].items()))
     if args.real is not None:
-        r = score_real(animator, args.real, args.real_split)
+        r = score_real(animator, args.real, args.real_split, args.script)
         result["real"] = r
 
         def fmt(v):
@@ -192,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"real speech ({len(r['clips'])} clips): r(jawOpen, loudness) {fmt(r['r_jaw_loudness'])}, "
               f"jawOpen pauses/speech {fmt(r['pause_speech_jaw'])}, jawOpen P/B/M/vowel {fmt(r['pbm_vowel_jaw'])}, "
               f"mouthPress at P/B/M {fmt(r['press_pbm'])} vs vowels {fmt(r['press_vowel'])}")
-        print(f"  issue 26's rig targets ({args.real_split} split): jawOpen in pauses {fmt(r['jaw_in_pauses'])} "
+        how = ", each clip with its text" if args.script else ""
+        print(f"  issue 26's rig targets ({args.real_split} split{how}): jawOpen in pauses {fmt(r['jaw_in_pauses'])} "
               f"(target <= 0.03), (jawOpen - mouthClose) at P/B/M / at vowels {fmt(r['jaw_minus_close_pbm_vowel'])} "
               "(target <= 0.25)")
     if args.json:
