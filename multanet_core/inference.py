@@ -225,7 +225,7 @@ class Animator:
                 heard = probs.copy()
                 heard[tracks.covered, CLOSED] = 0.0
             out = apply_contact(out, heard, *self.contact_poses, strength=contact, quiet=quiet,
-                                seal=self.contact_seal)
+                                seal=self.contact_seal, lift=self.lip_lift)
         if tracks is not None and contact > 0:
             out = apply_script(out, tracks, self.lip_gap, self.closed_gap, self.rest_coefficients, contact,
                                self.lip_lift)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .align import RATE, AlignmentError, align_words, decode_words, text_words, word_phones
-from .contact import QUIET_MIN_S, SILENCE_FRAMES, LipLift, running_mean
+from .contact import QUIET_MIN_S, SILENCE_FRAMES, LipLift, closing_step, running_mean
 from .errors import MulTaNetError
 from .phone_map import lip_class
 
@@ -314,22 +314,8 @@ def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.
         c -= (weight * excess)[:, None] * along[None]
         if lift is not None and np.any(tracks.closed > 0):
             shut = np.flatnonzero(tracks.closed > 0)
-            c[shut] += (s * tracks.closed[shut] * _closing(c[shut], lift, lift.rest - PRESS_SHARE * opening))[:, None] \
-                * lift.along[None]
+            step = closing_step(c[shut], lift, lift.rest - PRESS_SHARE * opening)
+            c[shut] += (s * tracks.closed[shut] * step)[:, None] * lift.along[None]
     w_rest = (s * tracks.rest)[:, None]
     return (c + w_rest * (rest[None].astype(np.float32) - c)).astype(np.float32)
-
-
-def _closing(c: np.ndarray, lift: LipLift, target: float) -> np.ndarray:
-    """Per frame, the step r along ``lift.along`` (in units of the height gap; <= 0) that brings the lip midpoints'
-    distance down to ``target``: the smaller root of |v + r d| = target, v the midpoints' vector and d its change
-    per step; where no step reaches it, the step that brings them nearest. 0 where they are that near already."""
-    v = c @ lift.span.T + lift.offset
-    d = lift.span @ lift.along
-    a, b, c0 = float(d @ d), 2.0 * (v @ d), np.einsum("ij,ij->i", v, v) - max(target, 0.0) ** 2
-    disc = b * b - 4 * a * c0
-    nearest = -b / (2 * a)
-    root = (-b + np.sqrt(np.maximum(disc, 0.0))) / (2 * a)  # of the two, the one nearer 0 from above: less motion
-    step = np.where(disc >= 0, root, nearest)
-    return np.where(c0 > 0, np.minimum(step, 0.0), 0.0).astype(np.float32)
 

@@ -43,6 +43,44 @@ def test_apply_contact_pulls_by_probability_and_strength():
     assert speech_share(probs) == 0.75
 
 
+def test_a_heard_pause_rests_from_inside_its_edges():
+    """The lips still close into a pause and open out of it: the pull starts REST_EDGE_FRAMES inside the run of
+    silent frames (at its edges it cost the synthetic English test 6 % lip error and rested nothing)."""
+    from multanet_core.contact import REST_EDGE_FRAMES, running_min
+
+    assert REST_EDGE_FRAMES == 2
+    assert running_min(np.array([3, 1, 4, 1, 5, 9, 2, 6], np.float32), 3).tolist() == [1, 1, 1, 1, 1, 2, 2, 2]
+    coeffs = np.ones((25, 3), np.float32)
+    probs = np.zeros((25, C), np.float32)
+    probs[5:20, 4] = 1.0  # a 500 ms pause
+    out = apply_contact(coeffs, probs, np.zeros(3, np.float32), np.full(3, -1.0, np.float32), 1.0)
+    np.testing.assert_allclose(out[9:16], -1.0)  # its middle at rest
+    np.testing.assert_allclose(out[:6], 1.0)  # the speech before it and the pause's first frame untouched
+    np.testing.assert_allclose(out[19:], 1.0)
+    assert (out[7, 0] > -1.0) and (out[7, 0] < 1.0)  # easing in
+
+
+def test_a_mesh_heads_heard_closure_brings_its_lip_midpoints_to_the_templates_distance():
+    """With the head's LipLift, a frame the contact head hears closed moves along the least-lip-motion direction
+    until its lip midpoints are as near as at the template; lips the regression closed keep their own shape."""
+    from multanet_core.contact import LipLift
+
+    span = np.eye(3, dtype=np.float32)  # upper minus lower midpoint = c + offset
+    offset = np.array([0.0, 6.0, 2.0], np.float32)
+    lift = LipLift(np.array([0.0, 1.0, 0.4], np.float32), span, offset, float(np.hypot(6.0, 2.0)))
+    c = np.zeros((6, 3), np.float32)
+    c[:, 1] = 3.0
+    c[4, 1] = -0.5  # already closed
+    probs = np.zeros((6, C), np.float32)
+    probs[[2, 4], 0] = 1.0
+    seal = (np.array([0.0, 1.0, 0.0], np.float32), 6.0)
+    out = apply_contact(c, probs, np.zeros(3, np.float32), np.zeros(3, np.float32), 1.0, seal=seal, lift=lift)
+    assert np.linalg.norm(out[2] @ span.T + offset) == pytest.approx(lift.rest, abs=1e-4)
+    step = out[2] - c[2]
+    assert step[0] == 0 and step[2] == pytest.approx(0.4 * step[1])
+    assert np.array_equal(out[[0, 1, 3, 4, 5]], c[[0, 1, 3, 4, 5]])
+
+
 def test_labels_from_ipa_and_arpabet_timelines():
     phones = [[0.0, 0.1, "_"], [0.1, 0.2, "m"], [0.2, 0.3, "ˈa"], [0.3, 0.4, "F"], [0.4, 0.5, "UW1"], [0.5, 0.6, "t"]]
     y = contact_labels(phones, 20, 12)
