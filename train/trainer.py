@@ -278,14 +278,14 @@ def _train(job: Job, config: dict, device: torch.device, where: dict, *, resume:
             if coords or marked or rig_weight:  # rows and/or lip coordinates weighted: one weighted mean
                 w = row_weights(rows, plan.groups[s], len(data.templates), bilabial if marked else None,
                                 bilabial_weight, rig_weight, device, aligned_weight, frame_weight)
-                w_sum = w.sum()
+                w_sum = w.sum().clamp_min(1e-12)  # (a batch of weight-0 rows only: a loss of 0)
                 position = sum(weighted_position_loss(o.float(), t, w[r0:r1], w_sum, coords.get(c))
                                for (o, t), (_, c, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
             else:
                 position = sum(position_loss(o.float(), t) * (t.shape[0] / rows) for o, t in pairs_out)
             if marked and frame_weight != 1.0:  # a forced alignment's pairs weighed in the motion loss too
                 pw = torch.where(bilabial[0::2].to(torch.int64) >= 2, frame_weight, 1.0).to(torch.float32)
-                pw_sum = pw.sum()
+                pw_sum = pw.sum().clamp_min(1e-12)
                 motion = sum(weighted_motion_loss(o.float(), t, pw[r0 // 2:r1 // 2], pw_sum)
                              for (o, t), (_, _, r0, r1) in zip(pairs_out, plan.groups[s], strict=True))
             else:
