@@ -397,6 +397,8 @@ def test_real_splits_conditions_babble_and_non_speech(tmp_path, speech16k):
     assert ">= 0.65" in text and "<= 0.3" in text and ">= 70%" in text and "<= 5%" in text
     assert ("pass" in text or "FAIL" in text) and "## Per condition" in text and "## Per language" in text
     assert "Issue 14's measures" in text  # the earlier definitions stay reproducible
+    places = dev["pause_places"]["rnd"]  # where the pauses lie, from the clean clips with phones
+    assert sum(p["share"] for p in places.values()) == pytest.approx(1.0) and "## Where the pause frames lie" in text
     test, _ = evaluate("test")
     assert [r["clip"] for r in test["records"]] == ["locked", "locked"]
     everything, _ = evaluate("all")
@@ -406,3 +408,29 @@ def test_real_splits_conditions_babble_and_non_speech(tmp_path, speech16k):
     sf.write(empty / "a.flac", speech16k[:16000], 16000)
     (empty / "a.json").write_text(json.dumps({"split": "test"}))
     assert main(["evaluate", "--checkpoint", f"rnd={model}", "--data", str(empty), "--split", "real"]) == 2
+
+
+def test_pause_places_say_which_quiet_frames_are_a_words_own_closures():
+    from train.speech_metrics import PAUSE_PLACES, pause_places, pooled_pause_places
+
+    fps = 10.0  # frame t (the motion into it, t >= 1) lies at t / 10 s
+    phones = [[0.0, 0.3, "sil"], [0.3, 0.4, "m"], [0.4, 0.6, "a"], [0.6, 0.7, "t"], [0.7, 0.8, "s"],
+              [0.8, 0.9, "sp"], [0.9, 1.2, "a"]]
+    opening = np.array([0, 0, 1, 1, 0, 2, 1, 0, 0, 3, 3, 3], np.float64)
+    pauses = np.array([1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 0], bool)
+    got = pause_places(pauses, opening, phones, fps, arpabet=False)
+    assert got["silence of 150 ms or more"] == [2, 1.0]  # frames 1, 2
+    assert got["P/B/M"] == [1, 0.0] and got["another stop"] == [1, 1.0]  # frame 3 (m), frame 6 (t)
+    assert got["another consonant"] == [0, 0.0]  # s (frame 7) is loud
+    assert got["silence under 150 ms"] == [1, 0.0]  # frame 8 (sp, 100 ms)
+    assert got["vowel"] == [2, 4.0] and got["no reference phone"] == [0, 0.0]  # frames 4 and 9: quiet vowels
+    assert got["speech"] == [4, 3.0]  # frames 5, 7, 10, 11
+    assert sum(got[p][0] for p in PAUSE_PLACES) == pauses[1:].sum()
+    pooled = pooled_pause_places([got, got])
+    assert pooled["vowel"]["share"] == pytest.approx(2 / 7)
+    assert pooled["another stop"]["motion_vs_speech"] == pytest.approx(1.0 / 0.75)
+    assert pooled["another stop"]["motion_share"] == pytest.approx(1 / 6)
+    # ARPAbet: stops by their upper-case names, silences by theirs
+    arpa = pause_places(pauses, opening, [[0.0, 0.3, "pau"], [0.3, 0.4, "M"], [0.4, 0.6, "AA1"], [0.6, 0.7, "T"],
+                                          [0.7, 0.8, "S"], [0.8, 0.9, "sp"], [0.9, 1.2, "AA0"]], fps)
+    assert {p: arpa[p] for p in PAUSE_PLACES} == {p: got[p] for p in PAUSE_PLACES}

@@ -41,12 +41,14 @@ from train.data.base import DatasetError
 
 from .speech_metrics import (
     CLOSED_SHARE,
+    PAUSE_PLACES,
     centre_class,
     centres,
     clip_scores,
     is_arpabet,
     lip_midpoints,
     motion_ratio,
+    pooled_pause_places,
     target_scores,
 )
 
@@ -345,6 +347,22 @@ def report(result: dict) -> str:
         if all(v is None for v in values) and k not in TARGETS:
             continue
         lines.append(f"| {label} | {_target(k)} | " + " | ".join(_cell(k, v) for v in values) + " |")
+    places = result.get("pause_places") or {}
+    if places:
+        lines += ["", "## Where the pause frames lie (reference phones; speech clips, not degraded copies)", "",
+                  "A pause is any frame 25 dB under the clip's loud level, so a word's own stop and P/B/M closures "
+                  "count as pauses, and the lips must move there. Per place: its share of the pause frames, its lip "
+                  "motion per frame over speech's, and its share of the pause frames' lip motion.", "",
+                  "| place | " + " | ".join(f"{m}: frames / motion vs speech / share of motion" for m in places)
+                  + " |", "|---|" + "---|" * len(places)]
+        for p in PAUSE_PLACES:
+            cells = []
+            for m in places:
+                e = places[m][p]
+                cells.append(f"{e['share']:.1%} / " + ("-" if e["motion_vs_speech"] is None else
+                                                       f"{e['motion_vs_speech']:.2f}") + " / "
+                             + ("-" if e["motion_share"] is None else f"{e['motion_share']:.1%}"))
+            lines.append(f"| {p} | " + " | ".join(cells) + " |")
     lines += ["", "## Per condition", ""] + _group_table(result, "per_condition", "condition")
     lines += ["", "## Per language", ""] + _group_table(result, "per_language", "language")
     lines += ["", "## By where the reference phones came from", ""] + _group_table(result, "per_reference", "reference")
@@ -442,6 +460,9 @@ def run(models: dict[str, dict[str, Checkpoint]], data: Path, emotion: str, plot
               "per_language": summarise(records, "language"), "per_clip": summarise(records, "clip"),
               "per_reference": summarise(records, "aligned_by"), "script": script,
               "script_warnings": sorted({r["script_warning"] for r in records if r.get("script_warning")}),
+              "pause_places": {m: pooled_pause_places([r["pause_places"] for r in records if r["model"] == m
+                                                       and r.get("pause_places") and not r["degraded"]])
+                               for m in models if any(r.get("pause_places") for r in records if r["model"] == m)},
               "records": records}
     if plots:
         result["plots"] = [str(p) for p in plot(curves, plots)]

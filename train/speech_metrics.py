@@ -250,10 +250,55 @@ def target_scores(vertices: np.ndarray, template: np.ndarray, lips: np.ndarray, 
                     "motion": float(lip_motion(opening).mean()) if len(opening) > 1 else None}
     if phones:
         scores.update(closures(opening, phones, fps, is_arpabet(phones) if arpabet is None else arpabet))
+        scores["pause_places"] = pause_places(pauses, opening, phones, fps, arpabet)
     if clean_samples is not None:
         n = min(len(opening), int(np.ceil(len(clean_samples) / rate * fps)))
         scores["r_clean"] = pearson(opening[:n], frame_loudness_db(clean_samples, rate, fps, n))
     return scores, {"opening": opening, "loudness_db": loud, "pauses": pauses}
+
+
+PAUSE_PLACES = ("silence of 150 ms or more", "silence under 150 ms", "P/B/M", "another stop", "another consonant",
+                "vowel", "no reference phone")
+_STOPS = frozenset("tkdgʔcɟqɢ") | frozenset({"T", "K", "D", "G"})
+
+
+def pause_places(pauses: np.ndarray, opening: np.ndarray, phones: list, fps: float,
+                 arpabet: bool | None = None) -> dict:
+    """Where a clip's level pauses lie by its reference phones, and the lip motion into them: {place
+    (:data:`PAUSE_PLACES`): [pause frames, summed |opening change|]}, and ``speech``: [speech frames, summed
+    motion]. A pause is any quiet frame, so a word's own stop and P/B/M closures count; this says how many."""
+    motion, quiet = lip_motion(opening), np.asarray(pauses, bool)[1:]
+    times = np.arange(1, len(opening)) / float(fps)
+    place = np.full(len(motion), PAUSE_PLACES[-1], object)
+    arpa = is_arpabet(phones) if arpabet is None else arpabet
+    for start, end, phone in phones:
+        base = str(phone).strip()
+        cls = "silence" if base in SILENCES or base.lower() in SILENCES else centre_class(base, arpa)
+        base = base.rstrip("012")
+        if cls == "silence":
+            label = PAUSE_PLACES[0] if float(end) - float(start) >= 0.15 else PAUSE_PLACES[1]
+        elif cls == "bilabial":
+            label = PAUSE_PLACES[2]
+        elif cls == "vowel":
+            label = PAUSE_PLACES[5]
+        else:
+            label = PAUSE_PLACES[3] if base in _STOPS or (arpa and base.upper() in _STOPS) else PAUSE_PLACES[4]
+        place[(times >= float(start)) & (times < float(end))] = label
+    out = {p: [int((quiet & (place == p)).sum()), float(motion[quiet & (place == p)].sum())] for p in PAUSE_PLACES}
+    out["speech"] = [int((~quiet).sum()), float(motion[~quiet].sum())]
+    return out
+
+
+def pooled_pause_places(entries: list[dict]) -> dict:
+    """:func:`pause_places` of many clips pooled: per place, its share of the pause frames, its lip motion over
+    speech's (per frame), and its share of the pause frames' lip motion."""
+    total = {k: np.sum([e[k] for e in entries], axis=0) for k in (*PAUSE_PLACES, "speech")}
+    frames = sum(total[p][0] for p in PAUSE_PLACES)
+    motion = sum(total[p][1] for p in PAUSE_PLACES)
+    speech = total["speech"][1] / max(total["speech"][0], 1)
+    return {p: {"share": float(total[p][0] / max(frames, 1)),
+                "motion_vs_speech": float(total[p][1] / total[p][0] / speech) if total[p][0] and speech else None,
+                "motion_share": float(total[p][1] / motion) if motion else None} for p in PAUSE_PLACES}
 
 
 def motion_ratio(motion: float | None, speech_motions: list[float]) -> float | None:
