@@ -85,11 +85,11 @@ BLINK_FROM_ARKIT = {"blink": {"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.5}, "blink
                     "blinkRight": {"eyeBlinkRight": 1.0}}
 # VRM's emotion expressions (VRM 1.0 happy / angry / sad / surprised, 0.x Joy / Angry / Sorrow, VRoid's
 # Fcl_ALL_Joy...): found beside either set of visemes, driven by the expression names a head learnt from an
-# expression corpus (train synth --expressions), each with terms that keep the other expressions and speech's
-# own brow motion out of it. Angry is the squint without a smile's cheeks, disgust's sneer or sorrow's inner
-# brows (its furrow counts little: speech furrows the brows at low pitch). Sad's inner brows are not a raise of
-# all of them (prosody, surprise) and not fear's wide eyes. Afraid shows as surprised, about 0.8 of it (VRM has
-# no fear). VRM's "relaxed" (0.x Fun) is left as the animator keyed it: the corpus has no such expression.
+# expression corpus (train synth --expressions). Each rises only with names no speech moves (a smile, a squint,
+# a frown, wide eyes), so a head that learnt no expressions leaves them as they are, and falls with the other
+# expressions' own names: angry is the squint without a smile's cheeks, disgust's sneer or sorrow's inner brows;
+# sad the frown without anger's furrow, disgust's sneer or fear's wide eyes. Afraid shows as surprised, about 0.8
+# of it (VRM has no fear). VRM's "relaxed" (0.x Fun) is left as the animator keyed it: the corpus has none.
 EXPRESSION_VISEMES: Names = ("happy", "angry", "sad", "surprised")
 EXPRESSION_ALIASES: Aliases = {
     "happy": ("happy", "joy", "fcl_all_joy"),
@@ -99,12 +99,10 @@ EXPRESSION_ALIASES: Aliases = {
 }
 EXPRESSION_FROM_ARKIT = {
     "happy": {"mouthSmileLeft": 0.6, "mouthSmileRight": 0.6},
-    "angry": {"eyeSquintLeft": 0.8, "eyeSquintRight": 0.8, "browDownLeft": 0.1, "browDownRight": 0.1,
-              "cheekSquintLeft": -0.6, "cheekSquintRight": -0.6, "noseSneerLeft": -0.4, "noseSneerRight": -0.4,
-              "browInnerUp": -0.2},
-    "sad": {"mouthFrownLeft": 0.5, "mouthFrownRight": 0.5, "browInnerUp": 0.5, "browOuterUpLeft": -0.5,
-            "browOuterUpRight": -0.5, "browDownLeft": -0.5, "browDownRight": -0.5, "eyeWideLeft": -0.5,
-            "eyeWideRight": -0.5},
+    "angry": {"eyeSquintLeft": 0.9, "eyeSquintRight": 0.9, "cheekSquintLeft": -0.6, "cheekSquintRight": -0.6,
+              "noseSneerLeft": -0.4, "noseSneerRight": -0.4, "browInnerUp": -0.2},
+    "sad": {"mouthFrownLeft": 0.8, "mouthFrownRight": 0.8, "browDownLeft": -0.5, "browDownRight": -0.5,
+            "noseSneerLeft": -0.5, "noseSneerRight": -0.5, "eyeWideLeft": -0.5, "eyeWideRight": -0.5},
     "surprised": {"eyeWideLeft": 0.55, "eyeWideRight": 0.55},
 }
 # blinks and expressions: whole-face keys found beside a mesh's visemes, whichever set those are

@@ -500,3 +500,21 @@ def test_vrm_emotion_expressions_follow_the_heads_expression_names_and_relaxed_i
         np.testing.assert_allclose(values, want[:len(values), j], atol=1e-5)
     assert sum(got[k][1].max() > 0 for k in faces) >= 2  # not all held at 0
     assert obj.data.shape_keys.key_blocks["Fcl_ALL_Fun"].value == pytest.approx(0.3)
+
+
+def test_a_head_that_learnt_no_expressions_leaves_a_vroid_characters_emotions_as_they_are(blender):
+    """The bundled model's rig head moves no expression name (its corpus had none): a VRoid character's Joy,
+    Angry, Sorrow and Surprised keep the animator's values, and the report says so."""
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    mouth = ["Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O"]
+    faces = ["Fcl_ALL_Joy", "Fcl_ALL_Angry", "Fcl_ALL_Sorrow", "Fcl_ALL_Surprised"]
+    obj = character(mouth + faces, values=[0.0] * 5 + [0.4, 0.1, 0.2, 0.3])
+    source = speech_source(os.path.join(root, "data", "real_speech", "cmuarctic_slt_a0009.flac"), frame_start=1)
+    assert bpy.ops.multanet.generate_lip_sync(object=obj.name, head="arkit", bake_mode="BY_NAME", **source,
+                                              checkpoint=os.path.join(root, "multanet_blender", "models",
+                                                                      "default.npz")) == {"FINISHED"}
+    assert sorted(curves(obj)) == sorted(mouth)
+    blocks = obj.data.shape_keys.key_blocks
+    assert [blocks[k].value for k in faces] == pytest.approx([0.4, 0.1, 0.2, 0.3])
