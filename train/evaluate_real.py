@@ -347,6 +347,9 @@ def report(result: dict) -> str:
         if all(v is None for v in values) and k not in TARGETS:
             continue
         lines.append(f"| {label} | {_target(k)} | " + " | ".join(_cell(k, v) for v in values) + " |")
+    def cell(v, fmt="{:.2f}"):
+        return "-" if v is None else fmt.format(v)
+
     places = result.get("pause_places") or {}
     if places:
         lines += ["", "## Where the pause frames lie (reference phones; speech clips, not degraded copies)", "",
@@ -356,20 +359,13 @@ def report(result: dict) -> str:
                   "| place | " + " | ".join(f"{m}: frames / motion vs speech / share of motion" for m in places)
                   + " |", "|---|" + "---|" * len(places)]
         for p in PAUSE_PLACES:
-            cells = []
-            for m in places:
-                e = places[m][p]
-                cells.append(f"{e['share']:.1%} / " + ("-" if e["motion_vs_speech"] is None else
-                                                       f"{e['motion_vs_speech']:.2f}") + " / "
-                             + ("-" if e["motion_share"] is None else f"{e['motion_share']:.1%}"))
+            cells = [" / ".join((cell(e["share"], "{:.1%}"), cell(e["motion_vs_speech"]),
+                                 cell(e["motion_share"], "{:.1%}"))) for e in (places[m][p] for m in places)]
             lines.append(f"| {p} | " + " | ".join(cells) + " |")
     lines += ["", "## Per condition", ""] + _group_table(result, "per_condition", "condition")
     lines += ["", "## Per language", ""] + _group_table(result, "per_language", "language")
     lines += ["", "## By where the reference phones came from", ""] + _group_table(result, "per_reference", "reference")
     lines += ["", "## Per clip (mean over heads)", ""] + _group_table(result, "per_clip", "clip")
-
-    def cell(v, fmt="{:.2f}"):
-        return "-" if v is None else fmt.format(v)
 
     lines += ["", "## Issue 14's measures (earlier definitions, as in docs/RESULTS.md before issue 26)", "",
               "r = correlation of mouth opening (the lips' vertical extent) with loudness (40 ms windows); "

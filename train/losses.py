@@ -103,19 +103,22 @@ def contact_loss(logits: torch.Tensor, labels: torch.Tensor, balance: torch.Tens
     return (bce * w).sum() / known.sum().clamp(min=1)
 
 
-def motion_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def pair_motion_errors(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """[rows / 2]: each pair's mean squared error of its frame-to-frame difference."""
     dp = pred[1::2] - pred[0::2]
     dt = target[1::2] - target[0::2]
-    return 2.0 * (dp - dt).square().mean()
+    return (dp - dt).square().mean(1)
+
+
+def motion_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return 2.0 * pair_motion_errors(pred, target).mean()
 
 
 def weighted_motion_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
                          total_weight: torch.Tensor) -> torch.Tensor:
-    """:func:`motion_loss` with each pair's squared difference error times its ``weight`` [rows / 2], summed
-    and divided by ``total_weight`` (the pair weights' sum over the whole batch)."""
-    dp = pred[1::2] - pred[0::2]
-    dt = target[1::2] - target[0::2]
-    return 2.0 * ((dp - dt).square().mean(1) * weight).sum() / total_weight
+    """:func:`motion_loss` with each pair's error times its ``weight`` [rows / 2], summed and divided by
+    ``total_weight`` (the pair weights' sum over the whole batch)."""
+    return 2.0 * (pair_motion_errors(pred, target) * weight).sum() / total_weight
 
 
 def emotion_regulariser(emotion: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:

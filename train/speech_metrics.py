@@ -50,10 +50,15 @@ CLOSED_SHARE = 0.2
 SLACK_FRAMES = 1  # closed_1: closed within this many frames of the centre (the aligner's 20-40 ms)
 
 
+def is_silence(phone: str) -> bool:
+    """Whether a timeline label (stripped) is a silence, in any case (``sil``, ``SIL``, ``pau``, ``_``...)."""
+    return phone in SILENCES or phone.lower() in SILENCES
+
+
 def phone_class(phone: str) -> str:
     """``silence``, ``bilabial``, ``vowel`` or ``other`` for an IPA or ARPAbet phone."""
     p = phone.strip()
-    if p in SILENCES or p.lower() in SILENCES:
+    if is_silence(p):
         return "silence"
     if p.isascii() and p.upper() == p and any(c.isalpha() for c in p):  # ARPAbet: upper case, stress digits
         arpa = p.rstrip("012")
@@ -191,7 +196,7 @@ def pause_speech(opening: np.ndarray, pauses: np.ndarray) -> float | None:
 def is_arpabet(phones: list) -> bool:
     """Whether every label of a timeline is ARPAbet (any case, stress digits allowed) or a silence."""
     labels = [str(p).strip() for _, _, p in phones]
-    return bool(labels) and all(p in SILENCES or p.lower() in SILENCES or p.rstrip("012").upper() in ARPABET
+    return bool(labels) and all(is_silence(p) or p.rstrip("012").upper() in ARPABET
                                 for p in labels)
 
 
@@ -273,7 +278,7 @@ def pause_places(pauses: np.ndarray, opening: np.ndarray, phones: list, fps: flo
     arpa = is_arpabet(phones) if arpabet is None else arpabet
     for start, end, phone in phones:
         base = str(phone).strip()
-        cls = "silence" if base in SILENCES or base.lower() in SILENCES else centre_class(base, arpa)
+        cls = "silence" if is_silence(base) else centre_class(base, arpa)
         base = base.rstrip("012")
         if cls == "silence":
             label = PAUSE_PLACES[0] if float(end) - float(start) >= 0.15 else PAUSE_PLACES[1]
