@@ -133,3 +133,34 @@ def test_presets_are_the_clusters_named_by_their_effect():
     assert set(presets) == {"neutral", "open", "tight", "brows up", "open + brows down"}
     assert not any("," in name for name in presets)  # preset lists are written comma-separated
     assert presets["open"][0] > 2 and presets["tight"][0] < -2 and presets["brows up"][1] > 2
+
+
+def test_evaluate_picks_languages_and_bakes_at_the_lip_contact_asked(fitted_contact_checkpoint, tiny_corpus, tmp_path,
+                                                                     capsys):
+    """--languages scores only those sequences; --lip-contact 0 bakes a contact checkpoint as its network alone
+    (the bundled model it was fitted on, to the last digit), 1 as a bake does."""
+    import os
+
+    default = os.path.join(os.path.dirname(os.path.dirname(__file__)), "multanet_blender", "models", "default.npz")
+
+    def scores(*extra: str) -> dict:
+        out = tmp_path / "ev.json"
+        assert main(["evaluate", "--checkpoint", f"c={fitted_contact_checkpoint}", "--checkpoint", f"d={default}",
+                     "--data", str(tiny_corpus), "--split", "unseen", "--json", str(out), *extra]) == 0
+        return json.loads(out.read_text())
+
+    everything = scores()
+    assert {r["language"] for r in everything["sequences"]} == {"ko"}
+    korean = scores("--languages", "ko, xx")
+    assert korean["languages"] == ["ko", "xx"] and len(korean["sequences"]) == len(everything["sequences"])
+    assert main(["evaluate", "--checkpoint", f"c={fitted_contact_checkpoint}", "--data", str(tiny_corpus),
+                 "--split", "unseen", "--languages", "en"]) == 2  # no English among the unseen sequences
+    off, on = scores("--lip-contact", "0"), everything
+    assert off["lip_contact"] == 0 and on["lip_contact"] == 1
+    assert off["overall"]["c"]["all"]["lve"] == off["overall"]["d"]["all"]["lve"]
+    assert on["overall"]["c"]["all"]["lve"] != on["overall"]["d"]["all"]["lve"]
+    assert on["overall"]["d"]["all"]["lve"] == off["overall"]["d"]["all"]["lve"]  # no contact head: no change
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", f"c={fitted_contact_checkpoint}", "--data", str(tiny_corpus),
+                 "--lip-contact", "2"]) == 2
+    assert "--lip-contact must be between 0 and 1, not 2" in capsys.readouterr().err

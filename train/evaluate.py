@@ -71,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dataset folder (folder format, BIWI, VOCASET); for --split real, a folder of recordings")
     parser.add_argument("--split", default="test", choices=list(SPLITS), help="the sequences to score (default: test)")
     parser.add_argument("--characters", default=None, help="comma-separated subset")
+    parser.add_argument("--languages", default=None,
+                        help="comma-separated language codes: only those sequences (e.g. en: the English test)")
+    parser.add_argument("--lip-contact", type=float, default=1.0,
+                        help="Lip Contact strength 0..1 every clip is baked with, as on the command line and the "
+                             "panel (default 1; it changes only checkpoints with a contact head or --script)")
     parser.add_argument("--max-sequences", type=int, default=None, help="at most N sequences per character")
     parser.add_argument("--emotion", default="neutral",
                         help="preset name used for every head; 'labels': each sequence's own expression (its json's "
@@ -139,10 +144,11 @@ def noisy(condition: tuple | None, pool: BabblePool | None):
 
 def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split: str, characters=None,
                        max_sequences: int | None = None, emotion: str = "neutral", keep_curves: int = 0,
-                       degrade=None, languages=None, script: bool = False):
+                       degrade=None, languages=None, script: bool = False, contact: float = 1.0):
     """Per-sequence records (one per model, plus 'static' and 'ground truth'), and lip-opening curves.
     ``degrade(samples, sequence)`` changes the audio (the ground truth stays); ``languages``: only the
-    sequences in these languages (None: all); ``script``: each sequence baked with its own text (issue 29)."""
+    sequences in these languages (None: all); ``script``: each sequence baked with its own text (issue 29);
+    ``contact``: the Lip Contact strength of every bake."""
     wanted = set(characters or [])
     covered = set().union(*[set(m) for m in models.values()])
     records, curves = [], []
@@ -177,7 +183,8 @@ def evaluate_sequences(models: dict[str, dict[str, Checkpoint]], dataset, split:
                 animators[key] = Animator(heads[seq.character], seq.character)
             anim = animators[key]
             presets[label] = _preset(emotion, seq, anim.head)
-            preds[label] = anim.vertices(anim.coefficients(samples, fps, presets[label], script=timing))
+            preds[label] = anim.vertices(anim.coefficients(samples, fps, presets[label], contact=contact,
+                                                                script=timing))
         n = min([len(gt)] + [len(p) for p in preds.values()])
         gt = gt[:n]
         lips, upper = tmpl.lip_indices, tmpl.upper_face_indices
@@ -438,7 +445,8 @@ def run_noise(args: argparse.Namespace, models, dataset, chars) -> int:
     per_condition = {}
     for name, condition in NOISE_CONDITIONS.items():
         records, _ = evaluate_sequences(models, dataset, "test", chars, args.max_sequences, args.emotion,
-                                        degrade=noisy(condition, pool))
+                                        degrade=noisy(condition, pool), languages=_languages(args),
+                                        contact=args.lip_contact)
         if not records:
             print(f"{args.data}: no 'test' sequences of the checkpoints' characters", file=sys.stderr)
             return 2
@@ -472,11 +480,12 @@ def run_heldout(args: argparse.Namespace, models, dataset, chars) -> int:
     targets."""
     keep = args.clips_per_language if args.plots else 0
     records, curves = evaluate_sequences(models, dataset, "unseen_language", chars, args.max_sequences, args.emotion,
-                                         keep_curves=keep)
+                                         keep_curves=keep, languages=_languages(args), contact=args.lip_contact)
     if dataset.sequences(split="test"):
         checked_characters(models, dataset, "test", chars)
     english, en_curves = evaluate_sequences(models, dataset, "test", chars, args.max_sequences, args.emotion,
-                                            keep_curves=keep, languages=(REFERENCE_LANGUAGE,))
+                                            keep_curves=keep, languages=(REFERENCE_LANGUAGE,),
+                                            contact=args.lip_contact)
     for what, rs in (("'unseen_language'", records), (f"English ({REFERENCE_LANGUAGE}) 'test'", english)):
         if not rs:
             print(f"{args.data}: no {what} sequences of the checkpoints' characters (write the corpus as docs/DATA.md "
@@ -533,10 +542,22 @@ def checked_characters(models: dict[str, dict[str, Checkpoint]], dataset, split:
     return chars
 
 
+def _languages(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """--languages as a tuple of codes (None: every language)."""
+    if not args.languages:
+        return None
+    return tuple(code.strip() for code in args.languages.split(",") if code.strip()) or None
+
+
 def run(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.lip_contact <= 1.0:
+        raise DatasetError(f"--lip-contact must be between 0 and 1, not {args.lip_contact:g}")
     models = parse_models(args.checkpoint)
     if args.split == "real":
-        result = evaluate_real.run(models, args.data, args.emotion, args.plots, args.real_split, args.script)
+        if args.languages:
+            raise DatasetError("--languages picks synthetic sequences; the real split is scored whole")
+        result = evaluate_real.run(models, args.data, args.emotion, args.plots, args.real_split, args.script,
+                                   args.lip_contact)
         for p in result.get("plots", []):
             print(f"wrote {p}", file=sys.stderr)
         _write(args, result, evaluate_real.report(result))
@@ -553,12 +574,13 @@ def run(args: argparse.Namespace) -> int:
         return run_heldout(args, models, dataset, chars)
     records, curves = evaluate_sequences(models, dataset, split, chars, args.max_sequences, args.emotion,
                                          keep_curves=args.clips_per_language if args.plots else 0,
-                                         script=args.script)
+                                         script=args.script, languages=_languages(args), contact=args.lip_contact)
     if not records:
         print(f"{args.data}: no {split!r} sequences of the checkpoints' characters", file=sys.stderr)
         return 2
     result = {"split": split, "data": str(args.data), "emotion": args.emotion, "models": list(models),
-              "mm_per_unit": _mm_per_unit(dataset), "script": args.script,
+              "mm_per_unit": _mm_per_unit(dataset), "script": args.script, "lip_contact": args.lip_contact,
+              "languages": _languages(args),
               "checkpoints": args.checkpoint, "overall": summarise(records, None),
               "per_character": summarise(records, "character"), "per_language": summarise(records, "language"),
               "sequences": records}

@@ -201,10 +201,12 @@ def script_timings(clips: list[RealClip]) -> dict[str, ScriptTiming]:
 
 def evaluate_clips(models: dict[str, dict[str, Checkpoint]], clips: list[RealClip], emotion: str = "neutral",
                    keep_curves: int = 0, sources: list[RealClip] | None = None,
-                   scripts: dict[str, ScriptTiming] | None = None) -> tuple[list[dict], list[dict]]:
+                   scripts: dict[str, ScriptTiming] | None = None,
+                   contact: float = 1.0) -> tuple[list[dict], list[dict]]:
     """Per (model, head, clip) scores, and the curves of the first head of each model on the first
     ``keep_curves`` clips (for plots). ``sources``: where degraded copies' clean clips are looked up (default:
-    ``clips``). ``scripts`` (:func:`script_timings`): the clips' texts, baked with them (issue 29)."""
+    ``clips``). ``scripts`` (:func:`script_timings`): the clips' texts, baked with them (issue 29). ``contact``: the
+    Lip Contact strength of every bake."""
     by_name = {c.name: c for c in (sources if sources is not None else clips)}
     missing = sorted({c.clean for c in clips if c.clean and c.clean not in by_name})
     if missing:
@@ -225,7 +227,8 @@ def evaluate_clips(models: dict[str, dict[str, Checkpoint]], clips: list[RealCli
             mine = []
             for i, clip in enumerate(clips):
                 timing = (scripts or {}).get(clip.name)
-                verts = anim.vertices(anim.coefficients(clip.samples, ckpt.fps, emotion, script=timing))
+                verts = anim.vertices(anim.coefficients(clip.samples, ckpt.fps, emotion, contact=contact,
+                                                             script=timing))
                 scores, curve = _clip_record(clip, verts, head.template, head.lips, up, ckpt.fps,
                                              by_name.get(clip.clean) if clip.clean else None, pair is not None)
                 mine.append({"model": label, "character": character, "clip": clip.name, "split": clip.split,
@@ -433,7 +436,7 @@ def plot(curves: list[dict], folder: Path) -> list[Path]:
 
 
 def run(models: dict[str, dict[str, Checkpoint]], data: Path, emotion: str, plots: Path | None,
-        split: str = "dev", script: bool = False) -> dict:
+        split: str = "dev", script: bool = False, contact: float = 1.0) -> dict:
     everything = load_clips(data)
     clips = select(everything, split)
     if not clips:
@@ -443,8 +446,9 @@ def run(models: dict[str, dict[str, Checkpoint]], data: Path, emotion: str, plot
         print("real speech: scoring the locked test split (score it once per shipped model)", file=sys.stderr)
     scripts = script_timings(clips) if script else None
     records, curves = evaluate_clips(models, clips, emotion, keep_curves=len(clips) if plots else 0,
-                                     sources=everything, scripts=scripts)
-    result = {"split": "real", "real_split": split, "data": str(data), "emotion": emotion, "models": list(models),
+                                     sources=everything, scripts=scripts, contact=contact)
+    result = {"split": "real", "real_split": split, "lip_contact": contact, "data": str(data), "emotion": emotion,
+              "models": list(models),
               "clips": len(clips), "clips_with_phones": sum(c.phones is not None for c in clips),
               "speech_clips": sum(c.speech for c in clips), "non_speech_clips": sum(not c.speech for c in clips),
               "degraded_clips": sum(bool(c.clean) for c in clips),
