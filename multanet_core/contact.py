@@ -20,6 +20,10 @@ CLOSED, SILENCE = CONTACT_CLASSES.index("closed"), CONTACT_CLASSES.index("silenc
 RAMP = (0.5, 0.85)
 SILENCE_FRAMES = 5  # the no-speech probability is averaged over this many frames: a pause lasts 150 ms or more,
 # and a pull that flickers on and off between frames would itself move the face
+CLOSURE_EASE = (0.25, 0.5, 0.25)  # a heard closure's weight eases in and out over the frames beside it: each frame
+# closes at least this centred average of its neighbours' weights, a sure closure's own frames fully (on the English
+# synthetic val split the closure's snap cost jitter 1.18 against 1.06 with no contact; eased, 1.14, and 0.6 points
+# more real P/B/M closed on dev)
 REST_EDGE_FRAMES = 2  # the heard pause's pull starts this many frames inside it: the lips still close into a pause
 # and open out of it (on the synthetic English test the pull at the edges cost 6 % lip error, and rests nothing)
 
@@ -43,7 +47,8 @@ def apply_contact(coefficients: np.ndarray, probs: np.ndarray, closed: np.ndarra
     ``strength`` (0: unchanged, 1: the full pull) times the ramped probabilities [T, C]; ``quiet`` [T]
     (:func:`quiet_weights`), where given, rests the face at least that much in quiet frames.
 
-    The heard pause's pull is eroded by :data:`REST_EDGE_FRAMES` at each end.
+    A heard closure eases in and out over the frames beside it (:func:`eased`). The heard pause's pull is eroded
+    by :data:`REST_EDGE_FRAMES` at each end.
 
     With ``lift`` (a mesh head's :func:`lip_lift`), a closure brings the lip midpoints as near as at the template
     by the coefficient change that moves the lip vertices least, and only where they are farther apart (lips the
@@ -55,7 +60,7 @@ def apply_contact(coefficients: np.ndarray, probs: np.ndarray, closed: np.ndarra
     s = float(np.clip(strength, 0.0, 1.0))
     if s == 0.0 or len(coefficients) == 0:
         return coefficients
-    w_closed = s * ramp(probs[:, CLOSED])
+    w_closed = s * eased(ramp(probs[:, CLOSED]))
     resting = running_min(ramp(running_mean(probs[:, SILENCE], SILENCE_FRAMES)), 2 * REST_EDGE_FRAMES + 1)
     if quiet is not None:
         resting = np.maximum(resting, quiet)
@@ -168,6 +173,17 @@ def closing_step(c: np.ndarray, lift: LipLift, target: float) -> np.ndarray:
     root = (-b + np.sqrt(np.maximum(disc, 0.0))) / (2 * a)  # of the two, the one nearer 0 from above: less motion
     step = np.where(disc >= 0, root, nearest)
     return np.where(c0 > 0, np.minimum(step, 0.0), 0.0).astype(np.float32)
+
+
+def eased(w: np.ndarray) -> np.ndarray:
+    """Per-frame weights [T] with their edges eased: each frame at least :data:`CLOSURE_EASE`'s centred average of
+    itself and its neighbours (the end frames repeated), so a closure no longer snaps shut from one frame to the
+    next; a frame keeps its own weight where that is higher (a sure closure still closes fully)."""
+    if len(w) == 0:
+        return w
+    a, b, c = CLOSURE_EASE
+    padded = np.concatenate([w[:1], w, w[-1:]]).astype(np.float32)
+    return np.maximum(w, a * padded[:-2] + b * padded[1:-1] + c * padded[2:]).astype(np.float32)
 
 
 def running_min(x: np.ndarray, frames: int) -> np.ndarray:

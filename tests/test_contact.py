@@ -31,11 +31,11 @@ def test_apply_contact_pulls_by_probability_and_strength():
     probs[2, 4] = 1.0  # sure silence, but one frame only: averaged over 5 frames it is 0.2, no pull
     probs[3, 0] = 0.3  # unsure: under the ramp, left to the regression
     out = apply_contact(coeffs, probs, closed, rest, 1.0)
-    np.testing.assert_allclose(out, [[1, 1, 1], [0, 0, 0], [1, 1, 1], [1, 1, 1]])
+    np.testing.assert_allclose(out, [[0.75, 0.75, 0.75], [0, 0, 0], [0.75, 0.75, 0.75], [1, 1, 1]])  # eased edges
     probs[:, 4] = 1.0  # a pause: every frame silent
     np.testing.assert_allclose(apply_contact(coeffs, probs, closed, rest, 1.0), -1.0)
     half = apply_contact(coeffs, probs, closed, rest, 0.5)
-    np.testing.assert_allclose(half[0], 0.0)  # halfway to rest
+    np.testing.assert_allclose(half[0], -0.0625)  # an eighth of the way to closed (0.875), then halfway to rest
     np.testing.assert_allclose(half[1], -0.25)  # halfway to closed (0.5), then halfway from there to rest
     assert apply_contact(coeffs, probs, closed, rest, 0.0) is coeffs
     assert ramp(np.array([0.5, 0.85, 0.675]))[[0, 1]].tolist() == [0.0, 1.0] and 0 < ramp(np.array([0.675]))[0] < 1
@@ -68,17 +68,18 @@ def test_a_mesh_heads_heard_closure_brings_its_lip_midpoints_to_the_templates_di
     span = np.eye(3, dtype=np.float32)  # upper minus lower midpoint = c + offset
     offset = np.array([0.0, 6.0, 2.0], np.float32)
     lift = LipLift(np.array([0.0, 1.0, 0.4], np.float32), span, offset, float(np.hypot(6.0, 2.0)))
-    c = np.zeros((6, 3), np.float32)
+    c = np.zeros((8, 3), np.float32)
     c[:, 1] = 3.0
-    c[4, 1] = -0.5  # already closed
-    probs = np.zeros((6, C), np.float32)
-    probs[[2, 4], 0] = 1.0
+    c[6, 1] = -0.5  # already closed
+    probs = np.zeros((8, C), np.float32)
+    probs[[2, 6], 0] = 1.0
     seal = (np.array([0.0, 1.0, 0.0], np.float32), 6.0)
     out = apply_contact(c, probs, np.zeros(3, np.float32), np.zeros(3, np.float32), 1.0, seal=seal, lift=lift)
     assert np.linalg.norm(out[2] @ span.T + offset) == pytest.approx(lift.rest, abs=1e-4)
     step = out[2] - c[2]
     assert step[0] == 0 and step[2] == pytest.approx(0.4 * step[1])
-    assert np.array_equal(out[[0, 1, 3, 4, 5]], c[[0, 1, 3, 4, 5]])
+    np.testing.assert_allclose(out[[1, 3]] - c[[1, 3]], [0.25 * step, 0.25 * step], atol=1e-6)  # eased in and out
+    assert np.array_equal(out[[0, 4, 6]], c[[0, 4, 6]])  # far from a closure, or closed already: as they were
 
 
 def test_labels_from_ipa_and_arpabet_timelines():
@@ -144,13 +145,13 @@ def test_a_seal_changes_only_what_closes_the_lips():
     """With a seal direction, a sure closure brings the lip gap to the closed pose's and leaves everything the
     gap does not depend on as the regression gave it (the whole-pose pull cost twice the synthetic lip error)."""
     rng = np.random.default_rng(4)
-    coeffs = rng.standard_normal((3, 6)).astype(np.float32)
+    coeffs = rng.standard_normal((5, 6)).astype(np.float32)
     closed, rest = rng.standard_normal(6).astype(np.float32), np.zeros(6, np.float32)
     g, offset = rng.standard_normal(6).astype(np.float32), 0.3
-    probs = np.zeros((3, C), np.float32)
+    probs = np.zeros((5, C), np.float32)
     probs[1, 0] = 1.0
     out = apply_contact(coeffs, probs, closed, rest, 1.0, seal=(g, offset))
-    np.testing.assert_allclose(out[[0, 2]], coeffs[[0, 2]])
+    np.testing.assert_allclose(out[[3, 4]], coeffs[[3, 4]])  # (frames 0 and 2 ease in and out)
     assert abs((out[1] @ g + offset) - (closed @ g + offset)) < 1e-5  # the gap is the closed pose's
     change = out[1] - coeffs[1]
     np.testing.assert_allclose(change - (change @ g) / (g @ g) * g, 0, atol=1e-6)  # only along g: the least change
