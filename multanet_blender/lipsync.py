@@ -329,8 +329,10 @@ def plan_bake(scene, request: BakeRequest) -> Bake:
         blink = visible(animator.blink_curve(piece.samples, fps, coefficients, seed)[:, None], piece)[0][:, 0]
     coefficients, sounding = visible(coefficients, piece)
     warning = ""
-    if animator.last_contact is not None:  # a contact head: was it speech at all? (over the frames it sounds)
-        warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label)
+    if animator.last_contact is not None and animator.last_quiet is not None:  # was it speech at all? (over the
+        # frames the sound reaches, its pauses left out)
+        quiet = visible(animator.last_quiet[:, None], piece)[0][sounding, 0]
+        warning = speech_warning(visible(animator.last_contact, piece)[0][sounding], label, quiet)
     info = ""
     if script is not None:
         warning = _join(warning, script.warning)

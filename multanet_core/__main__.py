@@ -204,7 +204,7 @@ def _speech_coefficients(args: argparse.Namespace, animator: Animator) -> tuple[
         else:
             print(f"script ({source}, {args.language}): {script.note()}", file=sys.stderr)
     coeffs = animator.coefficients(samples, args.fps, emotion, contact=contact, script=script)
-    warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'")
+    warning = speech_warning(animator.last_contact, f"'{os.path.basename(args.audio)}'", animator.last_quiet)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return samples, coeffs

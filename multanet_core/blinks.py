@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .contact import frame_loudness_db, quiet_weights
+from .contact import RAMP, frame_loudness_db, quiet_weights
 
 BLINK_NAMES = ("eyeBlinkLeft", "eyeBlinkRight")
 PER_MINUTE = 17.0  # mean rate while talking (the 10-25 a minute of conversation)
@@ -39,7 +39,7 @@ BOUNDARY_S = 0.3
 STRESS_PREFERENCE = 0.3
 STRESS_SHARE = 0.10
 CLOSED_SHARE = 0.35  # a speech frame whose opening is under this share of the speech's 90th percentile is "shut"
-CLOSED_PROBABILITY = 0.3  # or whose contact-head closure probability is over this
+CLOSED_PROBABILITY = RAMP[0]  # or whose contact-head closure probability is over this (where Lip Contact closes)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,9 @@ def blink_seed(*parts: str) -> int:
 def closure_like(opening: np.ndarray, speaking: np.ndarray, closed_prob: np.ndarray | None = None) -> np.ndarray:
     """bool [T]: frames a blink must keep clear of, where the lips close or may close: speech frames whose
     predicted ``opening`` [T] is under :data:`CLOSED_SHARE` of the speech frames' 90th percentile, or whose
-    ``closed_prob`` [T] (a contact head's) is over :data:`CLOSED_PROBABILITY`; widened by a frame either side."""
+    ``closed_prob`` [T] (a contact head's) is over :data:`CLOSED_PROBABILITY`; widened by a frame either side.
+    A pause is never one: lips at rest are shut too (a contact head hears them so), and a pause is where people
+    blink most."""
     opening = np.asarray(opening, np.float64)
     speaking = np.asarray(speaking, bool)
     shut = np.zeros(len(opening), bool)
@@ -74,7 +76,7 @@ def closure_like(opening: np.ndarray, speaking: np.ndarray, closed_prob: np.ndar
         base = float(np.min(opening))
         shut = speaking & (opening - base < CLOSED_SHARE * max(loud_open - base, 1e-9))
     if closed_prob is not None:
-        shut |= np.asarray(closed_prob, np.float64) > CLOSED_PROBABILITY
+        shut |= speaking & (np.asarray(closed_prob, np.float64) > CLOSED_PROBABILITY)
     return np.convolve(shut.astype(np.int64), np.ones(3, np.int64), mode="same") > 0
 
 

@@ -206,20 +206,29 @@ def running_mean(x: np.ndarray, frames: int) -> np.ndarray:
     return ((c[frames:] - c[:-frames]) / frames).astype(np.float32)
 
 
-def speech_share(probs: np.ndarray) -> float:
-    """The share of frames that sounded like speech (no-speech probability under one half)."""
-    return float(np.mean(probs[:, SILENCE] < 0.5)) if len(probs) else 0.0
+def speech_share(probs: np.ndarray, quiet: np.ndarray | None = None) -> float:
+    """The share of frames that sounded like speech (no-speech probability under one half), of those that are not
+    quiet (``quiet`` [T], :func:`quiet_weights`, under one half; all frames without it): a line's own pauses and
+    room tone say nothing either way, and a short word in a long take is still speech. 0 where every frame is
+    quiet (silence is no dialogue)."""
+    if not len(probs):
+        return 0.0
+    sounding = np.ones(len(probs), bool) if quiet is None else np.asarray(quiet) < 0.5
+    if not sounding.any():
+        return 0.0
+    return float(np.mean(probs[sounding, SILENCE] < 0.5))
 
 
-SPEECH_WARNING_SHARE = 0.5  # a clip whose frames sounded like speech less often than this bakes with a warning
+SPEECH_WARNING_SHARE = 0.5  # a clip whose sounding frames sounded like speech less often than this bakes with a warning
 
 
-def speech_warning(probs: np.ndarray | None, what: str) -> str:
-    """A warning that ``what`` (e.g. "strip 'music bed'") is mostly not speech, saying what share of its frames
-    sounded like speech; '' when at least :data:`SPEECH_WARNING_SHARE` did, or there are no probabilities."""
+def speech_warning(probs: np.ndarray | None, what: str, quiet: np.ndarray | None = None) -> str:
+    """A warning that ``what`` (e.g. "strip 'music bed'") is mostly not speech, saying what share of its sounding
+    frames (:func:`speech_share`, ``quiet`` its frames' :func:`quiet_weights`) sounded like speech; '' when at
+    least :data:`SPEECH_WARNING_SHARE` did, or there are no probabilities."""
     if probs is None or not len(probs):
         return ""
-    share = speech_share(probs)
+    share = speech_share(probs, quiet)
     if share >= SPEECH_WARNING_SHARE:
         return ""
     return f"only {int(100 * share)} % of {what} sounded like speech: check that it is dialogue"

@@ -171,6 +171,7 @@ class Animator:
                                   w[f"heads.{self.index}.contact_rest"].astype(np.float32))
             self.contact_seal = self.lip_gap
         self.last_contact: np.ndarray | None = None  # the contact probabilities of the last coefficients() call
+        self.last_quiet: np.ndarray | None = None  # and its frames' quiet weights (contact.quiet_weights)
 
     def emotion_vector(self, emotion: str | np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
         if emotion is None or isinstance(emotion, str):
@@ -202,7 +203,8 @@ class Animator:
         the checkpoint's ``coefficient_filter`` when it has one. With a contact head, ``contact`` (0..1) is how
         firmly the lips seal where they close and the face rests where nobody speaks
         (:func:`multanet_core.contact.apply_contact`, after the smoothing, so closures stay crisp); the
-        probabilities are kept in ``last_contact``. Without one, ``contact`` changes nothing.
+        probabilities are kept in ``last_contact`` and the frames' quiet weights in ``last_quiet`` (what
+        :func:`multanet_core.contact.speech_warning` reads). Without one, ``contact`` changes nothing.
 
         ``script`` (:func:`multanet_core.script.align_script`, the line's text placed in these samples): where its
         phones are trusted, they and not the audio say where the lips close and the face rests, as firmly as
@@ -217,9 +219,10 @@ class Animator:
                 probs[i0 : i0 + len(s)] = p
         out = out if self.filter is None else smooth_frames(out, self.filter)
         self.last_contact = probs
+        quiet = None if probs is None else quiet_weights(samples, self.checkpoint.features.sample_rate, fps, n)
+        self.last_quiet = quiet
         tracks = None if script is None or not script.used else script_tracks(script, fps, n)
         if probs is not None and contact > 0:  # (Lip Contact 0: the probabilities only, for the speech warning)
-            quiet = quiet_weights(samples, self.checkpoint.features.sample_rate, fps, n)
             heard = probs
             if tracks is not None:  # where the script speaks, it alone says where the lips close
                 heard = probs.copy()
