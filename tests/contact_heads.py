@@ -26,3 +26,10 @@ def with_contact(ckpt: Checkpoint, silence: bool = True) -> Checkpoint:
         weights[f"heads.{i}.contact_rest"] = np.zeros(head.n_components, np.float32)
     network = replace(ckpt.network, contact_outputs=len(CONTACT_CLASSES))
     return replace(ckpt, network=network, weights=weights, path=None)
+
+
+def without_contact(ckpt: Checkpoint) -> Checkpoint:
+    """``ckpt`` with its contact head taken off (the network and every head's motion as they are): the bundled
+    model as it was before it had one, for the tests of what a checkpoint without a head does."""
+    weights = {k: v for k, v in ckpt.weights.items() if not k.startswith("contact.") and ".contact_" not in k}
+    return replace(ckpt, network=replace(ckpt.network, contact_outputs=0), weights=weights, path=None)

@@ -102,6 +102,10 @@ def test_closures_to_avoid_are_nearly_shut_speech_frames_and_sure_contact_frames
     prob = np.zeros(len(opening))
     prob[7] = 0.9  # a contact head sure of a closure there, though the mouth is open
     assert closure_like(opening, speaking, prob)[6:9].all()
+    prob[[0, 9]] = [0.9, 0.45]  # lips at rest in a pause, heard as shut; and a closure Lip Contact would not make
+    sure = prob * (prob > 0.5)
+    assert closure_like(opening, speaking, prob).tolist() == closure_like(opening, speaking, sure).tolist()
+    assert not closure_like(opening, speaking, prob)[0]
 
 
 def test_add_blinks_raises_only_the_two_blink_names():
@@ -125,7 +129,7 @@ def test_a_seed_depends_on_the_line_only():
 def test_a_real_line_blinks_more_in_its_pauses_and_never_where_its_lips_shut():
     from multanet_core.audio import load_speech
     from multanet_core.checkpoint import load_checkpoint
-    from multanet_core.contact import quiet_weights, seal_direction
+    from multanet_core.contact import CLOSED, quiet_weights, seal_direction
     from multanet_core.inference import Animator
 
     ckpt = load_checkpoint(DEFAULT)
@@ -134,7 +138,8 @@ def test_a_real_line_blinks_more_in_its_pauses_and_never_where_its_lips_shut():
     coefficients = animator.coefficients(samples, FPS)
     g, offset = seal_direction(animator.head, 1)
     opening = coefficients @ g + offset
-    events, curve = line_blinks(samples, 16000, FPS, opening, seed=5)
+    assert animator.last_contact is not None  # the bundled model hears closures: blinks keep off them too
+    events, curve = line_blinks(samples, 16000, FPS, opening, 5, animator.last_contact[:, CLOSED])
     n = len(opening)
     np.testing.assert_array_equal(curve, animator.blink_curve(samples, FPS, coefficients, 5))
     assert 10 <= len(events) / (n / FPS / 60) <= 25

@@ -43,6 +43,20 @@ def test_apply_contact_pulls_by_probability_and_strength():
     assert speech_share(probs) == 0.75
 
 
+def test_the_speech_share_leaves_a_lines_quiet_frames_out():
+    """A short word in a long quiet take is still speech: the share counts the frames that are not quiet only,
+    and a take that is quiet throughout is no speech."""
+    from multanet_core.contact import speech_warning
+
+    probs = np.zeros((10, C), np.float32)
+    probs[:, 4] = [0.9] * 7 + [0.1] * 3  # heard as no speech where quiet, as speech where a word sounds
+    quiet = np.array([1.0] * 7 + [0.0] * 3)
+    assert speech_share(probs) == pytest.approx(0.3) and speech_share(probs, quiet) == 1.0
+    assert speech_warning(probs, "'a'") == "only 30 % of 'a' sounded like speech: check that it is dialogue"
+    assert speech_warning(probs, "'a'", quiet) == ""
+    assert speech_share(probs, np.ones(10)) == 0.0 and speech_warning(probs, "'b'", np.ones(10)).startswith("only 0 %")
+
+
 def test_a_heard_pause_rests_from_inside_its_edges():
     """The lips still close into a pause and open out of it: the pull starts REST_EDGE_FRAMES inside the run of
     silent frames (at its edges it cost the synthetic English test 6 % lip error and rested nothing)."""
@@ -107,12 +121,13 @@ def test_contact_head_fitted_on_a_corpus_seals_and_rests(tiny_corpus, tmp_path, 
     assert main(["contact-head", "--checkpoint", DEFAULT, "--data", str(corpus), "--out", str(out),
                  "--per-character", "30", "--float16"]) == 0
     old, new = load_checkpoint(DEFAULT), load_checkpoint(out)
-    assert new.network.contact_outputs == C and old.network.contact_outputs == 0
+    assert new.network.contact_outputs == C  # a head of its own, in place of the bundled model's
+    assert not np.array_equal(new.weights["contact.weight"], old.weights["contact.weight"])
     report = new.info["contact_head"]
     assert report["classes"]["closed"]["held_out_auc"] > 0.85 and report["classes"]["silence"]["held_out_auc"] > 0.8
     assert "arthur" not in report.get("closed_pose_from_rest", []) and "cornelius" in report["closed_pose_from_rest"]
     # the shared network and the heads are the same: contact 0 gives the old model's coefficients
-    before = Animator(old, "arthur").coefficients(speech16k, 30.0)
+    before = Animator(old, "arthur").coefficients(speech16k, 30.0, contact=0.0)
     anim = Animator(new, "arthur")
     np.testing.assert_allclose(anim.coefficients(speech16k, 30.0, contact=0.0), before, atol=1e-5)
     sealed = anim.coefficients(speech16k, 30.0)
@@ -121,7 +136,7 @@ def test_contact_head_fitted_on_a_corpus_seals_and_rests(tiny_corpus, tmp_path, 
     from train.non_speech import sound
 
     hum = (0.1 * sound("hum", 48000, np.random.default_rng(5), [])).astype(np.float32)
-    plain, rested = Animator(old, "arthur").coefficients(hum, 30.0), anim.coefficients(hum, 30.0)
+    plain, rested = Animator(old, "arthur").coefficients(hum, 30.0, contact=0.0), anim.coefficients(hum, 30.0)
     assert speech_share(anim.last_contact) < 0.2
     anim.coefficients(speech16k, 30.0)
     assert speech_share(anim.last_contact) > 0.6

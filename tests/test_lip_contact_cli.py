@@ -15,6 +15,7 @@ from tests.contact_heads import with_contact
 from train.random_heads import numpy_checkpoint
 
 PINK_NOISE = os.path.join(ROOT, "data", "real_speech", "nonspeech_dev_pink_noise.flac")
+HUM = os.path.join(ROOT, "data", "real_speech", "nonspeech_dev_hum50_hiss.flac")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,9 @@ def test_non_speech_warns_with_its_share_and_speech_does_not(fitted_contact_chec
         " % of 'nonspeech_dev_pink_noise.flac' sounded like speech: check that it is dialogue" in err), err
     animate(fitted_contact_checkpoint, tmp_path / "speech.npy", character="arthur")
     assert "sounded like speech" not in capsys.readouterr().err
-    # the bundled model has no contact head: no warning, however little speech there is
+    # the bundled model has its own contact head: it warns on mains hum with hiss, and not on speech
     default = os.path.join(ROOT, "multanet_blender", "models", "default.npz")
-    animate(default, tmp_path / "plain.npy", audio=PINK_NOISE, character="arthur")
+    animate(default, tmp_path / "plain.npy", audio=HUM, character="arthur")
+    assert "warning: only 0 % of 'nonspeech_dev_hum50_hiss.flac' sounded like speech" in capsys.readouterr().err
+    animate(default, tmp_path / "plain_speech.npy", character="arthur")
     assert capsys.readouterr().err == ""

@@ -138,10 +138,15 @@ def test_presets_are_the_clusters_named_by_their_effect():
 def test_evaluate_picks_languages_and_bakes_at_the_lip_contact_asked(fitted_contact_checkpoint, tiny_corpus, tmp_path,
                                                                      capsys):
     """--languages scores only those sequences; --lip-contact 0 bakes a contact checkpoint as its network alone
-    (the bundled model it was fitted on, to the last digit), 1 as a bake does."""
+    (the bundled network without a contact head, to the last digit), 1 as a bake does."""
     import os
 
-    default = os.path.join(os.path.dirname(os.path.dirname(__file__)), "multanet_blender", "models", "default.npz")
+    from multanet_core.checkpoint import save_checkpoint
+    from tests.contact_heads import without_contact
+
+    bundled = os.path.join(os.path.dirname(os.path.dirname(__file__)), "multanet_blender", "models", "default.npz")
+    default = str(tmp_path / "network_only.npz")
+    save_checkpoint(default, without_contact(load_checkpoint(bundled)), basis_dtype="float16")
 
     def scores(*extra: str) -> dict:
         out = tmp_path / "ev.json"

@@ -19,6 +19,7 @@ from multanet_core.errors import MulTaNetError
 from tests.contact_heads import with_contact
 
 PINK_NOISE = os.path.join(ROOT, "data", "real_speech", "nonspeech_dev_pink_noise.flac")
+HUM = os.path.join(ROOT, "data", "real_speech", "nonspeech_dev_hum50_hiss.flac")
 WARNING = "sounded like speech: check that it is dialogue"
 
 
@@ -36,6 +37,13 @@ def noise_wav(assets):
     from multanet_core.audio import load_speech
 
     return write_wav(os.path.join(assets["root"], "pink_noise.wav"), load_speech(PINK_NOISE), 16000)
+
+
+@pytest.fixture
+def hum_wav(assets):
+    from multanet_core.audio import load_speech
+
+    return write_wav(os.path.join(assets["root"], "hum.wav"), load_speech(HUM), 16000)
 
 
 def motion(obj, frames=(12, 30, 60, 90)) -> np.ndarray:
@@ -149,15 +157,17 @@ def test_a_request_refuses_lip_contact_outside_0_to_1():
 
 @needs_aud
 def test_a_non_speech_strip_bakes_with_a_warning_and_speech_does_not(blender, assets, fitted_contact_checkpoint,
-                                                                     noise_wav, capfd):
+                                                                     noise_wav, hum_wav, capfd):
     """A contact head fitted by train contact-head: pink noise sounds like speech on few frames, the espeak
-    sentence on most; the bundled model, without a contact head, warns about neither."""
+    sentence on most; the bundled model, with its own contact head, warns on mains hum and not on the sentence."""
     default = os.path.join(ROOT, "multanet_blender", "models", "default.npz")
     obj = add_head(fitted_contact_checkpoint, "arthur")
     add_strip(noise_wav, frame_start=1, name="music_bed", channel=1)
     add_strip(assets["wav16"], frame_start=300, name="speech", channel=2)
+    add_strip(hum_wav, frame_start=600, name="hum", channel=3)
     for checkpoint, strip, warned in ((fitted_contact_checkpoint, "music_bed", True),
-                                      (fitted_contact_checkpoint, "speech", False), (default, "music_bed", False)):
+                                      (fitted_contact_checkpoint, "speech", False), (default, "hum", True),
+                                      (default, "speech", False)):
         capfd.readouterr()
         assert generate(obj, checkpoint, {"strip": strip}, head="arthur") == {"FINISHED"}
         out = capfd.readouterr().out
