@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .align import RATE, AlignmentError, align_words, decode_words, text_words, word_phones
-from .contact import QUIET_MIN_S, SILENCE_FRAMES, LipLift, closing_step, running_mean
+from .contact import QUIET_MIN_S, REST_EDGE_FRAMES, SILENCE_FRAMES, LipLift, closing_step, running_mean, running_min
 from .errors import MulTaNetError
 from .phone_map import lip_class
 
@@ -274,8 +274,12 @@ def script_tracks(timing: ScriptTiming, fps: float, n: int) -> ScriptTracks:
             vowels[centre] = True  # its middle half: a vowel's onset and end belong to the consonants beside it
             spans[(t >= s + (e - s) / 4) & (t <= e - (e - s) / 4)] = True
             spans[centre] = True
-    # a pause rests smoothly from its first frame to its last, and never reaches into the speech beside it
-    return ScriptTracks(closed, labio, np.minimum(running_mean(rest, SILENCE_FRAMES), rest), covered, vowels, spans)
+    # a pause rests smoothly from REST_EDGE_FRAMES inside its first frame to as far inside its last, as a heard pause
+    # does, and never reaches into the speech beside it: the lips still close into a pause and open out of it ahead
+    # of the next word (resting from the pause's edges cost the English synthetic val split 3 % lip error, and on dev
+    # rested 0.018 of pause/speech motion with the same P/B/M closed)
+    rest = running_min(np.minimum(running_mean(rest, SILENCE_FRAMES), rest), 2 * REST_EDGE_FRAMES + 1)
+    return ScriptTracks(closed, labio, rest, covered, vowels, spans)
 
 
 def apply_script(coefficients: np.ndarray, tracks: ScriptTracks, seal: tuple[np.ndarray, float] | None,

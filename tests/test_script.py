@@ -128,6 +128,9 @@ def test_tracks_seal_the_closures_and_rest_the_long_pauses():
     assert t.vowels[21] and not t.vowels[33]  # the last vowel is not trusted
     assert t.rest[5] == pytest.approx(1.0) and t.rest[50] == pytest.approx(1.0)
     assert t.rest[27] == 0  # a 50 ms gap inside the line is no pause
+    # the pull ends and starts REST_EDGE_FRAMES inside a pause (frames 0-14 and 36-59 here), smoothly
+    np.testing.assert_allclose(t.rest[10:15], [1.0, 0.8, 0.6, 0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(t.rest[36:41], [0.0, 0.0, 0.6, 0.8, 1.0], atol=1e-6)
     assert t.covered[16] and not t.covered[33] and not t.covered[5]
 
 
