@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from dataclasses import replace
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
@@ -24,6 +23,7 @@ from bench.common import best_of, cli, speech_file  # noqa: E402
 from multanet_core.audio import load_speech  # noqa: E402
 from multanet_core.checkpoint import load_checkpoint  # noqa: E402
 from multanet_core.inference import Animator  # noqa: E402
+from tests.contact_heads import without_contact  # noqa: E402
 
 DEFAULT = os.path.join(ROOT, "multanet_blender", "models", "default.npz")
 SECONDS = 60.0
@@ -34,7 +34,7 @@ def main() -> None:
     with_head = load_checkpoint(DEFAULT)
     if not with_head.network.contact_outputs:
         sys.exit(f"{DEFAULT} has no contact head: nothing to compare")
-    without = replace(with_head, network=replace(with_head.network, contact_outputs=0))
+    without = without_contact(with_head)
     with tempfile.TemporaryDirectory() as tmp:
         samples = load_speech(speech_file(SECONDS, tmp))
     print(f"{SECONDS:g} s of speech, 30 fps, bundled model (best of 5)")

@@ -158,12 +158,14 @@ def blink_curve(events: list[Blink], n_frames: int, fps: float) -> np.ndarray:
 
 def line_blinks(samples: np.ndarray, rate: int, fps: float, opening: np.ndarray, seed: int,
                 closed_prob: np.ndarray | None = None,
-                per_minute: float = PER_MINUTE) -> tuple[list[Blink], np.ndarray]:
+                per_minute: float = PER_MINUTE, quiet: np.ndarray | None = None) -> tuple[list[Blink], np.ndarray]:
     """A line's blinks and their curve [T] (T = ``len(opening)``), from its audio (``samples`` at ``rate``: where
     it pauses and where it is loud) and the predicted mouth (``opening`` [T], the lip gap; ``closed_prob`` [T],
-    a contact head's closure probability, where there is one)."""
+    a contact head's closure probability, where there is one). ``quiet`` [T]: the samples' :func:`quiet_weights`
+    where the caller has them already (a bake with a contact head does)."""
     n = len(opening)
-    quiet = quiet_weights(samples, rate, fps, n)
+    if quiet is None:
+        quiet = quiet_weights(samples, rate, fps, n)
     loud = frame_loudness_db(samples, rate, fps, n)
     avoid = closure_like(opening, quiet < 0.5, closed_prob)
     events = blink_events(n, fps, seed, preference(quiet, loud, fps), avoid, per_minute)

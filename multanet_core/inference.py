@@ -302,10 +302,11 @@ class Animator:
         seal = self.lip_gap
         opening = (np.zeros(n, np.float32) if seal is None
                    else coefficients.astype(np.float32) @ seal[0] + np.float32(seal[1]))
-        closed = None
+        closed = quiet = None
         if self.last_contact is not None and len(self.last_contact) == n:
             closed = self.last_contact[:, CLOSED]
-        return line_blinks(samples, self.checkpoint.features.sample_rate, fps, opening, seed, closed)[1]
+            quiet = self.last_quiet  # the same samples' quiet weights, computed with the probabilities
+        return line_blinks(samples, self.checkpoint.features.sample_rate, fps, opening, seed, closed, quiet=quiet)[1]
 
     def vertices(self, coefficients: np.ndarray) -> np.ndarray:
         """Coefficients [T, K] -> vertices float32 [T, V, 3] (in the head's template space)."""
